@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The project's Postgres: install the Debian packages, create the cluster, start/stop it,
+# bootstrap the Supabase platform objects, apply migrations with the Supabase CLI, seed.
+#   scripts/db.sh install|up|down|status|bootstrap|migrate|seed|reset
+source "$(dirname "$0")/lib.sh"
+
+install() {
+  local missing=() p
+  for p in "${PG_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! is_root; then
+    die "missing Debian packages: ${missing[*]}
+       install them as root:  sudo apt-get install -y ${missing[*]}"
+  fi
+  say "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Debian's postgresql package would create and start its own cluster on 5432; we do not need it.
+  mkdir -p /etc/postgresql-common
+  [ -e /etc/postgresql-common/createcluster.conf ] || echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.conf
+  if ! apt-get install -y -q -o Dpkg::Options::=--force-confold "${missing[@]}" >"$ROOT/.stack/apt.log" 2>&1; then
+    apt-get update -q >>"$ROOT/.stack/apt.log" 2>&1 || true
+    apt-get install -y -q -o Dpkg::Options::=--force-confold "${missing[@]}" >>"$ROOT/.stack/apt.log" 2>&1 \
+      || die "apt-get install ${missing[*]} failed; see .stack/apt.log"
+  fi
+}
+
+running() { [ -f "$PGDATA/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
+
+init() {
+  [ -f "$PGDATA/PG_VERSION" ] && return 0
+  say "creating cluster in $CLUSTER_DIR"
+  mkdir -p "$CLUSTER_DIR"
+  chmod 755 "/var/tmp/guestlist-$KEY"
+  is_root && chown postgres:postgres "$CLUSTER_DIR"
+  local pwfile="$CLUSTER_DIR/.pw"
+  echo "$DB_PASSWORD" > "$pwfile"; is_root && chown postgres "$pwfile"
+  as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
+    --auth-local=trust --auth-host=scram-sha-256 >"$STATE_DIR/initdb.log" 2>&1 \
+    || die "initdb failed; see $STATE_DIR/initdb.log"
+  rm -f "$pwfile"
+  local durability=""
+  # The test cluster is thrown away after every run: durability buys nothing there.
+  [ "$STACK" = test ] && durability=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off'
+  as_pg tee -a "$PGDATA/postgresql.conf" >/dev/null <<CONF
+
+# --- guestlist local stack ---
+listen_addresses = '127.0.0.1'
+port = $DB_PORT
+unix_socket_directories = '$CLUSTER_DIR'
+max_connections = 300
+shared_buffers = 256MB
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+log_min_messages = warning
+log_min_error_statement = panic
+$durability
+CONF
+}
+
+up() {
+  mkdir -p "$STATE_DIR"
+  ln -sfn "$CLUSTER_DIR" "$STATE_DIR/cluster"
+  install
+  init
+  if running; then return 0; fi
+  if port_open "$DB_PORT"; then
+    die "port $DB_PORT is in use by another program ($(port_owner "$DB_PORT" || echo unknown)); stop it or set ${STACK^^}_DB_PORT"
+  fi
+  say "starting Postgres on 127.0.0.1:$DB_PORT"
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -w -t 60 start >/dev/null; then
+    tail -20 "$CLUSTER_DIR/postgres.log" >&2
+    die "Postgres did not start; see $CLUSTER_DIR/postgres.log"
+  fi
+  ln -sfn "$CLUSTER_DIR/postgres.log" "$PG_LOG"
+}
+
+down() {
+  running || return 0
+  say "stopping Postgres"
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+}
+
+bootstrap() {
+  local f
+  for f in "$ROOT"/supabase/bootstrap/*.sql; do
+    psql_db -d postgres -f "$f" || die "bootstrap failed in ${f#"$ROOT"/}"
+  done
+}
+
+migrate() {
+  local out
+  if ! out=$(supabase_cli db push --db-url "$CLI_DB_URL" --yes 2>&1); then
+    printf '%s\n' "$out" >&2
+    die "a migration failed (above: the Supabase CLI's message)"
+  fi
+  [ -n "${VERBOSE:-}" ] && printf '%s\n' "$out" >&2
+  return 0
+}
+
+seed() {
+  psql_db -d postgres -f "$ROOT/supabase/seed.sql" || die "seed failed"
+}
+
+reset() {
+  up
+  say "recreating database postgres"
+  psql_db -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres'
+  bootstrap
+  migrate
+  seed
+}
+
+status() { if running; then echo "running on $DB_URL"; else echo stopped; return 3; fi; }
+
+case "${1:-}" in
+  install|up|down|status|bootstrap|migrate|seed|reset) "$1" ;;
+  *) die "usage: scripts/db.sh install|up|down|status|bootstrap|migrate|seed|reset" ;;
+esac

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# npm test: every test layer against the project's own test stack (separate cluster and ports,
+# so a running `npm start` is left alone). Starts the stack from a freshly reset database,
+# runs each layer, reports which failed, stops what it started, exits non-zero on any failure.
+export STACK=test
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+failed=()
+layer() {
+  local name=$1; shift
+  printf '\n\033[1m== %s\033[0m\n' "$name"
+  if "$@"; then return 0; fi
+  failed+=("$name")
+}
+
+stop_stack() { scripts/stack.sh down >/dev/null 2>&1 || true; }
+trap stop_stack EXIT
+
+# A broken migration or bootstrap stops here, with the CLI's own message.
+scripts/db.sh reset || exit 1
+scripts/stack.sh up
+eval "$(scripts/stack.sh status | sed 's/^/export /')"
+
+pgtap() {
+  psql_db -d postgres -c 'create extension if not exists pgtap with schema extensions'
+  PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
+    --ext .sql -r supabase/tests/database
+}
+lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
+advisors() { supabase_cli db advisors --db-url "$CLI_DB_URL" --type all --level info --fail-on info; }
+deno_all() {
+  local deno="$ROOT/node_modules/.bin/deno"
+  "$deno" check supabase/functions/*/index.ts && "$deno" lint && "$deno" test --allow-all
+}
+
+layer "supabase db lint" lint
+layer "supabase db advisors" advisors
+if compgen -G "supabase/functions/*/index.ts" >/dev/null; then layer "deno check, lint, test" deno_all; fi
+layer "pgTAP (pg_prove)" pgtap
+layer "vitest" npx vitest run
+
+if [ ${#failed[@]} -gt 0 ]; then
+  printf '\n\033[31mfailed layers: %s\033[0m\n' "${failed[*]}" >&2
+  exit 1
+fi
