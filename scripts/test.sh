@@ -28,7 +28,7 @@ pgtap() {
     --ext .sql -r supabase/tests/database
 }
 lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
-advisors() { supabase_cli db advisors --db-url "$CLI_DB_URL" --type all --level info --fail-on info; }
+advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
 deno_all() {
   local deno="$ROOT/node_modules/.bin/deno"
   "$deno" check supabase/functions/*/index.ts && "$deno" lint && "$deno" test --allow-all

@@ -1,2 +1,52 @@
--- Demo data for the local stack (filled in with the schema).
-select 1;
+-- Demo data for the local stack (`npm start`, `npm run db:reset`). Development passwords only:
+--   organiser (owner):  organiser@demo.test / Organiser-2026
+--   door staff:         staff@demo.test     / Staff-2026
+--   returning guests:   +351 912 000 001, +351 912 000 002, +351 912 000 003 / Guest-2026
+-- Guest page: /p/ana/friday-lux (open list), /p/ana/closed-night (closed list).
+
+insert into auth.users (id, email, encrypted_password, email_confirmed_at, raw_user_meta_data) values
+  ('a0000000-0000-4000-8000-000000000001', 'organiser@demo.test', extensions.crypt('Organiser-2026', extensions.gen_salt('bf', 10)), now(), '{"name": "Olivia Organiser"}'),
+  ('a0000000-0000-4000-8000-000000000002', 'staff@demo.test', extensions.crypt('Staff-2026', extensions.gen_salt('bf', 10)), now(), '{"name": "Sam Staff"}');
+
+insert into public.organizations (id, name) values
+  ('b0000000-0000-4000-8000-000000000001', 'Lux Nights');
+
+insert into public.organization_members (organization_id, user_id, role) values
+  ('b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000001', 'owner'),
+  ('b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002', 'staff');
+
+insert into public.events (id, organization_id, slug, name, venue, starts_at, ends_at, guest_list_closes_at, capacity, is_published) values
+  ('c0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'friday-lux', 'Friday at Lux', 'Lux Frágil, Lisboa',
+   date_trunc('day', now()) + interval '2 days 23 hours', date_trunc('day', now()) + interval '3 days 6 hours',
+   date_trunc('day', now()) + interval '3 days 1 hour', 500, true),
+  ('c0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000001', 'closed-night', 'Closed Night', 'Lux Frágil, Lisboa',
+   date_trunc('day', now()) + interval '1 day 23 hours', date_trunc('day', now()) + interval '2 days 6 hours',
+   now() - interval '1 hour', null, true);
+
+insert into public.promoters (id, organization_id, slug, display_name) values
+  ('d0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'ana', 'Ana Costa'),
+  ('d0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000001', 'bruno', 'Bruno Reis'),
+  ('d0000000-0000-4000-8000-000000000003', 'b0000000-0000-4000-8000-000000000001', 'carla', 'Carla Dias');
+
+insert into public.teams (id, organization_id, name) values
+  ('e0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'Team Norte'),
+  ('e0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000001', 'Team Sul');
+
+insert into public.team_members (team_id, promoter_id) values
+  ('e0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000001'),
+  ('e0000000-0000-4000-8000-000000000001', 'd0000000-0000-4000-8000-000000000002'),
+  ('e0000000-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000003');
+
+insert into public.event_promoters (event_id, promoter_id, team_id)
+select e.id, tm.promoter_id, tm.team_id
+from public.events e cross join public.team_members tm
+where e.organization_id = 'b0000000-0000-4000-8000-000000000001';
+
+insert into private.client_users (id, phone, first_name, last_name, email, password_hash) values
+  ('f0000000-0000-4000-8000-000000000001', '+351912000001', 'Maria', 'Silva', 'maria@example.com', extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
+  ('f0000000-0000-4000-8000-000000000002', '+351912000002', 'João', 'Conceição', 'joao@example.com', extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
+  ('f0000000-0000-4000-8000-000000000003', '+351912000003', 'Inês', 'Ferreira-Luz', null, extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10)));
+
+insert into public.guests (event_id, client_user_id, promoter_id, team_id)
+values ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001',
+        'd0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000001');

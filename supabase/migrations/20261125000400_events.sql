@@ -1,0 +1,174 @@
+-- Events, promoters and their teams, and the links that promoters share:
+-- /p/<promoter-slug>/<event-slug> is valid only while an event_promoters row exists.
+
+-- =============================================================================================
+-- Tables
+-- =============================================================================================
+
+create table public.events (
+  id uuid primary key default gen_random_uuid(),
+  organization_id uuid not null references public.organizations (id) on delete cascade,
+  slug text not null check (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and length(slug) <= 100),
+  name text not null check (length(name) between 1 and 200),
+  venue text check (length(venue) <= 200),
+  starts_at timestamptz not null,
+  ends_at timestamptz not null,
+  guest_list_closes_at timestamptz not null,
+  capacity integer check (capacity > 0),
+  is_published boolean not null default false,
+  created_at timestamptz not null default now(),
+  unique (organization_id, slug),
+  check (ends_at > starts_at),
+  check (guest_list_closes_at <= ends_at)
+);
+
+create table public.promoters (
+  id uuid primary key default gen_random_uuid(),
+  organization_id uuid not null references public.organizations (id) on delete cascade,
+  slug text not null unique check (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and length(slug) <= 100),
+  display_name text not null check (length(display_name) between 1 and 100),
+  created_at timestamptz not null default now()
+);
+create index promoters_organization_id_idx on public.promoters (organization_id);
+
+create table public.teams (
+  id uuid primary key default gen_random_uuid(),
+  organization_id uuid not null references public.organizations (id) on delete cascade,
+  name text not null check (length(name) between 1 and 100),
+  created_at timestamptz not null default now(),
+  unique (organization_id, name)
+);
+
+create table public.team_members (
+  team_id uuid not null references public.teams (id) on delete cascade,
+  promoter_id uuid not null references public.promoters (id) on delete cascade,
+  primary key (team_id, promoter_id)
+);
+create index team_members_promoter_id_idx on public.team_members (promoter_id);
+
+/** A promoter's link to an event, for one of the promoter's teams (or none). */
+create table public.event_promoters (
+  event_id uuid not null references public.events (id) on delete cascade,
+  promoter_id uuid not null references public.promoters (id) on delete cascade,
+  team_id uuid,
+  created_at timestamptz not null default now(),
+  primary key (event_id, promoter_id),
+  foreign key (team_id, promoter_id) references public.team_members (team_id, promoter_id) on delete cascade
+);
+create index event_promoters_promoter_id_idx on public.event_promoters (promoter_id);
+create index event_promoters_team_id_promoter_id_idx on public.event_promoters (team_id, promoter_id);
+
+alter table public.events enable row level security;
+alter table public.promoters enable row level security;
+alter table public.teams enable row level security;
+alter table public.team_members enable row level security;
+alter table public.event_promoters enable row level security;
+
+-- =============================================================================================
+-- Functions
+-- =============================================================================================
+
+/**
+ * The link a guest is joining through: the published event, the promoter linked to it and the
+ * link's team. Raises 404 `event_not_found` (unknown or unpublished event) or
+ * `promoter_not_linked` (no such link, or a team other than the link's).
+ */
+create or replace function private.guest_link(p_event_id uuid, p_promoter_id uuid, p_team_id uuid,
+  out event_id uuid, out promoter_id uuid, out team_id uuid, out organization_id uuid,
+  out guest_list_closes_at timestamptz, out capacity integer)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  select e.id, e.organization_id, e.guest_list_closes_at, e.capacity
+    into event_id, organization_id, guest_list_closes_at, capacity
+  from public.events e
+  where e.id = p_event_id and e.is_published;
+  if not found then
+    perform private.fail(404, 'event_not_found', 'This event does not exist or is not open to guests.',
+      'Ask your promoter for a new link.');
+  end if;
+
+  select ep.promoter_id, ep.team_id into promoter_id, team_id
+  from public.event_promoters ep
+  where ep.event_id = p_event_id and ep.promoter_id = p_promoter_id;
+  if not found or p_team_id is distinct from team_id then
+    perform private.fail(404, 'promoter_not_linked', 'This promoter link is not valid for this event.',
+      'Ask your promoter for a new link.');
+  end if;
+end
+$$;
+
+/**
+ * The card a guest sees on the promoter's link: the event and the promoter, or 404.
+ * Anonymous; answers no personal data.
+ */
+create or replace function public.resolve_promoter_link(p_promoter_slug text, p_event_slug text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_result jsonb;
+begin
+  perform private.check_length('p_promoter_slug', p_promoter_slug, 100);
+  perform private.check_length('p_event_slug', p_event_slug, 100);
+
+  select jsonb_build_object(
+      'event', jsonb_build_object(
+        'id', e.id, 'slug', e.slug, 'name', e.name, 'venue', e.venue,
+        'starts_at', e.starts_at, 'ends_at', e.ends_at,
+        'guest_list_closes_at', e.guest_list_closes_at,
+        'is_open', e.guest_list_closes_at > now()
+          and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)),
+      'promoter', jsonb_build_object('id', p.id, 'slug', p.slug, 'display_name', p.display_name),
+      'team', case when t.id is null then null else jsonb_build_object('id', t.id, 'name', t.name) end)
+    into v_result
+  from public.promoters p
+  join public.events e on e.organization_id = p.organization_id and e.slug = lower(p_event_slug) and e.is_published
+  join public.event_promoters ep on ep.event_id = e.id and ep.promoter_id = p.id
+  left join public.teams t on t.id = ep.team_id
+  where p.slug = lower(p_promoter_slug);
+
+  if v_result is null then
+    perform private.fail(404, 'event_not_found', 'This link does not lead to an event that is open to guests.',
+      'Check the link, or ask your promoter for a new one.');
+  end if;
+  return v_result;
+end
+$$;
+
+-- =============================================================================================
+-- Policies
+-- =============================================================================================
+
+create policy "Organization members can read their events" on public.events
+  for select to authenticated using (private.is_member(organization_id));
+
+create policy "Organization members can read their promoters" on public.promoters
+  for select to authenticated using (private.is_member(organization_id));
+
+create policy "Organization members can read their teams" on public.teams
+  for select to authenticated using (private.is_member(organization_id));
+
+create policy "Organization members can read their teams' members" on public.team_members
+  for select to authenticated using (
+    exists (select 1 from public.teams t where t.id = team_id and private.is_member(t.organization_id)));
+
+create policy "Organization members can read their events' promoter links" on public.event_promoters
+  for select to authenticated using (
+    exists (select 1 from public.events e where e.id = event_id and private.is_member(e.organization_id)));
+
+-- =============================================================================================
+-- Grants
+-- =============================================================================================
+
+revoke all on public.events, public.promoters, public.teams, public.team_members, public.event_promoters
+  from anon, authenticated;
+revoke execute on function private.guest_link(uuid, uuid, uuid) from public, anon, authenticated;
+revoke execute on function public.resolve_promoter_link(text, text) from public, anon, authenticated;
+grant execute on function public.resolve_promoter_link(text, text) to anon;

@@ -1,0 +1,381 @@
+-- Guests: accounts (phone + bcrypt password), sessions, the phone-lookup cache and the passes.
+-- A guest goes from phone number to QR pass in one round trip per step, with at most one
+-- bcrypt, and every joining call is idempotent: a retry or a double tap returns the same pass.
+
+-- =============================================================================================
+-- Tables
+-- =============================================================================================
+
+/** A guest's account. Personal data: never readable through the API. */
+create table private.client_users (
+  id uuid primary key default gen_random_uuid(),
+  phone text not null unique check (phone ~ '^\+[1-9][0-9]{7,14}$'),
+  first_name text not null,
+  last_name text not null,
+  email text check (email = lower(email)),
+  password_hash text not null check (password_hash like '$2_$10$%'),
+  created_at timestamptz not null default now(),
+  last_login_at timestamptz
+);
+alter table private.client_users enable row level security;
+create policy "Guest accounts are never read through the API" on private.client_users
+  as restrictive for all to anon, authenticated using (false) with check (false);
+
+/** Sessions let a returning guest join another night without a password; only sha256 is kept. */
+create table private.guest_sessions (
+  id uuid primary key default gen_random_uuid(),
+  token_hash bytea not null unique,
+  client_user_id uuid not null references private.client_users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+create index guest_sessions_client_user_id_idx on private.guest_sessions (client_user_id);
+create index guest_sessions_expires_at_idx on private.guest_sessions (expires_at);
+alter table private.guest_sessions enable row level security;
+create policy "Guest sessions are never read through the API" on private.guest_sessions
+  as restrictive for all to anon, authenticated using (false) with check (false);
+
+/** Short-lived answers of check_phone_with_cache, keyed by sha256 of the E.164 phone. */
+create table private.phone_lookup_cache (
+  phone_hash bytea primary key,
+  phone_exists boolean not null,
+  expires_at timestamptz not null
+);
+create index phone_lookup_cache_expires_at_idx on private.phone_lookup_cache (expires_at);
+alter table private.phone_lookup_cache enable row level security;
+create policy "Phone lookups are never read through the API" on private.phone_lookup_cache
+  as restrictive for all to anon, authenticated using (false) with check (false);
+
+/** A guest on an event's list: one per (event, account), with the QR secret of the pass. */
+create table public.guests (
+  id uuid primary key default gen_random_uuid(),
+  event_id uuid not null references public.events (id) on delete cascade,
+  client_user_id uuid not null references private.client_users (id) on delete cascade,
+  promoter_id uuid not null references public.promoters (id),
+  team_id uuid references public.teams (id),
+  qr_token text not null unique default private.random_token(18),
+  status text not null default 'registered' check (status in ('registered', 'checked_in')),
+  created_at timestamptz not null default now(),
+  checked_in_at timestamptz,
+  unique (event_id, client_user_id),
+  check ((status = 'checked_in') = (checked_in_at is not null))
+);
+create index guests_client_user_id_idx on public.guests (client_user_id);
+create index guests_promoter_id_idx on public.guests (promoter_id);
+create index guests_team_id_idx on public.guests (team_id);
+create index guests_event_id_checked_in_at_idx on public.guests (event_id, checked_in_at);
+alter table public.guests enable row level security;
+
+-- =============================================================================================
+-- Internal functions
+-- =============================================================================================
+
+/**
+ * Everything that must happen before a bcrypt for a phone, in this order:
+ * serialize attempts for the phone (so a double tap is answered from the first's result and
+ * the per-phone counts are exact), refuse a locked phone (429 `account_locked`), count the
+ * attempt (429 `rate_limited` past 5/min), respect the global password budget, and take a
+ * bcrypt slot (503 `busy` when all are in use).
+ */
+create or replace function private.begin_password_attempt(p_phone text)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  r record;
+begin
+  perform pg_advisory_xact_lock(74202, hashtext(p_phone));
+  select * into r from private.rate_limit_add('login_failures', p_phone, 0);
+  if r.total >= r.max_hits then
+    perform private.fail_retry(429, 'account_locked',
+      'Too many wrong passwords for this phone number; it is locked for a while.',
+      format('Try again in %s minutes.', ceil(r.retry_after / 60.0)), r.retry_after);
+  end if;
+  perform private.rate_limit('phone_attempts', p_phone);
+  perform private.rate_limit_peek('password_ops', '*');
+  perform private.acquire_password_slot();
+end
+$$;
+
+/**
+ * bcrypt comparison. With no stored hash (unknown phone) it still hashes against a dummy of
+ * the same cost, so a miss takes as long as a hit. Counts against the global password budget.
+ */
+create or replace function private.password_matches(p_password text, p_hash text)
+returns boolean
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_hash text := coalesce(p_hash, private.setting('dummy_password_hash') #>> '{}');
+  v_ok boolean := extensions.crypt(coalesce(p_password, ''), v_hash) = v_hash;
+begin
+  perform private.rate_limit_add('password_ops', '*', 1);
+  return v_ok and p_hash is not null;
+end
+$$;
+
+/** Records a failed password for the phone (towards its lockout) and returns the error, committed. */
+create or replace function private.password_failed(p_phone text, p_status integer, p_code text, p_detail text, p_hint text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.rate_limit_add('login_failures', p_phone, 1);
+  return private.committed_error(p_status, p_code, p_detail, p_hint);
+end
+$$;
+
+/**
+ * Gives the account its pass for the event (the existing one if it already has one) and a
+ * session. A new guest needs the list open: before its closing time and below capacity
+ * (409 `guest_list_closed`), within the event's registrations per minute (429). Returns the
+ * shape shared by the three joining functions.
+ */
+create or replace function private.issue_pass(p_client_user_id uuid, p_event_id uuid, p_promoter_id uuid,
+  p_team_id uuid, p_session_token text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_guest public.guests;
+  v_event public.events;
+  v_new boolean := false;
+  v_token text := p_session_token;
+  v_expires timestamptz;
+begin
+  select * into v_guest from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id;
+  if not found then
+    select * into v_event from public.events e where e.id = p_event_id;
+    if v_event.capacity is not null then
+      -- Serialize the last seats: the count and the insert must not interleave.
+      perform 1 from public.events e where e.id = p_event_id for update;
+    end if;
+    if v_event.guest_list_closes_at <= now()
+       or (v_event.capacity is not null
+           and (select count(*) from public.guests g where g.event_id = p_event_id) >= v_event.capacity) then
+      perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
+        'Ask your promoter about the door.');
+    end if;
+    perform private.rate_limit('event_registrations', p_event_id::text);
+    insert into public.guests (event_id, client_user_id, promoter_id, team_id)
+    values (p_event_id, p_client_user_id, p_promoter_id, p_team_id)
+    on conflict (event_id, client_user_id) do nothing
+    returning * into v_guest;
+    v_new := found;
+    if not v_new then
+      select * into v_guest from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id;
+    end if;
+  end if;
+
+  if v_token is null then
+    v_token := private.random_token(33);
+    insert into private.guest_sessions (token_hash, client_user_id, expires_at)
+    values (private.sha256(v_token), p_client_user_id,
+            now() + make_interval(days => (private.setting('session_days'))::integer))
+    returning expires_at into v_expires;
+  else
+    select s.expires_at into v_expires from private.guest_sessions s where s.token_hash = private.sha256(v_token);
+  end if;
+
+  return jsonb_build_object(
+    'guest_id', v_guest.id,
+    'qr_token', v_guest.qr_token,
+    'client_user_id', p_client_user_id,
+    'first_name', (select u.first_name from private.client_users u where u.id = p_client_user_id),
+    'already_registered', not v_new,
+    'session_token', v_token,
+    'session_expires_at', v_expires);
+end
+$$;
+
+/** Marks the phone as existing in the lookup cache (after a registration). */
+create or replace function private.cache_phone(p_phone text, p_exists boolean)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into private.phone_lookup_cache as c (phone_hash, phone_exists, expires_at)
+  values (private.sha256(p_phone), p_exists,
+          now() + make_interval(secs => (private.setting('phone_cache_seconds'))::integer))
+  on conflict (phone_hash) do update set phone_exists = excluded.phone_exists, expires_at = excluded.expires_at;
+$$;
+
+/** After a correct password: clear the phone's failures, note the login. */
+create or replace function private.password_succeeded(p_phone text, p_client_user_id uuid)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  delete from private.rate_limit_counters where bucket = 'login_failures' and key_hash = private.sha256(p_phone);
+  update private.client_users set last_login_at = now() where id = p_client_user_id;
+$$;
+
+-- =============================================================================================
+-- Public functions (anonymous guests)
+-- =============================================================================================
+
+/**
+ * Whether a phone number has an account, so the page can ask for a password (returning guest)
+ * or for a name (new guest). Answers only {exists, phone}: never a name, email or id.
+ * Served from phone_lookup_cache while fresh (5 minutes).
+ */
+create or replace function public.check_phone_with_cache(p_phone text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_phone text := private.normalize_phone(p_phone);
+  v_exists boolean;
+begin
+  select c.phone_exists into v_exists
+  from private.phone_lookup_cache c
+  where c.phone_hash = private.sha256(v_phone) and c.expires_at > now();
+  if not found then
+    v_exists := exists (select 1 from private.client_users u where u.phone = v_phone);
+    perform private.cache_phone(v_phone, v_exists);
+  end if;
+  return jsonb_build_object('exists', v_exists, 'phone', v_phone);
+end
+$$;
+
+/**
+ * A returning guest logs in with phone and password and gets the pass for the event.
+ * Errors: invalid_phone, input_too_long (400); event_not_found, promoter_not_linked (404);
+ * invalid_credentials (401, also for an unknown phone, after the same bcrypt work);
+ * guest_list_closed (409); account_locked, rate_limited (429); busy (503).
+ */
+create or replace function public.authenticate_and_create_guest_v2(p_phone text, p_password text,
+  p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_phone text := private.normalize_phone(p_phone);
+  v_link record;
+  v_user_id uuid;
+  v_hash text;
+begin
+  perform private.check_length('p_password', p_password, 72);
+  select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
+  perform private.begin_password_attempt(v_phone);
+
+  select u.id, u.password_hash into v_user_id, v_hash from private.client_users u where u.phone = v_phone;
+  if not private.password_matches(p_password, v_hash) then
+    return private.password_failed(v_phone, 401, 'invalid_credentials', 'Wrong phone number or password.',
+      'Check both and try again.');
+  end if;
+  perform private.password_succeeded(v_phone, v_user_id);
+  return private.issue_pass(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, null);
+end
+$$;
+
+/**
+ * A new guest registers and gets the pass for the event. A phone that already has an account
+ * with this password proceeds as a login; with another password the answer is 409
+ * `phone_already_registered`. Errors: invalid_phone, weak_password, password_too_long,
+ * invalid_first_name, invalid_last_name, invalid_email, input_too_long (400); and those of
+ * authenticate_and_create_guest_v2.
+ */
+create or replace function public.register_and_create_guest_v2(p_phone text, p_first_name text, p_last_name text,
+  p_email text, p_password text, p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_phone text := private.normalize_phone(p_phone);
+  v_first_name text := private.clean_name('first_name', p_first_name);
+  v_last_name text := private.clean_name('last_name', p_last_name);
+  v_email text := private.clean_email(p_email);
+  v_link record;
+  v_user_id uuid;
+  v_hash text;
+begin
+  perform private.check_password(p_password);
+  select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
+  perform private.begin_password_attempt(v_phone);
+
+  select u.id, u.password_hash into v_user_id, v_hash from private.client_users u where u.phone = v_phone;
+  if found then
+    if not private.password_matches(p_password, v_hash) then
+      return private.password_failed(v_phone, 409, 'phone_already_registered',
+        'This phone number already has an account.', 'Log in with your password instead.');
+    end if;
+  else
+    insert into private.client_users (phone, first_name, last_name, email, password_hash)
+    values (v_phone, v_first_name, v_last_name, v_email, extensions.crypt(p_password, extensions.gen_salt('bf', 10)))
+    returning id into v_user_id;
+    perform private.rate_limit_add('password_ops', '*', 1);
+    perform private.cache_phone(v_phone, true);
+  end if;
+  perform private.password_succeeded(v_phone, v_user_id);
+  return private.issue_pass(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, null);
+end
+$$;
+
+/**
+ * A returning guest with a session joins another night without a password (no bcrypt).
+ * Errors: invalid_session (401), input_too_long (400), and the link and list errors.
+ */
+create or replace function public.join_event_with_session(p_session_token text, p_event_id uuid,
+  p_promoter_id uuid, p_team_id uuid default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_client_user_id uuid;
+  v_link record;
+begin
+  perform private.check_length('p_session_token', p_session_token, 100);
+  select s.client_user_id into v_client_user_id
+  from private.guest_sessions s
+  where s.token_hash = private.sha256(coalesce(p_session_token, '')) and s.expires_at > now();
+  if not found then
+    perform private.fail(401, 'invalid_session', 'Your session has expired.',
+      'Log in with your phone number and password.');
+  end if;
+  select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
+  return private.issue_pass(v_client_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, p_session_token);
+end
+$$;
+
+-- =============================================================================================
+-- Policies
+-- =============================================================================================
+
+create policy "Organization members can read their events' guests" on public.guests
+  for select to authenticated using (
+    exists (select 1 from public.events e where e.id = event_id and private.is_member(e.organization_id)));
+
+-- =============================================================================================
+-- Grants
+-- =============================================================================================
+
+revoke all on public.guests from anon, authenticated;
+revoke execute on function public.check_phone_with_cache(text),
+  public.authenticate_and_create_guest_v2(text, text, uuid, uuid, uuid),
+  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid),
+  public.join_event_with_session(text, uuid, uuid, uuid)
+  from public, anon, authenticated;
+grant execute on function public.check_phone_with_cache(text),
+  public.authenticate_and_create_guest_v2(text, text, uuid, uuid, uuid),
+  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid),
+  public.join_event_with_session(text, uuid, uuid, uuid)
+  to anon;
