@@ -23,7 +23,7 @@ scripts/stack.sh up
 eval "$(scripts/stack.sh status | sed 's/^/export /')"
 
 pgtap() {
-  psql_db -d postgres -c 'create extension if not exists pgtap with schema extensions'
+  psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
     --ext .sql -r supabase/tests/database
 }

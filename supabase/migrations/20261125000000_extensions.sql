@@ -8,4 +8,6 @@ create extension if not exists pg_cron with schema pg_catalog;
 -- migration grants it explicitly.
 alter default privileges in schema public revoke all on tables from anon, authenticated;
 alter default privileges in schema public revoke all on sequences from anon, authenticated;
-alter default privileges in schema public revoke execute on functions from public, anon, authenticated;
+alter default privileges in schema public revoke execute on functions from anon, authenticated;
+-- Postgres lets PUBLIC execute every new function; only a global default can take that back.
+alter default privileges revoke execute on functions from public;

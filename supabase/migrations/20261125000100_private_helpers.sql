@@ -6,7 +6,6 @@ revoke all on schema private from public;
 -- anon/authenticated need USAGE to run the few helpers granted to them (the request hook,
 -- policy helpers); EXECUTE stays revoked on everything else.
 grant usage on schema private to anon, authenticated, service_role;
-alter default privileges in schema private revoke execute on functions from public;
 
 -- =============================================================================================
 -- Tables
@@ -145,16 +144,16 @@ stable
 set search_path = ''
 as $$
 declare
-  v_raw text := btrim(coalesce(p_phone, ''));
+  v_raw text := regexp_replace(coalesce(p_phone, ''), '[[:space:].()-]', '', 'g');
   v_digits text;
   v_cc text := private.setting('default_country_code') #>> '{}';
   v_e164 text;
 begin
-  if length(v_raw) > 32 or v_raw !~ '^\+?[0-9 .()-]+$' then
+  if length(p_phone) > 32 or v_raw !~ '^\+?[0-9]+$' then
     perform private.fail(400, 'invalid_phone', 'That does not look like a phone number.',
       'Type your mobile number, for example 912 345 678 or +44 7700 900123.');
   end if;
-  v_digits := regexp_replace(v_raw, '[^0-9]', '', 'g');
+  v_digits := ltrim(v_raw, '+');
   if v_raw like '+%' then
     v_e164 := '+' || v_digits;
   elsif v_digits like '00%' then

@@ -1,0 +1,68 @@
+-- Security invariants over the whole schema: RLS everywhere, no table privileges for API roles,
+-- pinned search_path, and exactly the intended functions callable by each role.
+begin;
+select plan(9);
+
+select is(
+  (select array_agg(format('%s.%s', n.nspname, c.relname))
+   from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where c.relkind in ('r', 'p') and n.nspname in ('public', 'private') and not c.relrowsecurity),
+  null, 'every table in public and private has RLS enabled');
+
+select is(
+  (select array_agg(distinct format('%s %s.%s', g.grantee, g.table_schema, g.table_name))
+   from information_schema.role_table_grants g
+   where g.grantee in ('anon', 'authenticated') and g.table_schema in ('public', 'private')),
+  null, 'anon and authenticated hold no table privileges');
+
+select is(
+  (select array_agg(format('%s.%s', n.nspname, p.proname))
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private')
+     and not coalesce(p.proconfig, '{}') && array['search_path=""']),
+  null, 'every function in public and private pins search_path to empty');
+
+select is(
+  (select array_agg(p.proname::text order by p.proname)
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')),
+  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'join_event_with_session',
+        'register_and_create_guest_v2', 'resolve_promoter_link'],
+  'anon may call exactly the guest functions');
+
+select is(
+  (select array_agg(p.proname::text order by p.proname)
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
+  array['check_in_guest', 'event_dashboard'],
+  'authenticated may call exactly the staff functions');
+
+select is(
+  (select array_agg(p.proname::text order by p.proname)
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'private' and has_function_privilege('anon', p.oid, 'execute')),
+  array['check_request'],
+  'anon may call no private helper but the request hook');
+
+select is(
+  (select array_agg(p.proname::text order by p.proname)
+   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and not p.prosecdef
+     and has_function_privilege('anon', p.oid, 'execute')),
+  null, 'every function anon can call is SECURITY DEFINER with a pinned path (no caller-privilege surprises)');
+
+-- anon really cannot read any table, whatever the grants say.
+select tests.act_as('anon');
+select is(
+  (select array_agg(t order by t) from unnest(array['public.guests', 'public.events', 'public.checkins',
+     'private.client_users', 'private.guest_sessions', 'public.organizations']) t
+   where tests.error_of('select 1 from ' || t || ' limit 1') not like '42501%'),
+  null, 'anon gets permission denied on every table it tries');
+select tests.act_as_postgres();
+
+select is(
+  (select array_to_string(rolconfig, ',') from pg_roles where rolname = 'authenticator'),
+  'pgrst.db_pre_request=private.check_request', 'the request hook is registered on authenticator');
+
+select * from finish();
+rollback;

@@ -1,0 +1,123 @@
+-- Test helpers for the pgTAP files (applied by `npm test` before pg_prove, never in production;
+-- in the spirit of supabase-test-helpers): act as a role or user, and build a small world.
+create extension if not exists pgtap with schema extensions;
+create schema if not exists tests;
+grant usage on schema tests to anon, authenticated, service_role;
+-- The project revokes PUBLIC's default EXECUTE; pgTAP's assertions must run under any role.
+grant execute on all functions in schema extensions to anon, authenticated, service_role;
+
+/** Creates a Supabase Auth user and returns its id. */
+create or replace function tests.create_user(p_email text)
+returns uuid language sql security definer set search_path = '' as $$
+  insert into auth.users (id, email, encrypted_password)
+  values (gen_random_uuid(), p_email, extensions.crypt('Password-1', extensions.gen_salt('bf', 4)))
+  returning id
+$$;
+
+/** Acts as the signed-in user from here on in this transaction (like PostgREST with a JWT). */
+create or replace function tests.authenticate_as(p_user_id uuid)
+returns void language plpgsql as $$
+begin
+  perform set_config('request.jwt.claims', json_build_object('sub', p_user_id, 'role', 'authenticated')::text, true);
+  execute 'set local role authenticated';
+end $$;
+
+/** Acts as an API role without a user: anon or service_role. */
+create or replace function tests.act_as(p_role text)
+returns void language plpgsql as $$
+begin
+  perform set_config('request.jwt.claims', json_build_object('role', p_role)::text, true);
+  execute format('set local role %I', p_role);
+end $$;
+
+/** Back to the test's own superuser session. */
+create or replace function tests.act_as_postgres()
+returns void language plpgsql as $$
+begin
+  execute 'reset role';
+  perform set_config('request.jwt.claims', '', true);
+end $$;
+
+/**
+ * A small world: organization A (owner, staff) with an open event, a closed event and an
+ * event of capacity 1, promoter P in team T linked to all three; organization B with its own
+ * staff, event and promoter. Returns the ids as jsonb.
+ */
+create or replace function tests.world()
+returns jsonb language plpgsql as $$
+declare
+  w jsonb;
+  org_a uuid := gen_random_uuid(); org_b uuid := gen_random_uuid();
+  owner_a uuid := tests.create_user('owner-' || gen_random_uuid() || '@a.test');
+  staff_a uuid := tests.create_user('staff-' || gen_random_uuid() || '@a.test');
+  staff_b uuid := tests.create_user('staff-' || gen_random_uuid() || '@b.test');
+  open_event uuid := gen_random_uuid(); open_event2 uuid := gen_random_uuid(); closed_event uuid := gen_random_uuid();
+  small_event uuid := gen_random_uuid(); past_event uuid := gen_random_uuid(); event_b uuid := gen_random_uuid();
+  promoter uuid := gen_random_uuid(); other_promoter uuid := gen_random_uuid(); promoter_b uuid := gen_random_uuid();
+  team uuid := gen_random_uuid();
+begin
+  insert into public.organizations (id, name) values (org_a, 'Org A'), (org_b, 'Org B');
+  insert into public.organization_members values
+    (org_a, owner_a, 'owner'), (org_a, staff_a, 'staff'), (org_b, staff_b, 'staff');
+  insert into public.events (id, organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, capacity, is_published) values
+    (open_event, org_a, 'open-' || left(open_event::text, 8), 'Open night', now() + interval '1 day', now() + interval '1 day 6 hours', now() + interval '1 day', null, true),
+    (open_event2, org_a, 'open2-' || left(open_event2::text, 8), 'Second night', now() + interval '2 days', now() + interval '2 days 6 hours', now() + interval '2 days', null, true),
+    (closed_event, org_a, 'closed-' || left(closed_event::text, 8), 'Closed night', now() + interval '1 day', now() + interval '1 day 6 hours', now() - interval '1 minute', null, true),
+    (small_event, org_a, 'small-' || left(small_event::text, 8), 'Small night', now() + interval '1 day', now() + interval '1 day 6 hours', now() + interval '1 day', 1, true),
+    (past_event, org_a, 'past-' || left(past_event::text, 8), 'Past night', now() - interval '1 day', now() - interval '1 hour', now() - interval '1 day', null, true),
+    (event_b, org_b, 'b-' || left(event_b::text, 8), 'B night', now() + interval '1 day', now() + interval '1 day 6 hours', now() + interval '1 day', null, true);
+  insert into public.events (organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, is_published)
+    values (org_a, 'draft-' || left(open_event::text, 8), 'Draft', now() + interval '1 day', now() + interval '2 days', now() + interval '1 day', false);
+  insert into public.promoters (id, organization_id, slug, display_name) values
+    (promoter, org_a, 'p-' || left(promoter::text, 8), 'Pat Promoter'),
+    (other_promoter, org_a, 'q-' || left(other_promoter::text, 8), 'Quinn Unlinked'),
+    (promoter_b, org_b, 'pb-' || left(promoter_b::text, 8), 'Bea Promoter');
+  insert into public.teams (id, organization_id, name) values (team, org_a, 'Team ' || left(team::text, 8));
+  insert into public.team_members values (team, promoter);
+  insert into public.event_promoters (event_id, promoter_id, team_id) values
+    (open_event, promoter, team), (open_event2, promoter, team), (closed_event, promoter, team), (small_event, promoter, team), (past_event, promoter, team);
+  insert into public.event_promoters (event_id, promoter_id) values (event_b, promoter_b);
+  return jsonb_build_object('org_a', org_a, 'org_b', org_b, 'owner_a', owner_a, 'staff_a', staff_a, 'staff_b', staff_b,
+    'open_event', open_event, 'open_event2', open_event2, 'closed_event', closed_event, 'small_event', small_event, 'past_event', past_event,
+    'event_b', event_b, 'promoter', promoter, 'other_promoter', other_promoter, 'promoter_b', promoter_b, 'team', team,
+    'promoter_slug', 'p-' || left(promoter::text, 8), 'open_slug', 'open-' || left(open_event::text, 8),
+    'draft_slug', 'draft-' || left(open_event::text, 8));
+end $$;
+
+/** The SQLSTATE and message of running `p_sql`, or null when it succeeds. */
+create or replace function tests.error_of(p_sql text)
+returns text language plpgsql as $$
+declare v_state text; v_message text;
+begin
+  execute p_sql;
+  return null;
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
+  -- PGRST errors carry their body as JSON in the message; report its machine code.
+  if v_state = 'PGRST' then
+    return v_state || ' ' || (v_message::jsonb ->> 'code') || ' ' || (v_message::jsonb ->> 'message');
+  end if;
+  return v_state || ' ' || v_message;
+end $$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+/** The DETAIL of the error raised by `p_sql` as jsonb (PGRST errors: status and headers). */
+create or replace function tests.error_detail(p_sql text)
+returns jsonb language plpgsql as $$
+declare v_detail text;
+begin
+  execute p_sql;
+  return null;
+exception when others then
+  get stacked diagnostics v_detail = pg_exception_detail;
+  return v_detail::jsonb;
+end $$;
+
+/** Simulates one API request's headers, as PostgREST sets them. */
+create or replace function tests.set_headers(p_headers jsonb)
+returns void language sql as $$
+  select set_config('request.headers', p_headers::text, true) is not null and null
+$$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
