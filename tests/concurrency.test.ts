@@ -1,0 +1,105 @@
+// Two identical requests at once must give one row: real parallel connections, not reasoning.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { apiCode, callAs, callWithRetry, connect } from "./db";
+
+const sql = connect(60);
+afterAll(() => sql.end());
+
+const link = {
+  p_event_id: "",
+  p_promoter_id: "",
+  p_team_id: "",
+};
+let staffId = "";
+
+beforeAll(async () => {
+  // A fresh organization and open event for this run (the seed is not relied upon).
+  const [org] = await sql`insert into public.organizations (name) values ('Concurrency') returning id`;
+  const [user] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`staff-${Date.now()}@c.test`}) returning id`;
+  staffId = user.id;
+  await sql`insert into public.organization_members values (${org.id}, ${staffId}, 'staff')`;
+  const [event] = await sql`insert into public.events (organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, is_published)
+    values (${org.id}, ${`c-${Date.now()}`}, 'Concurrency night', now() + interval '1 day', now() + interval '1 day 6 hours',
+            now() + interval '1 day', true) returning id`;
+  const [promoter] = await sql`insert into public.promoters (organization_id, slug, display_name)
+    values (${org.id}, ${`cp-${Date.now()}`}, 'Cora') returning id`;
+  const [team] = await sql`insert into public.teams (organization_id, name) values (${org.id}, 'Cteam') returning id`;
+  await sql`insert into public.team_members values (${team.id}, ${promoter.id})`;
+  await sql`insert into public.event_promoters values (${event.id}, ${promoter.id}, ${team.id})`;
+  Object.assign(link, { p_event_id: event.id, p_promoter_id: promoter.id, p_team_id: team.id });
+});
+
+const phone = () => `+35193${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+
+async function settle<T>(n: number, fn: () => Promise<T>) {
+  const results = await Promise.allSettled(Array.from({ length: n }, fn));
+  const ok = results.filter((r) => r.status === "fulfilled").map((r) => (r as PromiseFulfilledResult<T>).value);
+  const errors = results.filter((r) => r.status === "rejected").map((r) => apiCode((r as PromiseRejectedResult).reason));
+  return { ok, errors };
+}
+
+describe("concurrency", () => {
+  it("50 identical registrations at once give one account, one guest and one pass", async () => {
+    const p = phone();
+    const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "register_and_create_guest_v2", {
+      p_phone: p, p_first_name: "Paula", p_last_name: "Paralela", p_email: "paula@example.com", p_password: "Burst-2026", ...link,
+    }));
+    expect(ok.length).toBeGreaterThan(0);
+    // Past the per-phone limit the rest are refused cleanly; nothing else may go wrong.
+    expect(new Set(errors)).toEqual(errors.length ? new Set(["rate_limited"]) : new Set());
+    expect(new Set(ok.map((r) => r.qr_token)).size).toBe(1);
+    expect(ok.filter((r) => r.already_registered === false)).toHaveLength(1);
+    const [{ users }] = await sql`select count(*)::int users from private.client_users where phone = ${p}`;
+    const [{ guests }] = await sql`select count(*)::int guests from public.guests g
+      join private.client_users u on u.id = g.client_user_id where u.phone = ${p}`;
+    expect([users, guests]).toEqual([1, 1]);
+  });
+
+  it("50 identical logins at once give one guest row", async () => {
+    const p = phone();
+    await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
+      p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link,
+      p_event_id: link.p_event_id,
+    });
+    await sql`delete from public.guests g using private.client_users u where u.id = g.client_user_id and u.phone = ${p}`;
+    await sql`delete from private.rate_limit_counters where key_hash = private.sha256(${p})`;
+    const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "authenticate_and_create_guest_v2", {
+      p_phone: p, p_password: "Burst-2026", ...link,
+    }));
+    expect(ok.length).toBeGreaterThan(0);
+    expect(new Set(errors)).toEqual(errors.length ? new Set(["rate_limited"]) : new Set());
+    expect(new Set(ok.map((r) => r.qr_token)).size).toBe(1);
+    const [{ guests }] = await sql`select count(*)::int guests from public.guests g
+      join private.client_users u on u.id = g.client_user_id where u.phone = ${p}`;
+    expect(guests).toBe(1);
+  });
+
+  it("20 parallel scans of one pass give exactly one checked_in", async () => {
+    const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
+      p_phone: phone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link,
+    });
+    const { ok, errors } = await settle(20, () => callAs(sql, "authenticated", "check_in_guest", {
+      p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID(),
+    }, staffId));
+    expect(errors).toEqual([]);
+    const verdicts = ok.map((r) => r.verdict).sort();
+    expect(verdicts.filter((v) => v === "checked_in")).toHaveLength(1);
+    expect(verdicts.filter((v) => v === "already_checked_in")).toHaveLength(19);
+    expect(new Set(ok.map((r) => r.checked_in_at)).size).toBe(1);
+  });
+
+  it("10 parallel retries of one scan (same nonce) are one scan", async () => {
+    const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
+      p_phone: phone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link,
+    });
+    const nonce = crypto.randomUUID();
+    const { ok, errors } = await settle(10, () => callAs(sql, "authenticated", "check_in_guest", {
+      p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: nonce,
+    }, staffId));
+    expect(errors).toEqual([]);
+    expect(new Set(ok.map((r) => JSON.stringify(r)))).toEqual(new Set([JSON.stringify(ok[0])]));
+    expect(ok[0].verdict).toBe("checked_in");
+    const [{ n }] = await sql`select count(*)::int n from public.checkins where nonce = ${nonce}`;
+    expect(n).toBe(1);
+  });
+});

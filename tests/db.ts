@@ -1,0 +1,44 @@
+// Direct database access for tests: a real connection per parallel client, acting as an API
+// role the way PostgREST does (SET LOCAL ROLE + request.jwt.claims in one transaction).
+import postgres from "postgres";
+
+export const dbUrl = process.env.DB_URL!;
+
+export function connect(max = 10) {
+  return postgres(dbUrl, { max, onnotice: () => {}, idle_timeout: 5 });
+}
+
+type Sql = ReturnType<typeof connect>;
+
+/** Calls `fn(args)` as `role` (with `sub` when given), in its own transaction. */
+export async function callAs(sql: Sql, role: "anon" | "authenticated", fn: string, args: Record<string, unknown>, sub?: string) {
+  const names = Object.keys(args);
+  const call = `select public.${fn}(${names.map((n, i) => `${n} => $${i + 1}`).join(", ")}) as result`;
+  return sql.begin(async (tx) => {
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role, sub })}, true)`;
+    await tx.unsafe(`set local role ${role}`);
+    const [row] = await tx.unsafe(call, names.map((n) => args[n]) as never[]);
+    return row.result as Record<string, unknown>;
+  });
+}
+
+/** Like callAs, but retries 503 `busy` with jitter, as the guest page does. */
+export async function callWithRetry(sql: Sql, role: "anon" | "authenticated", fn: string, args: Record<string, unknown>) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callAs(sql, role, fn, args);
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      const busy = err.code === "PGRST" && JSON.parse(err.message).message === "busy";
+      if (!busy || attempt > 200) throw e;
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+    }
+  }
+}
+
+/** The machine code of an API error raised by the database (PT… or PGRST form). */
+export function apiCode(e: unknown): string {
+  const err = e as { code?: string; message: string };
+  if (err.code === "PGRST") return JSON.parse(err.message).message;
+  return err.message;
+}
