@@ -77,7 +77,7 @@ $$;
  * first check-in time), `unknown` (no such pass), `wrong_event` (a pass for another night; no
  * guest details), `list_closed` (the night is over). Every scan is recorded in checkins.
  * Idempotent per nonce: a retried scan returns the first verdict and records nothing new.
- * Only owner/admin/staff of the event's organization.
+ * Only owner/admin/staff of the event's organization; scans per staff member are rate limited.
  */
 create or replace function public.check_in_guest(p_event_id uuid, p_qr_token text, p_nonce text)
 returns jsonb
@@ -92,6 +92,7 @@ declare
   v_result text;
 begin
   perform private.require_event_member(p_event_id, array['owner', 'admin', 'staff']);
+  perform private.rate_limit('staff_scans', v_uid::text);
   if p_nonce is null or length(p_nonce) not between 8 and 100 then
     perform private.fail(400, 'invalid_nonce', 'Each scan needs a nonce of 8 to 100 characters.',
       'Send a fresh random id with every scan and the same one when retrying it.');

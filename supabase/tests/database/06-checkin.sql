@@ -1,6 +1,6 @@
 -- The door: check_in_guest for every actor and verdict, idempotent per nonce.
 begin;
-select plan(22);
+select plan(24);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -73,6 +73,17 @@ select is((select array_agg(result order by nonce) from public.checkins),
 select is((select count(*)::int from public.guests where checked_in_at is not null and event_id = pg_temp.id('open_event')), 1,
   'the guest is checked in once');
 select is((select status from public.guests g join pass on g.id = (pass.v ->> 'guest_id')::uuid), 'checked_in', 'and marked checked_in');
+
+-- staff_a has scanned 10 times in this window; lower the limit (300/min by default) below that.
+update private.rate_limits set max_hits = 3 where bucket = 'staff_scans';
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is(tests.error_of(format($$select public.check_in_guest(%L, 'x', 'nonce-limit-1')$$, pg_temp.id('open_event'))),
+  'PGRST PT429 rate_limited', 'scans are rate limited per staff member');
+select tests.act_as_postgres();
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is(tests.error_of(format($$select public.check_in_guest(%L, 'x', 'nonce-limit-2')$$, pg_temp.id('open_event'))),
+  null, '... each member separately');
+select tests.act_as_postgres();
 
 select * from finish();
 rollback;
