@@ -1,11 +1,46 @@
 #!/usr/bin/env bash
-# The whole local stack: Postgres (migrated and seeded) and, once it exists, the API gateway.
+# The whole local stack: Postgres (migrated and seeded) and the API gateway (Deno).
 #   scripts/stack.sh up       start in the background (idempotent)
 #   scripts/stack.sh down     stop (idempotent)
 #   scripts/stack.sh start    start in the foreground, print URLs and keys, stop on Ctrl-C
 #   scripts/stack.sh status   print API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET
 source "$(dirname "$0")/lib.sh"
 DB="$ROOT/scripts/db.sh"
+DENO="$ROOT/node_modules/.bin/deno"
+GW_PID="$STATE_DIR/gateway.pid"
+GW_LOG="$STATE_DIR/gateway.log"
+
+gateway_running() { [ -f "$GW_PID" ] && kill -0 "$(cat "$GW_PID")" 2>/dev/null; }
+
+gateway_up() {
+  gateway_running && return 0
+  [ -x "$DENO" ] || die "node_modules/.bin/deno is missing: run npm install first"
+  if port_open "$API_PORT"; then
+    die "port $API_PORT is in use by another program ($(port_owner "$API_PORT" || echo unknown)); stop it or set ${STACK^^}_API_PORT"
+  fi
+  say "starting the API gateway on $API_URL"
+  eval "$(node "$ROOT/scripts/keys.mjs" | sed 's/^/export /')"
+  DB_PORT=$DB_PORT nohup "$DENO" run --allow-all --config "$ROOT/deno.json" "$ROOT/scripts/gateway/main.ts" \
+    >"$GW_LOG" 2>&1 </dev/null &
+  echo $! >"$GW_PID"
+  for _ in $(seq 1 120); do
+    if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$API_URL/health"; then
+      return 0
+    fi
+    gateway_running || { tail -20 "$GW_LOG" >&2; die "the gateway did not start; see $GW_LOG"; }
+    sleep 0.5
+  done
+  die "the gateway did not answer within 60 s; see $GW_LOG"
+}
+
+gateway_down() {
+  gateway_running || { rm -f "$GW_PID"; return 0; }
+  say "stopping the API gateway"
+  kill "$(cat "$GW_PID")" 2>/dev/null || true
+  for _ in $(seq 1 20); do gateway_running || break; sleep 0.2; done
+  gateway_running && kill -9 "$(cat "$GW_PID")" 2>/dev/null
+  rm -f "$GW_PID"
+}
 
 up() {
   "$DB" up
@@ -14,9 +49,11 @@ up() {
   "$DB" bootstrap
   "$DB" migrate
   if [ "$fresh" = t ]; then "$DB" seed; fi
+  gateway_up
 }
 
 down() {
+  gateway_down
   "$DB" down
 }
 
@@ -28,8 +65,8 @@ start() {
   say "local stack is up"
   status
   say "press Ctrl-C to stop"
-  while "$DB" status >/dev/null; do sleep 2; done
-  die "Postgres stopped unexpectedly; see $PG_LOG"
+  while "$DB" status >/dev/null && gateway_running; do sleep 2; done
+  die "the stack stopped unexpectedly; see $PG_LOG and $GW_LOG"
 }
 
 case "${1:-}" in

@@ -1,32 +1,18 @@
 // Two identical requests at once must give one row: real parallel connections, not reasoning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCode, callAs, callWithRetry, connect } from "./db";
+import { makeWorld } from "./env";
 
 const sql = connect(60);
 afterAll(() => sql.end());
 
-const link = {
-  p_event_id: "",
-  p_promoter_id: "",
-  p_team_id: "",
-};
+let link: { p_event_id: string; p_promoter_id: string; p_team_id: string };
 let staffId = "";
 
 beforeAll(async () => {
-  // A fresh organization and open event for this run (the seed is not relied upon).
-  const [org] = await sql`insert into public.organizations (name) values ('Concurrency') returning id`;
-  const [user] = await sql`insert into auth.users (id, email) values (gen_random_uuid(), ${`staff-${Date.now()}@c.test`}) returning id`;
-  staffId = user.id;
-  await sql`insert into public.organization_members values (${org.id}, ${staffId}, 'staff')`;
-  const [event] = await sql`insert into public.events (organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, is_published)
-    values (${org.id}, ${`c-${Date.now()}`}, 'Concurrency night', now() + interval '1 day', now() + interval '1 day 6 hours',
-            now() + interval '1 day', true) returning id`;
-  const [promoter] = await sql`insert into public.promoters (organization_id, slug, display_name)
-    values (${org.id}, ${`cp-${Date.now()}`}, 'Cora') returning id`;
-  const [team] = await sql`insert into public.teams (organization_id, name) values (${org.id}, 'Cteam') returning id`;
-  await sql`insert into public.team_members values (${team.id}, ${promoter.id})`;
-  await sql`insert into public.event_promoters values (${event.id}, ${promoter.id}, ${team.id})`;
-  Object.assign(link, { p_event_id: event.id, p_promoter_id: promoter.id, p_team_id: team.id });
+  const w = await makeWorld();
+  link = { p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team };
+  staffId = w.staff_a;
 });
 
 const phone = () => `+35193${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
@@ -59,7 +45,6 @@ describe("concurrency", () => {
     const p = phone();
     await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
       p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link,
-      p_event_id: link.p_event_id,
     });
     await sql`delete from public.guests g using private.client_users u where u.id = g.client_user_id and u.phone = ${p}`;
     await sql`delete from private.rate_limit_counters where key_hash = private.sha256(${p})`;

@@ -156,7 +156,9 @@ $$;
  * PostgREST's db_pre_request hook: every anonymous API call counts against its client IP.
  * The IP is the one the trusted proxy saw: `cf-connecting-ip` where Supabase's edge sets it,
  * else the last `x-forwarded-for` hop (appended by the proxy, never one the client wrote).
- * Signed-in staff and organisers are not counted here.
+ * Signed-in staff and organisers are not counted here, nor are read-only (GET) requests:
+ * PostgREST runs those in a read-only transaction where no counter can be written, and only
+ * stable functions, which write nothing, can answer them.
  */
 create or replace function private.check_request()
 returns void
@@ -169,7 +171,7 @@ declare
   v_hops text[];
   v_ip text;
 begin
-  if coalesce(auth.role(), 'anon') <> 'anon' then
+  if coalesce(auth.role(), 'anon') <> 'anon' or current_setting('transaction_read_only') = 'on' then
     return;
   end if;
   v_ip := nullif(btrim(v_headers ->> 'cf-connecting-ip'), '');

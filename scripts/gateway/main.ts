@@ -1,0 +1,142 @@
+// The local API gateway: one Deno process on the paths a Supabase project serves.
+//   /rest/v1/rpc/<fn>        PostgREST RPC           (rest.ts)
+//   /auth/v1/…               Auth: password sign-in  (auth.ts)
+//   /functions/v1/<name>     edge functions          (functions.ts)
+//   /realtime/v1/…           Realtime broadcast      (realtime.ts)
+//   /                        the pages in client/pages
+// Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
+import { Auth } from "./auth.ts";
+import { Functions } from "./functions.ts";
+import { json, pgrstError, preflight } from "./http.ts";
+import { type Claims, JwtError, verifyJwt } from "./jwt.ts";
+import { Pool } from "./pool.ts";
+import { Realtime } from "./realtime.ts";
+import { Rest } from "./rest.ts";
+
+const env = (k: string, fallback?: string) => {
+  const v = Deno.env.get(k) ?? fallback;
+  if (v === undefined) throw new Error(`${k} is not set`);
+  return v;
+};
+const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+const port = Number(env("API_PORT", "54321"));
+const dbPort = Number(env("DB_PORT", "54322"));
+const secret = env("JWT_SECRET");
+const apiUrl = env("API_URL", `http://127.0.0.1:${port}`);
+// PostgREST logs in as authenticator and switches role per request; Auth and Realtime use the
+// database owner, as their Supabase counterparts do.
+const pool = new Pool(`postgresql://authenticator:postgres@127.0.0.1:${dbPort}/postgres`,
+  Number(env("POOL_SIZE", "10")), Number(env("POOL_WAIT_MS", "3000")));
+const admin = new Pool(env("DB_URL"), 4, Number(env("POOL_WAIT_MS", "3000")));
+
+// Edge functions read these, as on Supabase.
+Deno.env.set("SUPABASE_URL", apiUrl);
+Deno.env.set("SUPABASE_ANON_KEY", env("ANON_KEY"));
+Deno.env.set("SUPABASE_SERVICE_ROLE_KEY", env("SERVICE_ROLE_KEY"));
+Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
+
+const rest = new Rest(pool);
+const auth = new Auth(admin, secret, apiUrl);
+const realtime = new Realtime(admin, secret);
+const functions = new Functions(`${root}/supabase/functions`, `${root}/supabase/config.toml`, secret);
+const loaded = await functions.load();
+await realtime.start();
+
+/** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
+async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
+  const key = req.headers.get("apikey") ?? url.searchParams.get("apikey");
+  if (!key) {
+    return json(401, { message: "No API key found in request", hint: "No `apikey` request header or url param was found." });
+  }
+  try {
+    const claims = await verifyJwt(key, secret);
+    if (claims.role === "anon" || claims.role === "service_role") return null;
+  } catch { /* answered below */ }
+  return json(401, { message: "Invalid API key", hint: "Double check your Supabase `anon` or `service_role` API key." });
+}
+
+/** The request's role and claims from its JWT (Authorization, else the apikey), as PostgREST decides. */
+async function callerOf(req: Request): Promise<{ role: string; claims: Claims } | Response> {
+  const token = (req.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "") || req.headers.get("apikey") || "";
+  try {
+    const claims = await verifyJwt(token, secret);
+    const role = String(claims.role ?? "anon");
+    if (!["anon", "authenticated", "service_role"].includes(role)) {
+      return pgrstError(401, "PGRST301", `role "${role}" is not allowed`);
+    }
+    return { role, claims };
+  } catch (e) {
+    const err = e as JwtError;
+    return pgrstError(401, err.code ?? "PGRST301", err.message, null, null,
+      { "WWW-Authenticate": `Bearer error="invalid_token", error_description="${err.message}"` });
+  }
+}
+
+/**
+ * Request headers as PostgREST passes them to SQL (lower-case names). This gateway is the trusted
+ * proxy: it appends the client's socket address to x-forwarded-for and drops cf-connecting-ip,
+ * which only Supabase's edge may set, so a client cannot choose the IP it is counted under.
+ */
+function requestHeaders(req: Request, remote: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  req.headers.forEach((v, k) => (headers[k] = v));
+  delete headers["cf-connecting-ip"];
+  headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${remote}` : remote;
+  return headers;
+}
+
+async function serveStatic(path: string): Promise<Response> {
+  const clean = path === "/" ? "/index.html" : path.replace(/\.\.+/g, "");
+  const types: Record<string, string> = {
+    html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",
+    svg: "image/svg+xml", png: "image/png", json: "application/json",
+  };
+  for (const file of [`${root}/client/pages${clean}`, `${root}/client/pages${clean}.html`]) {
+    try {
+      const body = await Deno.readFile(file);
+      return new Response(body, { headers: { "Content-Type": types[file.split(".").pop()!] ?? "application/octet-stream" } });
+    } catch { /* next */ }
+  }
+  return json(404, { message: "Not found" });
+}
+
+async function route(req: Request, remote: string): Promise<Response> {
+  const url = new URL(req.url);
+  const path = url.pathname;
+  const isFunction = path.startsWith("/functions/v1/");
+  if (req.method === "OPTIONS" && !isFunction) return preflight();
+  if (path === "/health") return json(200, { ok: true, functions: loaded });
+
+  const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
+  if (!api) return serveStatic(path);
+  if (!(isFunction && req.method === "OPTIONS") && !path.startsWith("/realtime/v1/websocket")) {
+    const refused = await checkApiKey(req, url);
+    if (refused) return refused;
+  }
+
+  if (api === "/rest/v1/") {
+    const m = path.match(/^\/rest\/v1\/rpc\/([A-Za-z0-9_]+)$/);
+    if (!m) return pgrstError(404, "PGRST125", `Invalid path specified in request URL`, null, "The local stack serves RPC only");
+    const caller = await callerOf(req);
+    if (caller instanceof Response) return caller;
+    return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote));
+  }
+  if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length));
+  if (api === "/functions/v1/") return functions.handle(req, path.slice(api.length).split("/")[0]);
+  if (path === "/realtime/v1/websocket") return realtime.upgrade(req);
+  if (path.startsWith("/realtime/v1/api/broadcast")) return realtime.broadcastApi(req, path.slice("/realtime/v1/api/broadcast".length));
+  return json(404, { message: "Not found" });
+}
+
+Deno.serve({
+  hostname: "127.0.0.1",
+  port,
+  onListen: () => console.log(`gateway listening on ${apiUrl} (functions: ${loaded.join(", ") || "none"})`),
+}, async (req, info) => {
+  try {
+    return await route(req, (info.remoteAddr as Deno.NetAddr).hostname);
+  } catch (e) {
+    console.error(e);
+    return json(500, { message: "Internal gateway error" });
+  }
+});

@@ -1,0 +1,71 @@
+// A bounded connection pool with a bounded wait: when every connection is busy for longer than
+// `waitMs`, or the database cannot be reached, callers get an error at once (the HTTP layer
+// answers 503 with Retry-After) instead of a hang. postgres.js reconnects by itself when the
+// database comes back.
+import postgres from "postgres";
+
+export type Sql = ReturnType<typeof postgres>;
+export type Tx = Parameters<Parameters<Sql["begin"]>[1]>[0];
+
+export class PoolTimeout extends Error {}
+
+export class Pool {
+  readonly sql: Sql;
+  #free: number;
+  #waiters: Array<() => void> = [];
+
+  constructor(url: string, readonly size: number, readonly waitMs: number) {
+    this.sql = postgres(url, { max: size, connect_timeout: 2, idle_timeout: 60, onnotice: () => {} });
+    this.#free = size;
+  }
+
+  #acquire(): Promise<void> {
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.#waiters = this.#waiters.filter((w) => w !== grant);
+        reject(new PoolTimeout("Timed out acquiring connection from connection pool."));
+      }, this.waitMs);
+      this.#waiters.push(grant);
+    });
+  }
+
+  #release() {
+    const next = this.#waiters.shift();
+    if (next) next();
+    else this.#free++;
+  }
+
+  /** Runs `fn` in one transaction on one pooled connection. */
+  async tx<T>(mode: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    await this.#acquire();
+    try {
+      return await this.sql.begin(mode, fn) as T;
+    } finally {
+      this.#release();
+    }
+  }
+
+  end() {
+    return this.sql.end({ timeout: 1 });
+  }
+}
+
+const CONNECTION_ERRORS = new Set([
+  "ECONNREFUSED", "ECONNRESET", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED", "57P01", "57P02", "57P03",
+]);
+
+/** Whether an error means the database is down, restarting or unreachable. */
+export function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; errno?: string; name?: string };
+  return e instanceof PoolTimeout || CONNECTION_ERRORS.has(err?.code ?? "") || CONNECTION_ERRORS.has(err?.errno ?? "") ||
+    err?.name === "ConnectionRefused" || err?.name === "ConnectionReset";
+}

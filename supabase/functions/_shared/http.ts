@@ -1,0 +1,58 @@
+// HTTP conventions shared by the edge functions and the local gateway: CORS as Supabase sends
+// it, and errors shaped like the database's ({code: 'PT<status>', message: machine code,
+// details: a sentence for people, hint}) so clients branch on `message` everywhere.
+import type { z } from "zod";
+
+export const corsHeaders: Record<string, string> = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Headers":
+    "authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, x-supabase-api-version, x-region, range",
+  "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+  "Access-Control-Expose-Headers": "Content-Range, Retry-After, X-Total-Count",
+  "Access-Control-Max-Age": "3600",
+};
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { ...corsHeaders, "Content-Type": "application/json; charset=utf-8", ...headers },
+  });
+}
+
+export function apiError(status: number, code: string, details: string, hint: string | null = null,
+  headers: Record<string, string> = {}): Response {
+  return json(status, { code: `PT${status}`, message: code, details, hint }, headers);
+}
+
+/**
+ * The checks every function makes before reading the body: answers the CORS preflight, refuses
+ * other methods (405 with Allow) and requests without a bearer token (401). Null when the
+ * request may proceed.
+ */
+export function guard(req: Request, methods: string[]): Response | null {
+  if (req.method === "OPTIONS") return new Response("ok", { status: 200, headers: corsHeaders });
+  if (!methods.includes(req.method)) {
+    return apiError(405, "method_not_allowed", `This endpoint accepts ${methods.join(", ")} only.`, null,
+      { Allow: [...methods, "OPTIONS"].join(", ") });
+  }
+  if (!/^Bearer\s+\S+/i.test(req.headers.get("authorization") ?? "")) {
+    return apiError(401, "not_authenticated", "Sign in first: this endpoint needs your access token.", "Send Authorization: Bearer <token>.");
+  }
+  return null;
+}
+
+/** Parses the JSON body against `schema`: 400 `invalid_json` or `invalid_body` (with the reasons). */
+export async function parseBody<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T> | Response> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    return apiError(400, "invalid_json", "The request body is not valid JSON.", "Send a JSON object.");
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const reasons = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    return apiError(400, "invalid_body", `The request body is not what this endpoint takes (${reasons}).`, null);
+  }
+  return parsed.data;
+}

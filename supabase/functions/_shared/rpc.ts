@@ -1,0 +1,32 @@
+// Calls a database function through the project's REST API with the caller's own JWT, so the
+// database decides who may do what, and hands its answer back unchanged (status, body,
+// Retry-After).
+import { corsHeaders } from "./http.ts";
+
+export type RpcResult = { ok: boolean; status: number; body: unknown; retryAfter: string | null };
+
+export async function rpc(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
+  const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/rest/v1/rpc/${fn}`, {
+    method: "POST",
+    headers: {
+      apikey: Deno.env.get("SUPABASE_ANON_KEY") ?? "",
+      authorization: req.headers.get("authorization") ?? "",
+      "content-type": "application/json",
+    },
+    body: JSON.stringify(args),
+  });
+  const text = await res.text();
+  return { ok: res.ok, status: res.status, body: text ? JSON.parse(text) : null, retryAfter: res.headers.get("retry-after") };
+}
+
+/** The RPC's answer as this function's answer. */
+export function forward(r: RpcResult): Response {
+  return new Response(JSON.stringify(r.body), {
+    status: r.status,
+    headers: {
+      ...corsHeaders,
+      "Content-Type": "application/json; charset=utf-8",
+      ...(r.retryAfter ? { "Retry-After": r.retryAfter } : {}),
+    },
+  });
+}

@@ -1,0 +1,254 @@
+// The local PostgREST, through the real supabase-js: every public RPC with its success and each
+// error code and status, JWTs forged and expired, the actors, and PostgREST's HTTP details.
+import { createHmac } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "./db";
+import { client, env, makeWorld, signedIn, type World } from "./env";
+
+const sql = connect(2);
+let w: World;
+const anon = client();
+const phone = () => `+35196${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
+const register = (p: string, extra: Record<string, unknown> = {}) =>
+  anon.rpc("register_and_create_guest_v2", {
+    p_phone: p, p_first_name: "Gina", p_last_name: "Gateway", p_email: "gina@example.com", p_password: "Gate-2026x",
+    ...link(), ...extra,
+  });
+
+function jwt(claims: Record<string, unknown>, secret = env.jwtSecret) {
+  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const head = `${b({ alg: "HS256", typ: "JWT" })}.${b(claims)}`;
+  return `${head}.${createHmac("sha256", secret).update(head).digest("base64url")}`;
+}
+
+const rpcFetch = (fn: string, body: string, headers: Record<string, string> = {}, method = "POST") =>
+  fetch(`${env.apiUrl}/rest/v1/rpc/${fn}`, {
+    method,
+    headers: { apikey: env.anonKey, "content-type": "application/json", ...headers },
+    body: method === "GET" ? undefined : body,
+  });
+
+beforeAll(async () => {
+  w = await makeWorld();
+  // All test traffic comes from 127.0.0.1: treat it like a carrier NAT with its own higher limit.
+  await sql`insert into private.rate_limits (bucket, subject, max_hits, window_seconds)
+            values ('ip', '127.0.0.1', 100000, 60) on conflict (bucket, subject) do update set max_hits = 100000`;
+});
+afterAll(async () => {
+  await sql`delete from private.rate_limits where bucket = 'ip' and subject = '127.0.0.1'`;
+  await sql.end();
+});
+
+describe("guest RPCs as anon", () => {
+  it("resolve_promoter_link answers the card, and 404 for an unknown link", async () => {
+    const ok = await anon.rpc("resolve_promoter_link", { p_promoter_slug: w.promoter_slug, p_event_slug: w.open_slug });
+    expect(ok.status).toBe(200);
+    expect(ok.data.event.id).toBe(w.open_event);
+    const missing = await anon.rpc("resolve_promoter_link", { p_promoter_slug: "nobody", p_event_slug: "nothing" });
+    expect([missing.status, missing.error?.message, missing.error?.code]).toEqual([404, "event_not_found", "PT404"]);
+  });
+
+  it("check_phone_with_cache answers {exists, phone} only", async () => {
+    const { data, status } = await anon.rpc("check_phone_with_cache", { p_phone: "912 000 009" });
+    expect(status).toBe(200);
+    expect(data).toEqual({ exists: false, phone: "+351912000009" });
+  });
+
+  it("registers, logs in and joins with a session, always the same pass", async () => {
+    const p = phone();
+    const first = await register(p);
+    expect(first.status).toBe(200);
+    expect(first.data.already_registered).toBe(false);
+    const again = await register(p);
+    expect(again.data.qr_token).toBe(first.data.qr_token);
+    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Gate-2026x", ...link() });
+    expect(login.data.qr_token).toBe(first.data.qr_token);
+    const joined = await anon.rpc("join_event_with_session", {
+      p_session_token: first.data.session_token, ...link(), p_event_id: w.open_event2,
+    });
+    expect(joined.status).toBe(200);
+    expect(joined.data.client_user_id).toBe(first.data.client_user_id);
+    expect(joined.data.qr_token).not.toBe(first.data.qr_token);
+  });
+
+  it.each([
+    ["invalid_phone", 400, { p_phone: "12" }],
+    ["weak_password", 400, { p_password: "weak" }],
+    ["password_too_long", 400, { p_password: "Aa1" + "x".repeat(80) }],
+    ["invalid_first_name", 400, { p_first_name: "R2D2" }],
+    ["invalid_last_name", 400, { p_last_name: "" }],
+    ["invalid_email", 400, { p_email: "nope" }],
+    ["event_not_found", 404, { p_event_id: "00000000-0000-4000-8000-000000000000" }],
+    ["promoter_not_linked", 404, { p_promoter_id: "00000000-0000-4000-8000-000000000000" }],
+    ["guest_list_closed", 409, { p_event_id: "closed" }],
+  ])("register refuses with %s (%i)", async (code, status, extra) => {
+    const args = { ...extra } as Record<string, unknown>;
+    if (args.p_event_id === "closed") args.p_event_id = w.closed_event;
+    const { error, status: got, data } = await register(phone(), args);
+    expect(data).toBeNull();
+    expect([got, error?.message, error?.code]).toEqual([status, code, `PT${status}`]);
+    expect(error?.details).toMatch(/\w+/);
+  });
+
+  it("a malformed uuid is PostgREST's 400 22P02", async () => {
+    const { error, status } = await register(phone(), { p_event_id: "not-a-uuid" });
+    expect([status, error?.code]).toEqual([400, "22P02"]);
+  });
+
+  it("wrong password: 401 invalid_credentials; other password on register: 409 phone_already_registered", async () => {
+    const p = phone();
+    await register(p);
+    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Wrong-2026", ...link() });
+    expect([login.status, login.error?.message]).toEqual([401, "invalid_credentials"]);
+    const reg = await register(p, { p_password: "Other-2026x" });
+    expect([reg.status, reg.error?.message]).toEqual([409, "phone_already_registered"]);
+  });
+
+  it("an unknown session is 401 invalid_session", async () => {
+    const { status, error } = await anon.rpc("join_event_with_session", { p_session_token: "x".repeat(44), ...link() });
+    expect([status, error?.message]).toEqual([401, "invalid_session"]);
+  });
+
+  it("a locked phone answers 429 with Retry-After", async () => {
+    const p = phone();
+    await sql`insert into private.client_users (phone, first_name, last_name, password_hash)
+              values (${p}, 'Lock', 'Ed', extensions.crypt('Gate-2026x', extensions.gen_salt('bf', 10)))`;
+    for (let i = 0; i < 5; i++) {
+      await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Wrong-2026", ...link() });
+    }
+    const res = await rpcFetch("authenticate_and_create_guest_v2",
+      JSON.stringify({ p_phone: p, p_password: "Gate-2026x", ...link() }));
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await res.json()).message).toBe("account_locked");
+  });
+});
+
+describe("the per-IP limit through the gateway", () => {
+  it("counts the address the gateway saw, whatever the client claims, and answers 429 + Retry-After", async () => {
+    await sql`update private.rate_limits set max_hits = 3 where bucket = 'ip' and subject = '127.0.0.1'`;
+    await sql`delete from private.rate_limit_counters where bucket = 'ip' and key_hash = private.sha256('127.0.0.1')`;
+    try {
+      const statuses: number[] = [];
+      let limited: Response | undefined;
+      for (let i = 0; i < 6; i++) {
+        const res = await rpcFetch("check_phone_with_cache", JSON.stringify({ p_phone: "912000001" }), {
+          "x-forwarded-for": `10.0.0.${i}`, "cf-connecting-ip": `192.0.2.${i}`,
+        });
+        statuses.push(res.status);
+        if (res.status === 429) limited = res;
+        await res.body?.cancel();
+      }
+      expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+      expect(Number(limited!.headers.get("retry-after"))).toBeGreaterThan(0);
+      // Signed-in staff are not counted against it.
+      const staff = await signedIn(w.staff_a);
+      const dash = await staff.rpc("event_dashboard", { p_event_id: w.open_event });
+      expect(dash.status).toBe(200);
+    } finally {
+      await sql`update private.rate_limits set max_hits = 100000 where bucket = 'ip' and subject = '127.0.0.1'`;
+    }
+  });
+});
+
+describe("actors", () => {
+  it("anon cannot call staff functions (401), staff cannot call guest functions (403)", async () => {
+    const r1 = await anon.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: "x", p_nonce: "12345678" });
+    expect([r1.status, r1.error?.code]).toEqual([401, "42501"]);
+    const staff = await signedIn(w.staff_a);
+    const r2 = await staff.rpc("check_phone_with_cache", { p_phone: "912000001" });
+    expect([r2.status, r2.error?.code]).toEqual([403, "42501"]);
+  });
+
+  it("staff of this organization scan; staff of another get 403; the service role is no staff", async () => {
+    const pass = (await register(phone())).data;
+    const staff = await signedIn(w.staff_a);
+    const ok = await staff.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
+    expect([ok.status, ok.data?.verdict]).toEqual([200, "checked_in"]);
+    const other = await signedIn(w.staff_b);
+    const no = await other.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
+    expect([no.status, no.error?.message]).toEqual([403, "forbidden"]);
+    const service = client(env.serviceKey);
+    const svc = await service.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
+    expect([svc.status, svc.error?.message]).toEqual([401, "not_authenticated"]);
+  });
+
+  it("the organiser reads the dashboard", async () => {
+    const owner = await signedIn(w.owner_a);
+    const { data, status } = await owner.rpc("event_dashboard", { p_event_id: w.open_event });
+    expect(status).toBe(200);
+    expect(data.totals.registered).toBeGreaterThan(0);
+  });
+});
+
+describe("JWTs", () => {
+  const now = Math.floor(Date.now() / 1000);
+  it.each([
+    ["forged (wrong secret)", jwt({ role: "anon", exp: now + 60 }, "not-the-secret-not-the-secret-not-the-secret"), "PGRST301"],
+    ["expired", jwt({ role: "authenticated", sub: "00000000-0000-4000-8000-000000000000", exp: now - 10 }), "PGRST303"],
+    ["malformed", "not.a-jwt", "PGRST301"],
+  ])("a %s token is 401", async (_name, token, code) => {
+    const res = await rpcFetch("check_phone_with_cache", JSON.stringify({ p_phone: "912000001" }), { authorization: `Bearer ${token}` });
+    expect(res.status).toBe(401);
+    expect((await res.json()).code).toBe(code);
+    expect(res.headers.get("www-authenticate")).toMatch(/invalid_token/);
+  });
+
+  it("a request without an apikey is refused by the gateway", async () => {
+    const res = await fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, { method: "POST", body: "{}" });
+    expect(res.status).toBe(401);
+    expect((await res.json()).message).toBe("No API key found in request");
+  });
+});
+
+describe("PostgREST details", () => {
+  it("404 PGRST202 for an unknown function or unknown arguments", async () => {
+    const a = await anon.rpc("no_such_function", {});
+    expect([a.status, a.error?.code]).toEqual([404, "PGRST202"]);
+    const b = await anon.rpc("check_phone_with_cache", { p_nope: 1 });
+    expect([b.status, b.error?.code]).toEqual([404, "PGRST202"]);
+  });
+
+  it("400 PGRST102 for a body that is not JSON", async () => {
+    const res = await rpcFetch("check_phone_with_cache", "{not json");
+    expect(res.status).toBe(400);
+    expect((await res.json()).code).toBe("PGRST102");
+  });
+
+  it("GET calls stable functions, and a function that writes answers 405 over GET", async () => {
+    const ok = await rpcFetch(`resolve_promoter_link?p_promoter_slug=${w.promoter_slug}&p_event_slug=${w.open_slug}`, "", {}, "GET");
+    expect(ok.status).toBe(200);
+    expect((await ok.json()).event.id).toBe(w.open_event);
+    const ro = await rpcFetch("check_phone_with_cache?p_phone=919876543", "", {}, "GET");
+    expect(ro.status).toBe(405);
+    expect((await ro.json()).code).toBe("25006");
+  });
+
+  it("Prefer is ignored safely, and CORS is answered as Supabase does", async () => {
+    const res = await rpcFetch("check_phone_with_cache", JSON.stringify({ p_phone: "912000001" }), { prefer: "return=minimal, count=exact" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    const pre = await fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, {
+      method: "OPTIONS",
+      headers: { origin: "http://example.test", "access-control-request-method": "POST", "access-control-request-headers": "apikey, content-type" },
+    });
+    expect(pre.status).toBe(200);
+    expect(pre.headers.get("access-control-allow-headers")).toMatch(/apikey/);
+  });
+});
+
+describe("auth", () => {
+  it("signs staff in with a password and knows who they are", async () => {
+    const c = await signedIn(w.staff_a);
+    const { data } = await c.auth.getUser();
+    expect(data.user?.id).toBe(w.staff_a);
+  });
+
+  it("refuses a wrong password with invalid_credentials", async () => {
+    const [{ email }] = await sql`select email from auth.users where id = ${w.staff_a}`;
+    const { error } = await client().auth.signInWithPassword({ email, password: "Wrong-1" });
+    expect(error?.status).toBe(400);
+    expect(error?.code).toBe("invalid_credentials");
+  });
+});
