@@ -31,12 +31,13 @@ lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on w
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
 deno_all() {
   local deno="$ROOT/node_modules/.bin/deno"
-  "$deno" check supabase/functions/*/index.ts && "$deno" lint && "$deno" test --allow-all
+  "$deno" check supabase/functions/*/index.ts scripts/gateway/main.ts && "$deno" lint && "$deno" test --allow-all
 }
 
 layer "supabase db lint" lint
 layer "supabase db advisors" advisors
-if compgen -G "supabase/functions/*/index.ts" >/dev/null; then layer "deno check, lint, test" deno_all; fi
+layer "deno check, lint, test (gateway, edge functions)" deno_all
+layer "tsc (client and tests)" npx tsc -p .
 layer "pgTAP (pg_prove)" pgtap
 layer "vitest" npx vitest run
 

@@ -31,12 +31,8 @@ const rpcFetch = (fn: string, body: string, headers: Record<string, string> = {}
 
 beforeAll(async () => {
   w = await makeWorld();
-  // All test traffic comes from 127.0.0.1: treat it like a carrier NAT with its own higher limit.
-  await sql`insert into private.rate_limits (bucket, subject, max_hits, window_seconds)
-            values ('ip', '127.0.0.1', 100000, 60) on conflict (bucket, subject) do update set max_hits = 100000`;
 });
 afterAll(async () => {
-  await sql`delete from private.rate_limits where bucket = 'ip' and subject = '127.0.0.1'`;
   await sql.end();
 });
 

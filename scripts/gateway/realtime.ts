@@ -218,7 +218,7 @@ export class Realtime {
       }
       await this.admin.tx("read write", async (tx) => {
         for (const msg of messages) {
-          await tx`select realtime.send(${JSON.stringify(msg.payload ?? {})}::jsonb, ${msg.event}, ${msg.topic}, ${Boolean(msg.private)})`;
+          await tx`select realtime.send(${tx.json(msg.payload ?? {})}, ${msg.event}, ${msg.topic}, ${Boolean(msg.private)})`;
         }
       });
     } catch (e) {

@@ -1,0 +1,111 @@
+// The edge functions as the scanner and the organiser page call them, through /functions/v1.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connect } from "./db";
+import { client, env, makeWorld, signedIn, type World } from "./env";
+
+const sql = connect(1);
+let w: World;
+let staffToken = "";
+
+const call = (name: string, init: RequestInit & { token?: string } = {}) =>
+  fetch(`${env.apiUrl}/functions/v1/${name}`, {
+    method: init.method ?? "POST",
+    headers: {
+      apikey: env.anonKey,
+      "content-type": "application/json",
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+    body: init.body,
+  });
+
+beforeAll(async () => {
+  w = await makeWorld();
+  const staff = await signedIn(w.staff_a);
+  staffToken = (await staff.auth.getSession()).data.session!.access_token;
+});
+afterAll(() => sql.end());
+
+describe.each(["door-checkin", "event-broadcast"])("%s", (name) => {
+  it("answers the CORS preflight", async () => {
+    const res = await fetch(`${env.apiUrl}/functions/v1/${name}`, { method: "OPTIONS" });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("*");
+    expect(res.headers.get("access-control-allow-headers")).toMatch(/authorization/);
+  });
+
+  it("needs a valid JWT (verify_jwt, as on Supabase)", async () => {
+    expect((await call(name, { body: "{}" })).status).toBe(401);
+    expect((await call(name, { body: "{}", token: "forged.jwt.token" })).status).toBe(401);
+  });
+
+  it("refuses other methods with 405", async () => {
+    const res = await call(name, { method: "GET", token: staffToken });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST, OPTIONS");
+    expect((await res.json()).message).toBe("method_not_allowed");
+  });
+
+  it("refuses a body that is not JSON, and one of the wrong shape, with 400", async () => {
+    const bad = await call(name, { body: "{nope", token: staffToken });
+    expect([bad.status, (await bad.json()).message]).toEqual([400, "invalid_json"]);
+    const wrong = await call(name, { body: JSON.stringify({ event_id: "not-a-uuid" }), token: staffToken });
+    const body = await wrong.json();
+    expect([wrong.status, body.message]).toEqual([400, "invalid_body"]);
+    expect(body.details).toMatch(/event_id/);
+  });
+});
+
+describe("door-checkin", () => {
+  it("returns the database's verdict for staff, and its refusal for others", async () => {
+    const { data: pass } = await client().rpc("register_and_create_guest_v2", {
+      p_phone: `+35191${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, p_first_name: "Dora",
+      p_last_name: "Door", p_email: "dora@example.com", p_password: "Door-2026x",
+      p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
+    });
+    const nonce = crypto.randomUUID();
+    const scan = () => call("door-checkin", { token: staffToken, body: JSON.stringify({ event_id: w.open_event, qr_token: pass.qr_token, nonce }) });
+    const first = await (await scan()).json();
+    expect(first.verdict).toBe("checked_in");
+    expect(first.guest.first_name).toBe("Dora");
+    expect(await (await scan()).json()).toEqual(first);
+
+    const other = await signedIn(w.staff_b);
+    const otherToken = (await other.auth.getSession()).data.session!.access_token;
+    const refused = await call("door-checkin", {
+      token: otherToken, body: JSON.stringify({ event_id: w.open_event, qr_token: pass.qr_token, nonce: crypto.randomUUID() }),
+    });
+    expect([refused.status, (await refused.json()).message]).toEqual([403, "forbidden"]);
+    const anonymous = await call("door-checkin", {
+      token: env.anonKey, body: JSON.stringify({ event_id: w.open_event, qr_token: pass.qr_token, nonce: crypto.randomUUID() }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
+  it("passes the per-staff rate limit on with Retry-After", async () => {
+    await sql`update private.rate_limits set max_hits = 1 where bucket = 'staff_scans' and subject = '*'`;
+    try {
+      const body = () => JSON.stringify({ event_id: w.open_event, qr_token: "nothing", nonce: crypto.randomUUID() });
+      const a = await call("door-checkin", { token: staffToken, body: body() });
+      const b = await call("door-checkin", { token: staffToken, body: body() });
+      expect(a.status === 429 || b.status === 429).toBe(true);
+      const limited = a.status === 429 ? a : b;
+      expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect((await limited.json()).message).toBe("rate_limited");
+    } finally {
+      await sql`update private.rate_limits set max_hits = 300 where bucket = 'staff_scans' and subject = '*'`;
+    }
+  });
+});
+
+describe("event-broadcast", () => {
+  it("lets owners announce and refuses door staff", async () => {
+    const body = JSON.stringify({ event_id: w.open_event, kind: "capacity_reached", message: "We are full" });
+    const owner = await signedIn(w.owner_a);
+    const ownerToken = (await owner.auth.getSession()).data.session!.access_token;
+    const ok = await call("event-broadcast", { token: ownerToken, body });
+    expect(ok.status).toBe(202);
+    expect(await ok.json()).toEqual({ sent: true, topic: `event:${w.open_event}`, event: "announcement" });
+    const refused = await call("event-broadcast", { token: staffToken, body });
+    expect([refused.status, (await refused.json()).message]).toEqual([403, "forbidden"]);
+  });
+});
