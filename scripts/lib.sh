@@ -42,7 +42,7 @@ is_root() { [ "$(id -u)" = 0 ]; }
 
 # Run a command as the OS user that owns the cluster (postgres when we are root).
 as_pg() {
-  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+  if is_root; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
