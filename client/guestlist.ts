@@ -30,7 +30,8 @@ export class GuestlistError extends Error {
   }
 }
 
-export type Options = { maxRetries?: number; sleep?: (ms: number) => Promise<void> };
+/** maxWaitMs: how long to keep retrying 503s before giving up (a guest sees "busy" meanwhile). */
+export type Options = { maxWaitMs?: number; sleep?: (ms: number) => Promise<void> };
 
 /** Pause before retry `attempt` (0-based): 250 ms doubling to 2 s, times a random 0.5–1.5. */
 export function backoff(attempt: number, random = Math.random): number {
@@ -38,14 +39,15 @@ export function backoff(attempt: number, random = Math.random): number {
 }
 
 export function guestlist(supabase: SupabaseClient, options: Options = {}) {
-  const maxRetries = options.maxRetries ?? 10;
+  const maxWaitMs = options.maxWaitMs ?? 60_000;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
 
   async function call<T>(fn: string, args: Record<string, unknown>): Promise<T> {
+    const giveUpAt = Date.now() + maxWaitMs;
     for (let attempt = 0; ; attempt++) {
       const { data, error, status } = await supabase.rpc(fn, args);
       if (!error) return data as T;
-      if (status === 503 && attempt < maxRetries) {
+      if (status === 503 && Date.now() < giveUpAt) {
         await sleep(backoff(attempt));
         continue;
       }
