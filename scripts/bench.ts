@@ -30,7 +30,6 @@ await sql`insert into private.rate_limits (bucket, subject, max_hits, window_sec
   ('event_registrations', ${event.id}, 100000, 60, 'bench: a viral night'),
   ('ip', '127.0.0.1', 100000, 60, 'bench: every client shares the loopback address')
   on conflict (bucket, subject) do update set max_hits = excluded.max_hits`;
-const link = { p_event_id: event.id, p_promoter_id: promoter.id, p_team_id: null };
 
 /** Mean database time of `query` over SAMPLES runs as `role`, in ms (one connection, in sequence). */
 async function dbCost(name: string, role: string, claims: object, query: (i: number) => [string, unknown[]]) {

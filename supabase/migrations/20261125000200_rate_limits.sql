@@ -92,8 +92,12 @@ begin
 end
 $$;
 
-/** Counts one hit for (bucket, key) and raises 429 `rate_limited` with Retry-After past the limit. */
-create or replace function private.rate_limit(p_bucket text, p_key text)
+/**
+ * Counts one hit for (bucket, key) and raises 429 `rate_limited` with Retry-After past the
+ * limit. With `p_count` false it only checks that the window still has room, for a hot bucket
+ * whose hit is counted later (after the bcrypt, so that no row stays locked during it).
+ */
+create or replace function private.rate_limit(p_bucket text, p_key text, p_count boolean default true)
 returns void
 language plpgsql
 security definer
@@ -102,26 +106,9 @@ as $$
 declare
   r record;
 begin
-  select * into r from private.rate_limit_add(p_bucket, p_key, 1);
-  if r.total > r.max_hits then
-    perform private.fail_retry(429, 'rate_limited', 'Too many requests. Please wait a moment.',
-      format('Try again in %s seconds.', r.retry_after), r.retry_after);
-  end if;
-end
-$$;
-
-/** Raises 429 `rate_limited` if (bucket, key) has already used its window, without counting. */
-create or replace function private.rate_limit_peek(p_bucket text, p_key text)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  r record;
-begin
-  select * into r from private.rate_limit_add(p_bucket, p_key, 0);
-  if r.total >= r.max_hits then
+  select * into r from private.rate_limit_add(p_bucket, p_key, case when p_count then 1 else 0 end);
+  -- Counting: this hit may be the last allowed one. Only checking: the next hit must still fit.
+  if r.total + (case when p_count then 0 else 1 end) > r.max_hits then
     perform private.fail_retry(429, 'rate_limited', 'Too many requests. Please wait a moment.',
       format('Try again in %s seconds.', r.retry_after), r.retry_after);
   end if;

@@ -142,6 +142,20 @@ begin
 end
 $$;
 
+/** Whether the signed-in user belongs to the organization that runs the event (for policies). */
+create or replace function private.is_event_member(p_event_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (select 1 from public.events e where e.id = p_event_id and private.is_member(e.organization_id))
+$$;
+
+revoke execute on function private.is_event_member(uuid) from public, anon;
+grant execute on function private.is_event_member(uuid) to authenticated;
+
 -- =============================================================================================
 -- Policies
 -- =============================================================================================
@@ -160,8 +174,7 @@ create policy "Organization members can read their teams' members" on public.tea
     exists (select 1 from public.teams t where t.id = team_id and private.is_member(t.organization_id)));
 
 create policy "Organization members can read their events' promoter links" on public.event_promoters
-  for select to authenticated using (
-    exists (select 1 from public.events e where e.id = event_id and private.is_member(e.organization_id)));
+  for select to authenticated using (private.is_event_member(event_id));
 
 -- =============================================================================================
 -- Grants

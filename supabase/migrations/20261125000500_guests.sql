@@ -94,7 +94,7 @@ begin
       format('Try again in %s minutes.', ceil(r.retry_after / 60.0)), r.retry_after);
   end if;
   perform private.rate_limit('phone_attempts', p_phone);
-  perform private.rate_limit_peek('password_ops', '*');
+  perform private.rate_limit('password_ops', '*', false);
   perform private.acquire_password_slot();
 end
 $$;
@@ -361,8 +361,7 @@ $$;
 -- =============================================================================================
 
 create policy "Organization members can read their events' guests" on public.guests
-  for select to authenticated using (
-    exists (select 1 from public.events e where e.id = event_id and private.is_member(e.organization_id)));
+  for select to authenticated using (private.is_event_member(event_id));
 
 -- =============================================================================================
 -- Grants

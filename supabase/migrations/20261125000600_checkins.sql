@@ -194,8 +194,7 @@ $$;
 -- =============================================================================================
 
 create policy "Organization members can read their events' check-ins" on public.checkins
-  for select to authenticated using (
-    exists (select 1 from public.events e where e.id = event_id and private.is_member(e.organization_id)));
+  for select to authenticated using (private.is_event_member(event_id));
 
 -- =============================================================================================
 -- Grants

@@ -70,9 +70,7 @@ begin
   if p_topic is null or p_topic !~ '^event:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' then
     return false;
   end if;
-  return exists (
-    select 1 from public.events e
-    where e.id = substr(p_topic, 7)::uuid and private.is_member(e.organization_id));
+  return private.is_event_member(substr(p_topic, 7)::uuid);
 end
 $$;
 
