@@ -1,7 +1,7 @@
 -- The three joining functions, as anon: register, log in, join with a session. Same shape,
 -- idempotent, one pass per guest and event, and every rule's error code.
 begin;
-select plan(50);
+select plan(53);
 
 -- Many attempts for one phone here; the per-phone limits have their own test (06).
 update private.rate_limits set max_hits = 1000 where bucket in ('phone_attempts', 'login_failures');
@@ -13,6 +13,7 @@ grant execute on function pg_temp.id(text) to anon;
 select tests.act_as('anon');
 
 -- register ---------------------------------------------------------------------------------
+select is(public.check_phone_with_cache('930000001') ->> 'exists', 'false', 'before registering, the phone is unknown (and cached so)');
 create temporary table r1 as select public.register_and_create_guest_v2('+351 930 000 001', '  Mariana ', 'Sá   Nogueira',
   'Mariana@Example.COM', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
 
@@ -36,6 +37,8 @@ select is((select token_hash from private.guest_sessions s join r1 on true where
 select is((select team_id from public.guests g join r1 on g.id = (r1.v ->> 'guest_id')::uuid), pg_temp.id('team'),
   'the guest is credited to the link''s promoter and team');
 select tests.act_as('anon');
+
+select is(public.check_phone_with_cache('930000001') ->> 'exists', 'true', 'registering updates the cache: the phone now exists');
 
 -- the same registration again (a double tap) -> the same pass
 create temporary table r2 as select public.register_and_create_guest_v2('930000001', 'Mariana', 'Sá Nogueira',
@@ -98,8 +101,15 @@ select is(public.authenticate_and_create_guest_v2('930 000 001', 'Noite-2026', p
 select is(public.authenticate_and_create_guest_v2('930000001', 'Wrong-2026x', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) ->> 'message',
   'invalid_credentials', 'a wrong password is invalid_credentials');
 select is(current_setting('response.status', true), '401', '... HTTP 401');
+select tests.act_as_postgres();
+create temporary table ops_before as select coalesce(sum(hits), 0) n from private.rate_limit_counters where bucket = 'password_ops';
+select tests.act_as('anon');
 select is(public.authenticate_and_create_guest_v2('939999999', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) ->> 'message',
   'invalid_credentials', 'an unknown phone is invalid_credentials too');
+select tests.act_as_postgres();
+select is((select coalesce(sum(hits), 0) from private.rate_limit_counters where bucket = 'password_ops') - (select n from ops_before), 1::bigint,
+  '... after the same bcrypt work as a known phone (no timing oracle)');
+select tests.act_as('anon');
 
 -- session -----------------------------------------------------------------------------------
 create temporary table r3 as select public.join_event_with_session((select v ->> 'session_token' from r1), pg_temp.id('open_event2'),
