@@ -66,6 +66,7 @@ start() {
   status
   say "press Ctrl-C to stop"
   while "$DB" status >/dev/null && gateway_running; do sleep 2; done
+  down
   die "the stack stopped unexpectedly; see $PG_LOG and $GW_LOG"
 }
 

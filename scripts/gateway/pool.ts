@@ -14,7 +14,7 @@ export class Pool {
   #free: number;
   #waiters: Array<() => void> = [];
 
-  constructor(url: string, readonly size: number, readonly waitMs: number) {
+  constructor(readonly url: string, readonly size: number, readonly waitMs: number) {
     this.sql = postgres(url, { max: size, connect_timeout: 2, idle_timeout: 60, onnotice: () => {} });
     this.#free = size;
   }

@@ -4,6 +4,7 @@
 // NOTIFYs once its transaction commits, and the REST broadcast API for server-side senders.
 import { type Claims, verifyJwt } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
+import postgres from "postgres";
 import { isConnectionError, type Pool } from "./pool.ts";
 
 type Channel = { joinRef: string | null; isPrivate: boolean; claims: Claims; self: boolean };
@@ -23,16 +24,39 @@ export class Realtime {
 
   constructor(readonly admin: Pool, readonly secret: string) {}
 
-  /** LISTENs for realtime.send() notifications, retrying until the database answers. */
+  #listener: ReturnType<typeof postgres> | null = null;
+  #lastHeard = 0;
+
+  /**
+   * LISTENs for realtime.send() notifications on a connection of its own, and keeps it alive:
+   * every second a ping goes through the database, and a listener that has not heard one for
+   * three seconds (the database restarted, the connection broke) is replaced. A restart of
+   * Postgres therefore costs at most a few seconds of broadcasts, never the rest of the night.
+   */
   async start() {
-    for (;;) {
-      try {
-        await this.admin.sql.listen(NOTIFY_CHANNEL, (raw) => this.#deliver(JSON.parse(raw)));
-        return;
-      } catch (e) {
-        if (!isConnectionError(e)) throw e;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+    await this.#listen();
+    setInterval(async () => {
+      this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.catch(() => {});
+      if (Date.now() - this.#lastHeard > 3000) await this.#listen();
+    }, 1000);
+  }
+
+  async #listen() {
+    const old = this.#listener;
+    this.#listener = null;
+    old?.end({ timeout: 0 }).catch(() => {});
+    const sql = postgres(this.admin.url, { max: 1, idle_timeout: 0, connect_timeout: 2, onnotice: () => {} });
+    try {
+      await sql.listen(NOTIFY_CHANNEL, (raw) => {
+        this.#lastHeard = Date.now();
+        const msg = JSON.parse(raw);
+        if (!msg.ping) this.#deliver(msg);
+      });
+      this.#listener = sql;
+      this.#lastHeard = Date.now();
+    } catch (e) {
+      sql.end({ timeout: 0 }).catch(() => {});
+      if (!isConnectionError(e)) throw e;
     }
   }
 
