@@ -2,9 +2,9 @@
 // (serializer 1.0.0 objects or 2.0.0 arrays, binary user broadcast pushes), private channels
 // authorized by RLS on realtime.messages for the joining user, delivery of what realtime.send()
 // NOTIFYs once its transaction commits, and the REST broadcast API for server-side senders.
+import postgres from "postgres";
 import { type Claims, verifyJwt } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
-import postgres from "postgres";
 import { isConnectionError, type Pool } from "./pool.ts";
 
 type Channel = { joinRef: string | null; isPrivate: boolean; claims: Claims; self: boolean };
@@ -26,6 +26,7 @@ export class Realtime {
 
   #listener: ReturnType<typeof postgres> | null = null;
   #lastHeard = 0;
+  #connecting = false;
 
   /**
    * LISTENs for realtime.send() notifications on a connection of its own, and keeps it alive:
@@ -35,13 +36,16 @@ export class Realtime {
    */
   async start() {
     await this.#listen();
-    setInterval(async () => {
+    setInterval(() => {
       this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.catch(() => {});
-      if (Date.now() - this.#lastHeard > 3000) await this.#listen();
+      if (Date.now() - this.#lastHeard > 3000 && !this.#connecting) {
+        this.#listen().catch((e) => console.error("realtime: listen failed:", e));
+      }
     }, 1000);
   }
 
   async #listen() {
+    this.#connecting = true;
     const old = this.#listener;
     this.#listener = null;
     old?.end({ timeout: 0 }).catch(() => {});
@@ -57,6 +61,8 @@ export class Realtime {
     } catch (e) {
       sql.end({ timeout: 0 }).catch(() => {});
       if (!isConnectionError(e)) throw e;
+    } finally {
+      this.#connecting = false;
     }
   }
 
