@@ -170,6 +170,31 @@ describe("actors", () => {
     expect([svc.status, svc.error?.message]).toEqual([401, "not_authenticated"]);
   });
 
+  it.each([
+    ["invalid_nonce", 400, { p_nonce: "short" }],
+    ["input_too_long", 400, { p_qr_token: "x".repeat(65) }],
+    ["event_not_found", 404, { p_event_id: "00000000-0000-4000-8000-000000000000" }],
+  ])("check_in_guest refuses with %s (%i)", async (code, status, extra) => {
+    const staff = await signedIn(w.staff_a);
+    const r = await staff.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: "x", p_nonce: crypto.randomUUID(), ...extra });
+    expect([r.status, r.error?.message]).toEqual([status, code]);
+  });
+
+  it("a nonce reused by another scanner is 409 nonce_reused", async () => {
+    const nonce = crypto.randomUUID();
+    const a = await signedIn(w.staff_a);
+    const b = await signedIn(w.owner_a);
+    expect((await a.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: "x", p_nonce: nonce })).data.verdict).toBe("unknown");
+    const r = await b.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: "x", p_nonce: nonce });
+    expect([r.status, r.error?.message]).toEqual([409, "nonce_reused"]);
+  });
+
+  it("the dashboard is refused to another organization", async () => {
+    const other = await signedIn(w.staff_b);
+    const r = await other.rpc("event_dashboard", { p_event_id: w.open_event });
+    expect([r.status, r.error?.message]).toEqual([403, "forbidden"]);
+  });
+
   it("the organiser reads the dashboard", async () => {
     const owner = await signedIn(w.owner_a);
     const { data, status } = await owner.rpc("event_dashboard", { p_event_id: w.open_event });

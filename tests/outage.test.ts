@@ -2,6 +2,7 @@
 // and recovers by itself when Postgres is back, Realtime included.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { connect } from "./db";
 import { client, env, eventually, makeWorld, signedIn } from "./env";
 
 const check = () =>
@@ -11,6 +12,39 @@ const check = () =>
     body: JSON.stringify({ p_phone: "912000001" }),
     signal: AbortSignal.timeout(15_000),
   });
+
+describe("pool exhaustion", () => {
+  it("calls that find no free connection within the wait get 503 + Retry-After, the rest complete", async () => {
+    const w = await makeWorld();
+    const phone = `+35192${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const sql = connect(1);
+    // Hold the per-phone lock, so that every call for this phone waits inside the database and
+    // keeps its pooled connection (10 in the test gateway) busy.
+    const release = sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(74202, hashtext(${phone}))`;
+      await new Promise((r) => setTimeout(r, 5000));
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    const calls = Array.from({ length: 14 }, () =>
+      fetch(`${env.apiUrl}/rest/v1/rpc/authenticate_and_create_guest_v2`, {
+        method: "POST",
+        headers: { apikey: env.anonKey, "content-type": "application/json" },
+        body: JSON.stringify({ p_phone: phone, p_password: "Whatever-1", p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team }),
+        signal: AbortSignal.timeout(20_000),
+      }));
+    const answers = await Promise.all(calls.map(async (c) => {
+      const res = await c;
+      return { status: res.status, retryAfter: res.headers.get("retry-after"), body: await res.json() };
+    }));
+    await release;
+    await sql.end();
+    const refused = answers.filter((a) => a.status === 503);
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(refused.map((a) => `${a.retryAfter} ${a.body.code}`))).toEqual(new Set(["1 PGRST003"]));
+    // The ones that got a connection were answered once the lock was released.
+    expect(answers.filter((a) => a.status !== 503).every((a) => [401, 429].includes(a.status))).toBe(true);
+  });
+});
 
 describe("database outage", () => {
   it("gives 503s while Postgres is stopped and 200s once it is back, without restarting the gateway", async () => {

@@ -1,6 +1,7 @@
 // Realtime through the real supabase-js: organisers on the private topic event:<id> receive
 // guest_registered and guest_checked_in as the writes commit; outsiders are refused.
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
+import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
 import { client, env, eventually, makeWorld, signedIn, type World } from "./env";
@@ -130,5 +131,31 @@ describe("realtime", () => {
       });
     expect((await send(env.serviceKey)).status).toBe(202);
     expect((await send(env.anonKey)).status).toBe(403);
+  });
+
+  it("speaks Phoenix directly: heartbeats in both serializers, and no socket without an apikey", async () => {
+    const socketUrl = (query: string) => `${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?${query}`;
+    const firstReply = (ws: WebSocket, frame: string) =>
+      new Promise<unknown>((resolve, reject) => {
+        ws.on("open", () => ws.send(frame));
+        ws.on("message", (data) => resolve(JSON.parse(String(data))));
+        ws.on("error", reject);
+      });
+    const v1 = new WebSocket(socketUrl(`apikey=${env.anonKey}&vsn=1.0.0`));
+    expect(await firstReply(v1, JSON.stringify({ topic: "phoenix", event: "heartbeat", payload: {}, ref: "1" }))).toEqual({
+      ref: "1", topic: "phoenix", event: "phx_reply", payload: { status: "ok", response: {} },
+    });
+    v1.close();
+    const v2 = new WebSocket(socketUrl(`apikey=${env.anonKey}&vsn=2.0.0`));
+    expect(await firstReply(v2, JSON.stringify([null, "7", "phoenix", "heartbeat", {}]))).toEqual(
+      [null, "7", "phoenix", "phx_reply", { status: "ok", response: {} }],
+    );
+    v2.close();
+    const refused = new WebSocket(socketUrl("vsn=2.0.0"));
+    const status = await new Promise<number>((resolve) => {
+      refused.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+      refused.on("error", () => {});
+    });
+    expect(status).toBe(403);
   });
 });

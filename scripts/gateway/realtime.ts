@@ -103,8 +103,11 @@ export class Realtime {
 
   #send(socket: Socket, m: Msg) {
     if (socket.ws.readyState !== WebSocket.OPEN) return;
+    // Serializer 2.0.0 sends arrays; 1.0.0 sends objects without join_ref, as Phoenix's V1 does.
     socket.ws.send(JSON.stringify(
-      socket.vsn === "2.0.0" ? [m.join_ref, m.ref, m.topic, m.event, m.payload] : m,
+      socket.vsn === "2.0.0"
+        ? [m.join_ref ?? null, m.ref ?? null, m.topic, m.event, m.payload]
+        : { topic: m.topic, event: m.event, payload: m.payload, ref: m.ref ?? null },
     ));
   }
 

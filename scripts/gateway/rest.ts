@@ -3,7 +3,7 @@
 // per call; errors map to HTTP as PostgREST maps them (SQLSTATE classes, PTxyz, PGRST).
 import { type Claims } from "./jwt.ts";
 import { json, pgrstError } from "./http.ts";
-import { isConnectionError, type Pool } from "./pool.ts";
+import { isConnectionError, type Pool, PoolTimeout } from "./pool.ts";
 
 type Arg = { name: string; type: string; hasDefault: boolean };
 type Fn = { name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean };
@@ -120,6 +120,9 @@ export class Rest {
 
 /** PostgREST's mapping of a database error to an HTTP answer. */
 export function errorResponse(e: unknown, role: string): Response {
+  if (e instanceof PoolTimeout) {
+    return pgrstError(503, "PGRST003", e.message, null, null, { "Retry-After": "1" });
+  }
   if (isConnectionError(e)) {
     return pgrstError(503, "PGRST001", "Database client error. Retrying the connection.",
       String((e as Error).message ?? e), null, { "Retry-After": "1" });
