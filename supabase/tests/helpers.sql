@@ -52,7 +52,7 @@ declare
   staff_a uuid := tests.create_user('staff-' || gen_random_uuid() || '@a.test');
   staff_b uuid := tests.create_user('staff-' || gen_random_uuid() || '@b.test');
   open_event uuid := gen_random_uuid(); open_event2 uuid := gen_random_uuid(); closed_event uuid := gen_random_uuid();
-  small_event uuid := gen_random_uuid(); past_event uuid := gen_random_uuid(); event_b uuid := gen_random_uuid();
+  small_event uuid := gen_random_uuid(); past_event uuid := gen_random_uuid(); draft_event uuid := gen_random_uuid(); event_b uuid := gen_random_uuid();
   promoter uuid := gen_random_uuid(); other_promoter uuid := gen_random_uuid(); promoter_b uuid := gen_random_uuid();
   team uuid := gen_random_uuid();
 begin
@@ -66,8 +66,8 @@ begin
     (small_event, org_a, 'small-' || left(small_event::text, 8), 'Small night', now() + interval '1 day', now() + interval '1 day 6 hours', now() + interval '1 day', 1, true),
     (past_event, org_a, 'past-' || left(past_event::text, 8), 'Past night', now() - interval '1 day', now() - interval '1 hour', now() - interval '1 day', null, true),
     (event_b, org_b, 'b-' || left(event_b::text, 8), 'B night', now() + interval '1 day', now() + interval '1 day 6 hours', now() + interval '1 day', null, true);
-  insert into public.events (organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, is_published)
-    values (org_a, 'draft-' || left(open_event::text, 8), 'Draft', now() + interval '1 day', now() + interval '2 days', now() + interval '1 day', false);
+  insert into public.events (id, organization_id, slug, name, starts_at, ends_at, guest_list_closes_at, is_published)
+    values (draft_event, org_a, 'draft-' || left(open_event::text, 8), 'Draft', now() + interval '1 day', now() + interval '2 days', now() + interval '1 day', false);
   insert into public.promoters (id, organization_id, slug, display_name) values
     (promoter, org_a, 'p-' || left(promoter::text, 8), 'Pat Promoter'),
     (other_promoter, org_a, 'q-' || left(other_promoter::text, 8), 'Quinn Unlinked'),
@@ -75,11 +75,11 @@ begin
   insert into public.teams (id, organization_id, name) values (team, org_a, 'Team ' || left(team::text, 8));
   insert into public.team_members values (team, promoter);
   insert into public.event_promoters (event_id, promoter_id, team_id) values
-    (open_event, promoter, team), (open_event2, promoter, team), (closed_event, promoter, team), (small_event, promoter, team), (past_event, promoter, team);
+    (open_event, promoter, team), (open_event2, promoter, team), (draft_event, promoter, team), (closed_event, promoter, team), (small_event, promoter, team), (past_event, promoter, team);
   insert into public.event_promoters (event_id, promoter_id) values (event_b, promoter_b);
   return jsonb_build_object('org_a', org_a, 'org_b', org_b, 'owner_a', owner_a, 'staff_a', staff_a, 'staff_b', staff_b,
     'open_event', open_event, 'open_event2', open_event2, 'closed_event', closed_event, 'small_event', small_event, 'past_event', past_event,
-    'event_b', event_b, 'promoter', promoter, 'other_promoter', other_promoter, 'promoter_b', promoter_b, 'team', team,
+    'event_b', event_b, 'draft_event', draft_event, 'promoter', promoter, 'other_promoter', other_promoter, 'promoter_b', promoter_b, 'team', team,
     'promoter_slug', 'p-' || left(promoter::text, 8), 'open_slug', 'open-' || left(open_event::text, 8),
     'draft_slug', 'draft-' || left(open_event::text, 8));
 end $$;

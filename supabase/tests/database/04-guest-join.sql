@@ -1,7 +1,7 @@
 -- The three joining functions, as anon: register, log in, join with a session. Same shape,
 -- idempotent, one pass per guest and event, and every rule's error code.
 begin;
-select plan(53);
+select plan(54);
 
 -- Many attempts for one phone here; the per-phone limits have their own test (06).
 update private.rate_limits set max_hits = 1000 where bucket in ('phone_attempts', 'login_failures');
@@ -85,6 +85,8 @@ select is(tests.error_of(format($$select public.register_and_create_guest_v2('93
   gen_random_uuid(), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT404 event_not_found', 'an unknown event is a 404');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, null)$$,
   pg_temp.id('open_event'), pg_temp.id('other_promoter'))), 'PT404 promoter_not_linked', 'a promoter without a link is a 404');
+select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
+  pg_temp.id('draft_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT404 event_not_found', 'an unpublished event is a 404, even with a valid link');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
   pg_temp.id('closed_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT409 guest_list_closed', 'a list past its closing time is closed');
 select lives_ok(format($$select public.register_and_create_guest_v2('930000004', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
