@@ -15,6 +15,7 @@ install() {
        install them as root:  sudo apt-get install -y ${missing[*]}"
   fi
   say "installing ${missing[*]}"
+  mkdir -p "$ROOT/.stack"
   export DEBIAN_FRONTEND=noninteractive
   # Debian's postgresql package would create and start its own cluster on 5432; we do not need it.
   mkdir -p /etc/postgresql-common
