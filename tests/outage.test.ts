@@ -20,11 +20,14 @@ describe("pool exhaustion", () => {
     const sql = connect(1);
     // Hold the per-phone lock, so that every call for this phone waits inside the database and
     // keeps its pooled connection (10 in the test gateway) busy.
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
     const release = sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(74202, hashtext(${phone}))`;
+      locked();
       await new Promise((r) => setTimeout(r, 5000));
     });
-    await new Promise((r) => setTimeout(r, 200));
+    await isLocked;
     const calls = Array.from({ length: 14 }, () =>
       fetch(`${env.apiUrl}/rest/v1/rpc/authenticate_and_create_guest_v2`, {
         method: "POST",
