@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backoff, guestlist, GuestlistError } from "../client/guestlist";
 import { connect } from "./db";
-import { client, makeWorld, type World } from "./env";
+import { client, makeWorld, randomPhone, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -50,7 +50,7 @@ describe("guest client", () => {
     const card = await api.resolveLink(w.promoter_slug, w.open_slug);
     expect(card.event.id).toBe(w.open_event);
     const link = { eventId: card.event.id, promoterId: card.promoter.id, teamId: card.team?.id ?? null };
-    const phone = `+35196${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const phone = randomPhone();
     const first = await api.register({ phone, firstName: "Rosa", lastName: "Return", email: "r@example.com", password: "Again-2026x" }, link);
     const again = await api.logIn(phone, "Again-2026x", link);
     expect(again.qr_token).toBe(first.qr_token);

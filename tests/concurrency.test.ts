@@ -1,7 +1,7 @@
 // Two identical requests at once must give one row: real parallel connections, not reasoning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCode, callAs, callWithRetry, connect } from "./db";
-import { makeWorld } from "./env";
+import { makeWorld, randomPhone } from "./env";
 
 const sql = connect(60);
 afterAll(() => sql.end());
@@ -15,7 +15,6 @@ beforeAll(async () => {
   staffId = w.staff_a;
 });
 
-const phone = () => `+35193${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 
 async function settle<T>(n: number, fn: () => Promise<T>) {
   const results = await Promise.allSettled(Array.from({ length: n }, fn));
@@ -26,7 +25,7 @@ async function settle<T>(n: number, fn: () => Promise<T>) {
 
 describe("concurrency", () => {
   it("50 identical registrations at once give one account, one guest and one pass", async () => {
-    const p = phone();
+    const p = randomPhone();
     const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "register_and_create_guest_v2", {
       p_phone: p, p_first_name: "Paula", p_last_name: "Paralela", p_email: "paula@example.com", p_password: "Burst-2026", ...link,
     }));
@@ -42,7 +41,7 @@ describe("concurrency", () => {
   });
 
   it("50 identical logins at once give one guest row", async () => {
-    const p = phone();
+    const p = randomPhone();
     await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
       p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link,
     });
@@ -61,7 +60,7 @@ describe("concurrency", () => {
 
   it("20 parallel scans of one pass give exactly one checked_in", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: phone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link,
+      p_phone: randomPhone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link,
     });
     const { ok, errors } = await settle(20, () => callAs(sql, "authenticated", "check_in_guest", {
       p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID(),
@@ -75,7 +74,7 @@ describe("concurrency", () => {
 
   it("10 parallel retries of one scan (same nonce) are one scan", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: phone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link,
+      p_phone: randomPhone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link,
     });
     const nonce = crypto.randomUUID();
     const { ok, errors } = await settle(10, () => callAs(sql, "authenticated", "check_in_guest", {

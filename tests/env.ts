@@ -30,6 +30,9 @@ export async function signedIn(userId: string): Promise<SupabaseClient> {
   return c;
 }
 
+/** A random Portuguese mobile number (E.164), fresh for each test guest. */
+export const randomPhone = () => `+3519${String(Math.floor(Math.random() * 1e8)).padStart(8, "0")}`;
+
 export type World = Record<string, string>;
 
 /** A fresh organization world from the SQL test helpers (supabase/tests/helpers.sql). */

@@ -3,12 +3,11 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, signedIn, type World } from "./env";
+import { client, env, makeWorld, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
 const anon = client();
-const phone = () => `+35196${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
 const register = (p: string, extra: Record<string, unknown> = {}) =>
   anon.rpc("register_and_create_guest_v2", {
@@ -52,7 +51,7 @@ describe("guest RPCs as anon", () => {
   });
 
   it("registers, logs in and joins with a session, always the same pass", async () => {
-    const p = phone();
+    const p = randomPhone();
     const first = await register(p);
     expect(first.status).toBe(200);
     expect(first.data.already_registered).toBe(false);
@@ -81,19 +80,19 @@ describe("guest RPCs as anon", () => {
   ])("register refuses with %s (%i)", async (code, status, extra) => {
     const args = { ...extra } as Record<string, unknown>;
     if (args.p_event_id === "closed") args.p_event_id = w.closed_event;
-    const { error, status: got, data } = await register(phone(), args);
+    const { error, status: got, data } = await register(randomPhone(), args);
     expect(data).toBeNull();
     expect([got, error?.message, error?.code]).toEqual([status, code, `PT${status}`]);
     expect(error?.details).toMatch(/\w+/);
   });
 
   it("a malformed uuid is PostgREST's 400 22P02", async () => {
-    const { error, status } = await register(phone(), { p_event_id: "not-a-uuid" });
+    const { error, status } = await register(randomPhone(), { p_event_id: "not-a-uuid" });
     expect([status, error?.code]).toEqual([400, "22P02"]);
   });
 
   it("wrong password: 401 invalid_credentials; other password on register: 409 phone_already_registered", async () => {
-    const p = phone();
+    const p = randomPhone();
     await register(p);
     const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Wrong-2026", ...link() });
     expect([login.status, login.error?.message]).toEqual([401, "invalid_credentials"]);
@@ -107,7 +106,7 @@ describe("guest RPCs as anon", () => {
   });
 
   it("a locked phone answers 429 with Retry-After", async () => {
-    const p = phone();
+    const p = randomPhone();
     await sql`insert into private.client_users (phone, first_name, last_name, password_hash)
               values (${p}, 'Lock', 'Ed', extensions.crypt('Gate-2026x', extensions.gen_salt('bf', 10)))`;
     for (let i = 0; i < 5; i++) {
@@ -159,7 +158,7 @@ describe("actors", () => {
   });
 
   it("staff of this organization scan; staff of another get 403; the service role is no staff", async () => {
-    const pass = (await register(phone())).data;
+    const pass = (await register(randomPhone())).data;
     const staff = await signedIn(w.staff_a);
     const ok = await staff.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
     expect([ok.status, ok.data?.verdict]).toEqual([200, "checked_in"]);

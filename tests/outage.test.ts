@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, eventually, makeWorld, signedIn } from "./env";
+import { client, env, eventually, makeWorld, randomPhone, signedIn } from "./env";
 
 const check = () =>
   fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, {
@@ -16,7 +16,7 @@ const check = () =>
 describe("pool exhaustion", () => {
   it("calls that find no free connection within the wait get 503 + Retry-After, the rest complete", async () => {
     const w = await makeWorld();
-    const phone = `+35192${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
+    const phone = randomPhone();
     const sql = connect(1);
     // Hold the per-phone lock, so that every call for this phone waits inside the database and
     // keeps its pooled connection (10 in the test gateway) busy.
@@ -77,7 +77,7 @@ describe("database outage", () => {
         .subscribe((s, err) => (s === "SUBSCRIBED" ? resolve() : s === "CHANNEL_ERROR" ? reject(err) : undefined))
     );
     const { data } = await client().rpc("register_and_create_guest_v2", {
-      p_phone: `+35193${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`, p_first_name: "Ola", p_last_name: "Outage",
+      p_phone: randomPhone(), p_first_name: "Ola", p_last_name: "Outage",
       p_email: "ola@example.com", p_password: "Back-2026x", p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
     });
     await eventually(() => (received.includes(data.guest_id) ? true : undefined), 10_000);

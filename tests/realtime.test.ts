@@ -4,12 +4,11 @@ import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, eventually, makeWorld, signedIn, type World } from "./env";
+import { client, env, eventually, makeWorld, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
 const opened: SupabaseClient[] = [];
-const phone = () => `+35192${String(Math.floor(Math.random() * 1e7)).padStart(7, "0")}`;
 
 type Received = { event: string; payload: Record<string, unknown> };
 
@@ -51,7 +50,7 @@ describe("realtime", () => {
     const sub = listen(owner, `event:${w.open_event}`);
     expect(await sub.state).toBe("SUBSCRIBED");
 
-    const pass = await register(phone());
+    const pass = await register(randomPhone());
     const registered = await eventually(() => sub.received.find((m) => m.event === "guest_registered"));
     expect(registered.payload.guest_id).toBe(pass.guest_id);
     expect(registered.payload.first_name).toBe("Rita");
@@ -85,7 +84,7 @@ describe("realtime", () => {
     opened.push(member);
     const inside = listen(member, `event:${w.open_event}`);
     expect(await inside.state).toBe("SUBSCRIBED");
-    const pass = await register(phone());
+    const pass = await register(randomPhone());
     await eventually(() => inside.received.find((m) => m.payload.guest_id === pass.guest_id));
     expect(outsider.received.concat(anonymous.received, publicJoin.received)).toEqual([]);
   });
@@ -100,7 +99,7 @@ describe("realtime", () => {
       return listen(c, `event:${w.open_event}`);
     });
     expect(new Set(await Promise.all(subscribers.map((s) => s.state)))).toEqual(new Set(["SUBSCRIBED"]));
-    const pass = await register(phone());
+    const pass = await register(randomPhone());
     const mine = (s: (typeof subscribers)[number]) => s.received.filter((m) => m.payload.guest_id === pass.guest_id);
     await eventually(() => subscribers.every((s) => mine(s).length >= 1) || undefined, 10_000);
     await new Promise((r) => setTimeout(r, 200));

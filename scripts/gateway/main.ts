@@ -9,7 +9,7 @@ import { Auth } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { json, pgrstError, preflight } from "./http.ts";
 import { type Claims, JwtError, verifyJwt } from "./jwt.ts";
-import { Pool } from "./pool.ts";
+import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
 import { Rest } from "./rest.ts";
 
@@ -61,7 +61,7 @@ async function callerOf(req: Request): Promise<{ role: string; claims: Claims } 
   try {
     const claims = await verifyJwt(token, secret);
     const role = String(claims.role ?? "anon");
-    if (!["anon", "authenticated", "service_role"].includes(role)) {
+    if (!API_ROLES.has(role)) {
       return pgrstError(401, "PGRST301", `role "${role}" is not allowed`);
     }
     return { role, claims };

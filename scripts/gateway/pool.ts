@@ -9,6 +9,22 @@ export type Tx = Parameters<Parameters<Sql["begin"]>[1]>[0];
 
 export class PoolTimeout extends Error {}
 
+/** The roles a JWT may switch to, as Supabase configures PostgREST and Realtime. */
+export const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
+
+export const quoteIdent = (s: string) => `"${s.replaceAll('"', '""')}"`;
+
+/**
+ * Inside `tx`, as PostgREST and Realtime do before running a caller's SQL: sets the request's
+ * settings for this transaction only (`request.jwt.claims`, …) and switches to the caller's role.
+ */
+export async function actAs(tx: Tx, role: string, settings: Record<string, string>) {
+  const names = Object.keys(settings);
+  await tx.unsafe(`select ${names.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
+    names.flatMap((n) => [n, settings[n]]));
+  await tx.unsafe(`set local role ${quoteIdent(role)}`);
+}
+
 export class Pool {
   readonly sql: Sql;
   #free: number;

@@ -5,15 +5,13 @@
 import postgres from "postgres";
 import { type Claims, verifyJwt } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
-import { isConnectionError, type Pool } from "./pool.ts";
+import { actAs, API_ROLES, isConnectionError, type Pool } from "./pool.ts";
 
 type Channel = { joinRef: string | null; isPrivate: boolean; claims: Claims; self: boolean };
 type Socket = { ws: WebSocket; vsn: string; apikey: string; channels: Map<string, Channel> };
 type Msg = { join_ref: string | null; ref: string | null; topic: string; event: string; payload: Record<string, unknown> };
 
 const NOTIFY_CHANNEL = "realtime:broadcast";
-const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 class Decision {
   constructor(readonly allowed: boolean) {}
@@ -78,9 +76,7 @@ export class Realtime {
       await this.admin.tx("read write", async (tx) => {
         const [probe] = await tx`insert into realtime.messages (topic, extension, private, event, payload)
           values (${topic}, 'broadcast', true, 'authorization_check', '{}') returning id`;
-        await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                        set_config('realtime.topic', ${topic}, true)`;
-        await tx.unsafe(`set local role ${ident(role)}`);
+        await actAs(tx, role, { "request.jwt.claims": JSON.stringify(claims), "realtime.topic": topic });
         if (check === "read") {
           throw new Decision((await tx`select 1 from realtime.messages where id = ${probe.id}`).length === 1);
         }

@@ -3,12 +3,10 @@
 // per call; errors map to HTTP as PostgREST maps them (SQLSTATE classes, PTxyz, PGRST).
 import { type Claims } from "./jwt.ts";
 import { json, pgrstError } from "./http.ts";
-import { isConnectionError, type Pool, PoolTimeout } from "./pool.ts";
+import { actAs, isConnectionError, type Pool, PoolTimeout, quoteIdent as ident } from "./pool.ts";
 
 type Arg = { name: string; type: string; hasDefault: boolean };
 type Fn = { name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean };
-
-const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 export class Rest {
   #functions: Map<string, Fn[]> | null = null;
@@ -96,11 +94,12 @@ export class Rest {
       // GET runs read-only, as in PostgREST: a function that writes answers 405 (25006).
       const mode = req.method === "POST" ? "read write" : "read only";
       const out = await this.pool.tx(mode, async (tx) => {
-        await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
-                        set_config('request.headers', ${JSON.stringify(headers)}, true),
-                        set_config('request.method', ${req.method}, true),
-                        set_config('request.path', ${new URL(req.url).pathname}, true)`;
-        await tx.unsafe(`set local role ${ident(role)}`);
+        await actAs(tx, role, {
+          "request.jwt.claims": JSON.stringify(claims),
+          "request.headers": JSON.stringify(headers),
+          "request.method": req.method,
+          "request.path": new URL(req.url).pathname,
+        });
         if (this.#preRequest) await tx.unsafe(`select ${this.#preRequest}()`);
         const [row] = await tx.unsafe(query, params);
         const [gucs] = await tx`select current_setting('response.status', true) as status,
