@@ -3,7 +3,7 @@
 
 import { corsHeaders, json } from "../../supabase/functions/_shared/http.ts";
 
-export { corsHeaders, json };
+export { json };
 
 /** PostgREST's error body: {code, details, hint, message}. */
 export function pgrstError(

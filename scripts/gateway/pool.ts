@@ -68,10 +68,6 @@ export class Pool {
       this.#release();
     }
   }
-
-  end() {
-    return this.sql.end({ timeout: 1 });
-  }
 }
 
 const CONNECTION_ERRORS = new Set([
