@@ -68,7 +68,12 @@ describe("database outage", () => {
 
     await eventually(async () => (await check()).status === 200 || undefined, 20_000);
 
-    // Realtime's LISTEN came back too: a registration reaches a subscriber again.
+    // Realtime's LISTEN comes back too (broadcasts sent while it reconnects are not replayed):
+    // once the gateway says it listens, a registration reaches a subscriber again.
+    await eventually(async () => {
+      const health = await (await fetch(`${env.apiUrl}/health`)).json();
+      return health.realtime === "listening" || undefined;
+    }, 20_000);
     const staff = await signedIn(w.staff_a);
     const received: string[] = [];
     await new Promise<void>((resolve, reject) =>

@@ -7,7 +7,7 @@
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth } from "./auth.ts";
 import { Functions } from "./functions.ts";
-import { json, pgrstError, preflight } from "./http.ts";
+import { bearer, json, pgrstError, preflight } from "./http.ts";
 import { type Claims, JwtError, verifyJwt } from "./jwt.ts";
 import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
@@ -57,7 +57,7 @@ async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
 
 /** The request's role and claims from its JWT (Authorization, else the apikey), as PostgREST decides. */
 async function callerOf(req: Request): Promise<{ role: string; claims: Claims } | Response> {
-  const token = (req.headers.get("authorization") ?? "").replace(/^Bearer\s+/i, "") || req.headers.get("apikey") || "";
+  const token = bearer(req) ?? req.headers.get("apikey") ?? "";
   try {
     const claims = await verifyJwt(token, secret);
     const role = String(claims.role ?? "anon");
@@ -105,7 +105,9 @@ async function route(req: Request, remote: string): Promise<Response> {
   const path = url.pathname;
   const isFunction = path.startsWith("/functions/v1/");
   if (req.method === "OPTIONS" && !isFunction) return preflight();
-  if (path === "/health") return json(200, { ok: true, functions: loaded });
+  if (path === "/health") {
+    return json(200, { ok: true, functions: loaded, realtime: realtime.listening ? "listening" : "reconnecting" });
+  }
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
   if (!api) return serveStatic(path);

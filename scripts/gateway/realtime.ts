@@ -30,7 +30,8 @@ export class Realtime {
    * LISTENs for realtime.send() notifications on a connection of its own, and keeps it alive:
    * every second a ping goes through the database, and a listener that has not heard one for
    * three seconds (the database restarted, the connection broke) is replaced. A restart of
-   * Postgres therefore costs at most a few seconds of broadcasts, never the rest of the night.
+   * Postgres therefore costs at most a few seconds of broadcasts (those are not replayed: a
+   * live page refetches event_dashboard when it reconnects), never the rest of the night.
    */
   async start() {
     await this.#listen();
@@ -40,6 +41,11 @@ export class Realtime {
         this.#listen().catch((e) => console.error("realtime: listen failed:", e));
       }
     }, 1000);
+  }
+
+  /** Whether broadcasts are being received now (false while the listener reconnects). */
+  get listening(): boolean {
+    return this.#listener !== null && Date.now() - this.#lastHeard <= 3000;
   }
 
   async #listen() {
