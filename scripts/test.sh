@@ -3,7 +3,7 @@
 # so a running `npm start` is left alone). Starts the stack from a freshly reset database,
 # runs each layer, reports which failed, stops what it started, exits non-zero on any failure.
 export STACK=test
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../local/lib.sh"
 cd "$ROOT"
 
 failed=()
@@ -14,13 +14,13 @@ layer() {
   failed+=("$name")
 }
 
-stop_stack() { scripts/stack.sh down >/dev/null 2>&1 || true; }
+stop_stack() { local/stack.sh down >/dev/null 2>&1 || true; }
 trap stop_stack EXIT
 
 # A broken migration or bootstrap stops here, with the CLI's own message.
-scripts/db.sh reset || exit 1
-scripts/stack.sh up
-eval "$(scripts/stack.sh status | sed 's/^/export /')"
+local/db.sh reset || exit 1
+local/stack.sh up
+eval "$(local/stack.sh status | sed 's/^/export /')"
 
 pgtap() {
   psql_db -d postgres -f supabase/tests/helpers.sql
@@ -31,7 +31,7 @@ lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on w
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
 deno_all() {
   local deno="$ROOT/node_modules/.bin/deno"
-  "$deno" check supabase/functions/*/index.ts scripts/gateway/main.ts scripts/bench.ts && "$deno" lint && "$deno" test --allow-all
+  "$deno" check supabase/functions/*/index.ts local/gateway/main.ts scripts/bench.ts && "$deno" lint && "$deno" test --allow-all
 }
 
 layer "supabase db lint" lint

@@ -54,7 +54,7 @@ describe("database outage", () => {
     const w = await makeWorld();
     expect((await check()).status).toBe(200);
 
-    execFileSync("bash", ["scripts/db.sh", "down"], { stdio: "inherit" });
+    execFileSync("bash", ["local/db.sh", "down"], { stdio: "inherit" });
     try {
       const down = await check();
       expect(down.status).toBe(503);
@@ -63,7 +63,7 @@ describe("database outage", () => {
       const viaClient = await client().rpc("check_phone_with_cache", { p_phone: "912000001" });
       expect(viaClient.status).toBe(503);
     } finally {
-      execFileSync("bash", ["scripts/db.sh", "up"], { stdio: "inherit" });
+      execFileSync("bash", ["local/db.sh", "up"], { stdio: "inherit" });
     }
 
     await eventually(async () => (await check()).status === 200 || undefined, 20_000);

@@ -15,7 +15,7 @@ function verify(jwt: string, secret: string) {
 
 describe("local stack", () => {
   it("prints its settings as KEY=\"value\" lines, like supabase status -o env", () => {
-    const out = execFileSync("bash", ["scripts/stack.sh", "status"], { encoding: "utf8" });
+    const out = execFileSync("bash", ["local/stack.sh", "status"], { encoding: "utf8" });
     const vars = Object.fromEntries(out.trim().split("\n").map((l) => {
       const m = l.match(/^([A-Z_]+)="(.*)"$/);
       expect(m, l).not.toBeNull();
@@ -39,7 +39,7 @@ describe("local stack", () => {
   });
 
   it("applies migrations a second time as a no-op", () => {
-    const out = execFileSync("bash", ["scripts/db.sh", "migrate"], {
+    const out = execFileSync("bash", ["local/db.sh", "migrate"], {
       encoding: "utf8", env: { ...process.env, VERBOSE: "1" }, stdio: ["ignore", "pipe", "pipe"],
     });
     expect(out).not.toMatch(/Applying migration/);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's Postgres: install the Debian packages, create the cluster, start/stop it,
 # bootstrap the Supabase platform objects, apply migrations with the Supabase CLI, seed.
-#   scripts/db.sh install|up|down|status|bootstrap|migrate|seed|reset
+#   local/db.sh install|up|down|status|bootstrap|migrate|seed|reset
 source "$(dirname "$0")/lib.sh"
 
 install() {
@@ -85,7 +85,7 @@ down() {
 
 bootstrap() {
   local f
-  for f in "$ROOT"/supabase/bootstrap/*.sql; do
+  for f in "$ROOT"/local/bootstrap/*.sql; do
     psql_db -d postgres -f "$f" || die "bootstrap failed in ${f#"$ROOT"/}"
   done
 }
@@ -117,5 +117,5 @@ status() { if running; then echo "running on $DB_URL"; else echo stopped; return
 
 case "${1:-}" in
   install|up|down|status|bootstrap|migrate|seed|reset) "$1" ;;
-  *) die "usage: scripts/db.sh install|up|down|status|bootstrap|migrate|seed|reset" ;;
+  *) die "usage: local/db.sh install|up|down|status|bootstrap|migrate|seed|reset" ;;
 esac

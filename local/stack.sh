@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The whole local stack: Postgres (migrated and seeded) and the API gateway (Deno).
-#   scripts/stack.sh up       start in the background (idempotent)
-#   scripts/stack.sh down     stop (idempotent)
-#   scripts/stack.sh start    start in the foreground, print URLs and keys, stop on Ctrl-C
-#   scripts/stack.sh status   print API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET
+#   local/stack.sh up       start in the background (idempotent)
+#   local/stack.sh down     stop (idempotent)
+#   local/stack.sh start    start in the foreground, print URLs and keys, stop on Ctrl-C
+#   local/stack.sh status   print API_URL, DB_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET
 source "$(dirname "$0")/lib.sh"
-DB="$ROOT/scripts/db.sh"
+DB="$ROOT/local/db.sh"
 DENO="$ROOT/node_modules/.bin/deno"
 GW_PID="$STATE_DIR/gateway.pid"
 GW_LOG="$STATE_DIR/gateway.log"
@@ -19,8 +19,9 @@ gateway_up() {
     die "port $API_PORT is in use by another program ($(port_owner "$API_PORT" || echo unknown)); stop it or set ${STACK^^}_API_PORT"
   fi
   say "starting the API gateway on $API_URL"
-  eval "$(node "$ROOT/scripts/keys.mjs" | sed 's/^/export /')"
-  DB_PORT=$DB_PORT nohup "$DENO" run --allow-all --config "$ROOT/deno.json" "$ROOT/scripts/gateway/main.ts" \
+  eval "$(node "$ROOT/local/keys.mjs" | sed 's/^/export /')"
+  DB_PORT=$DB_PORT FUNCTIONS_DIR="$ROOT/supabase/functions" SUPABASE_CONFIG="$ROOT/supabase/config.toml" \
+    PAGES_DIR="$ROOT/client/pages" nohup "$DENO" run --allow-all --config "$ROOT/deno.json" "$ROOT/local/gateway/main.ts" \
     >"$GW_LOG" 2>&1 </dev/null &
   echo $! >"$GW_PID"
   for _ in $(seq 1 120); do
@@ -57,7 +58,7 @@ down() {
   "$DB" down
 }
 
-status() { node "$ROOT/scripts/keys.mjs"; }
+status() { node "$ROOT/local/keys.mjs"; }
 
 start() {
   trap 'echo; down; exit 0' INT TERM
@@ -72,5 +73,5 @@ start() {
 
 case "${1:-}" in
   up|down|start|status) "$1" ;;
-  *) die "usage: scripts/stack.sh up|down|start|status" ;;
+  *) die "usage: local/stack.sh up|down|start|status" ;;
 esac

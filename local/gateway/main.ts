@@ -3,7 +3,7 @@
 //   /auth/v1/…               Auth: password sign-in  (auth.ts)
 //   /functions/v1/<name>     edge functions          (functions.ts)
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
-//   /                        the pages in client/pages
+//   /                        static pages (PAGES_DIR)
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth } from "./auth.ts";
 import { Functions } from "./functions.ts";
@@ -18,7 +18,10 @@ const env = (k: string, fallback?: string) => {
   if (v === undefined) throw new Error(`${k} is not set`);
   return v;
 };
-const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "");
+// What the stand-in serves comes from its environment (local/stack.sh sets it), never from imports.
+const functionsDir = env("FUNCTIONS_DIR");
+const pagesDir = env("PAGES_DIR");
+const configToml = env("SUPABASE_CONFIG");
 const port = Number(env("API_PORT", "54321"));
 const dbPort = Number(env("DB_PORT", "54322"));
 const secret = env("JWT_SECRET");
@@ -38,7 +41,7 @@ Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 const rest = new Rest(pool);
 const auth = new Auth(admin, secret, apiUrl);
 const realtime = new Realtime(admin, secret);
-const functions = new Functions(`${root}/supabase/functions`, `${root}/supabase/config.toml`, secret);
+const functions = new Functions(functionsDir, configToml, secret);
 const loaded = await functions.load();
 await realtime.start();
 
@@ -91,7 +94,7 @@ async function serveStatic(path: string): Promise<Response> {
     html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",
     svg: "image/svg+xml", png: "image/png", json: "application/json",
   };
-  for (const file of [`${root}/client/pages${clean}`, `${root}/client/pages${clean}.html`]) {
+  for (const file of [`${pagesDir}${clean}`, `${pagesDir}${clean}.html`]) {
     try {
       const body = await Deno.readFile(file);
       return new Response(body, { headers: { "Content-Type": types[file.split(".").pop()!] ?? "application/octet-stream" } });
