@@ -1,9 +1,9 @@
-// The guest page's API client: typed calls to the guest RPCs over supabase-js, with the one
-// behaviour the database asks of clients: when it answers 503 (`busy`: every bcrypt slot is in
-// use, or no connection is free) try again after a jittered pause, so a burst of registrations
-// is spread out instead of lost. Every other error is thrown as a GuestlistError carrying the
-// database's stable code (`message`) and its sentences for people (`details`, `hint`).
+// The guest page's API client: typed calls to the guest RPCs over supabase-js, retrying what
+// client/retry.ts says is retryable (the server's `busy` line, platform overload, network
+// failures). Every other error is thrown as a GuestlistError carrying the database's stable
+// code (`message`) and its sentences for people (`details`, `hint`).
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { retryDelay } from "./retry.ts";
 
 export type Pass = {
   guest_id: string;
@@ -30,13 +30,8 @@ export class GuestlistError extends Error {
   }
 }
 
-/** maxWaitMs: how long to keep retrying 503s before giving up (a guest sees "busy" meanwhile). */
+/** maxWaitMs: how long to keep retrying before giving up (a guest sees "busy" meanwhile). */
 export type Options = { maxWaitMs?: number; sleep?: (ms: number) => Promise<void> };
-
-/** Pause before retry `attempt` (0-based): 250 ms doubling to 2 s, times a random 0.5–1.5. */
-export function backoff(attempt: number, random = Math.random): number {
-  return Math.round(Math.min(2000, 250 * 2 ** attempt) * (0.5 + random()));
-}
 
 export function guestlist(supabase: SupabaseClient, options: Options = {}) {
   const maxWaitMs = options.maxWaitMs ?? 60_000;
@@ -47,8 +42,9 @@ export function guestlist(supabase: SupabaseClient, options: Options = {}) {
     for (let attempt = 0; ; attempt++) {
       const { data, error, status } = await supabase.rpc(fn, args);
       if (!error) return data as T;
-      if (status === 503 && Date.now() < giveUpAt) {
-        await sleep(backoff(attempt));
+      const delay = retryDelay({ status, body: error as unknown as Record<string, unknown> }, attempt);
+      if (delay !== null && Date.now() < giveUpAt) {
+        await sleep(delay);
         continue;
       }
       throw new GuestlistError(error.message, status, error.details || null, error.hint || null);

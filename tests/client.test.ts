@@ -1,6 +1,7 @@
 // The guest client against the live stack: a burst larger than the bcrypt slots loses nobody.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backoff, guestlist, GuestlistError } from "../client/guestlist";
+import { guestlist, GuestlistError } from "../client/guestlist";
+import { backoff, retryDelay } from "../client/retry";
 import { connect } from "./db";
 import { client, makeWorld, randomPhone, type World } from "./env";
 
@@ -13,7 +14,16 @@ afterAll(() => sql.end());
 
 describe("guest client", () => {
   it("spreads retries: jittered, growing, bounded", () => {
-    expect([backoff(0, () => 0), backoff(0, () => 1), backoff(3, () => 0.5), backoff(9, () => 1)]).toEqual([125, 375, 2000, 3000]);
+    expect([backoff(0, () => 0), backoff(0, () => 1), backoff(3, () => 0.5), backoff(9, () => 1)]).toEqual([125, 375, 2000, 7500]);
+  });
+
+  it("retries busy as the server asks, platform overload and network failures with back-off, nothing else", () => {
+    const busy = { status: 429, body: { message: "busy", retry_after: 3, position: 40, wait_seconds: 3 } };
+    expect(retryDelay(busy, 0, () => 0)).toBe(3000);
+    expect(retryDelay({ status: 504, body: { code: "PGRST003" } }, 1, () => 0.5)).toBe(500);
+    expect(retryDelay({ status: 0 }, 0, () => 0.5)).toBe(250);
+    expect(retryDelay({ status: 429, body: { message: "rate_limited" } }, 0)).toBeNull();
+    expect(retryDelay({ status: 401, body: { message: "invalid_credentials" } }, 0)).toBeNull();
   });
 
   it("a burst of 40 registrations with one bcrypt slot: every guest gets a pass, exactly once", async () => {
