@@ -1,0 +1,129 @@
+// npm run test:mutations [-- <name filter>]: applies each mutation of scripts/mutations/list.mjs
+// to a copy of supabase/, migrates a throw-away test database from that copy with the Supabase
+// CLI, and runs pgTAP against it; when pgTAP passes, also the mutation's vitest files against
+// the stack. A mutation is killed when a test fails. First the unmutated suite must pass (else
+// every mutation would look killed). Reports killed and surviving mutations; exits non-zero when
+// a pattern no longer matches its migration, or a mutation survives without an explanation.
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { mutations } from "./list.mjs";
+
+const root = resolve(import.meta.dirname, "../..");
+// The test stack by default; MUTATIONS_STACK=dev runs them on the other cluster, leaving the
+// test stack free for other work meanwhile.
+const env = { ...process.env, STACK: process.env.MUTATIONS_STACK ?? "test" };
+const filter = process.argv[2];
+
+function sh(script, { quiet = true } = {}) {
+  const r = spawnSync("bash", ["-c", `source local/lib.sh && ${script}`], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (!quiet) process.stdout.write(r.stdout + r.stderr);
+  return { ok: r.status === 0, out: (r.stdout ?? "") + (r.stderr ?? "") };
+}
+function must(script) {
+  const r = sh(script);
+  if (!r.ok) { console.error(r.out); throw new Error(`failed: ${script}`); }
+  return r.out;
+}
+
+// 1. Every pattern must occur exactly once in its migration.
+const stale = mutations.filter((m) => {
+  const text = readFileSync(join(root, "supabase/migrations", m.file), "utf8");
+  return text.split(m.find).length - 1 !== 1;
+});
+if (stale.length) {
+  for (const m of stale) console.error(`pattern not found exactly once in ${m.file}: ${m.name}`);
+  console.error("update scripts/mutations/list.mjs to the current migrations");
+  process.exit(2);
+}
+const names = new Set();
+for (const m of mutations) {
+  if (names.has(m.name)) { console.error(`duplicate mutation name: ${m.name}`); process.exit(2); }
+  names.add(m.name);
+}
+
+const selected = mutations.filter((m) => !filter || m.name.includes(filter));
+const status = Object.fromEntries(must("node local/keys.mjs").trim().split("\n").map((l) => {
+  const [, k, v] = l.match(/^([A-Z_]+)="(.*)"$/);
+  return [k, v];
+}));
+Object.assign(env, status);
+
+/** A fresh database migrated from `workdir` (a folder holding supabase/), seeded, with the test helpers. */
+function resetFrom(workdir) {
+  must("local/stack.sh down >/dev/null 2>&1; local/db.sh up");
+  must(`psql_db -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres'`);
+  must("local/db.sh bootstrap");
+  const push = sh(`supabase_cli db push --db-url "$CLI_DB_URL" --yes --workdir ${JSON.stringify(workdir)}`);
+  if (!push.ok) return { migrated: false, out: push.out };
+  must("local/db.sh seed");
+  must("psql_db -d postgres -f supabase/tests/helpers.sql");
+  return { migrated: true };
+}
+
+function pgtap() {
+  const r = sh(`PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres --ext .sql -r supabase/tests/database`);
+  const failed = [...r.out.matchAll(/# Failed test \d+: "(.*)"/g)].map((m) => m[1]);
+  const files = [...r.out.matchAll(/^(supabase\/tests\/database\/\S+) \.+ *\n?(?!ok)/gm)].map((m) => m[1]);
+  return { ok: r.ok, failed, out: r.out, files };
+}
+
+function vitest(files) {
+  must("local/stack.sh up >/dev/null 2>&1");
+  const r = spawnSync("npx", ["vitest", "run", ...files], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const out = ((r.stdout ?? "") + (r.stderr ?? "")).replace(/\x1b\[[0-9;]*m/g, "");
+  const failed = [...new Set([...out.matchAll(/FAIL\s+(\S+ > .*)/g)].map((m) => m[1].trim()))];
+  return { ok: r.status === 0, failed, out };
+}
+
+/** Runs the suite on the migrations in `workdir`; returns null when it passes, else what failed. */
+function suite(workdir, vitestFiles) {
+  const db = resetFrom(workdir);
+  if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
+  const t = pgtap();
+  if (!t.ok) return { by: "pgTAP", detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
+  if (vitestFiles.length) {
+    const v = vitest(vitestFiles);
+    if (!v.ok) return { by: "vitest", detail: v.failed.slice(0, 3).join("; ") || "vitest failed" };
+  }
+  return null;
+}
+
+const work = mkdtempSync(join(tmpdir(), "mutations-"));
+process.on("exit", () => rmSync(work, { recursive: true, force: true }));
+const copy = () => {
+  rmSync(join(work, "supabase"), { recursive: true, force: true });
+  cpSync(join(root, "supabase"), join(work, "supabase"), { recursive: true, filter: (src) => !src.includes("/functions") });
+};
+
+const started = Date.now();
+console.log(`baseline: the unmutated suite (pgTAP and ${[...new Set(selected.flatMap((m) => m.vitest ?? []))].join(", ") || "no vitest files"})`);
+copy();
+const baseline = suite(work, [...new Set(selected.flatMap((m) => m.vitest ?? []))]);
+if (baseline) {
+  console.error(`the unmutated suite fails (${baseline.by}: ${baseline.detail}); fix it before mutation testing`);
+  sh("local/stack.sh down");
+  process.exit(1);
+}
+
+const results = [];
+for (const [i, m] of selected.entries()) {
+  copy();
+  const path = join(work, "supabase/migrations", m.file);
+  writeFileSync(path, readFileSync(path, "utf8").replace(m.find, () => m.replace));
+  const t0 = Date.now();
+  const killed = suite(work, m.vitest ?? []);
+  const r = { name: m.name, file: m.file, killed: !!killed, by: killed?.by ?? "", detail: killed?.detail ?? "", survives: m.survives, s: Math.round((Date.now() - t0) / 1000) };
+  results.push(r);
+  console.log(`${String(i + 1).padStart(2)}/${selected.length} ${r.killed ? "killed  " : "SURVIVED"} ${m.name}` +
+    (r.killed ? `  [${r.by}: ${r.detail.slice(0, 140)}]` : m.survives ? `  (explained: ${m.survives})` : "") + `  ${r.s}s`);
+}
+sh("local/stack.sh down");
+
+const survivors = results.filter((r) => !r.killed);
+const unexplained = survivors.filter((r) => !r.survives);
+console.log(`\n${results.length} mutations: ${results.length - survivors.length} killed, ${survivors.length} survived ` +
+  `(${unexplained.length} unexplained) in ${Math.round((Date.now() - started) / 1000)} s`);
+for (const r of unexplained) console.log(`  unexplained survivor: ${r.name} (${r.file})`);
+process.exit(unexplained.length ? 1 : 0);
