@@ -52,7 +52,10 @@ Object.assign(env, status);
 
 /** A fresh database migrated from `workdir` (a folder holding supabase/), seeded, with the test helpers. */
 function resetFrom(workdir) {
-  must("local/stack.sh down >/dev/null 2>&1; local/db.sh up");
+  // The gateway (started for a vitest file) goes; Postgres stays up, the database is recreated.
+  must(`if [ -f "$STATE_DIR/gateway.pid" ]; then kill "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || true;
+          for _ in $(seq 1 50); do kill -0 "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || break; sleep 0.1; done;
+          rm -f "$STATE_DIR/gateway.pid"; fi; local/db.sh up`);
   must(`psql_db -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres'`);
   must("local/db.sh bootstrap");
   const push = sh(`supabase_cli db push --db-url "$CLI_DB_URL" --yes --workdir ${JSON.stringify(workdir)}`);
