@@ -1,11 +1,11 @@
-// npm run test:mutations [-- <name filter>]: applies each mutation of scripts/mutations/list.mjs
+// npm run test:mutations [-- <name filter> | --check]: applies each mutation of scripts/mutations/list.mjs
 // to a copy of supabase/, migrates a throw-away test database from that copy with the Supabase
 // CLI, and runs pgTAP against it; when pgTAP passes, also the mutation's vitest files against
 // the stack. A mutation is killed when a test fails. First the unmutated suite must pass (else
 // every mutation would look killed). Reports killed and surviving mutations; exits non-zero when
 // a pattern no longer matches its migration, or a mutation survives without an explanation.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { mutations } from "./list.mjs";
@@ -43,6 +43,10 @@ for (const m of mutations) {
   names.add(m.name);
 }
 
+if (filter === "--check") {
+  console.log(`${mutations.length} mutations, every pattern found exactly once`);
+  process.exit(0);
+}
 const selected = mutations.filter((m) => !filter || m.name.includes(filter));
 const status = Object.fromEntries(must("node local/keys.mjs").trim().split("\n").map((l) => {
   const [, k, v] = l.match(/^([A-Z_]+)="(.*)"$/);
@@ -65,11 +69,17 @@ function resetFrom(workdir) {
   return { migrated: true };
 }
 
+/** pgTAP file by file, stopping at the first file that fails (that is enough to kill a mutation). */
 function pgtap() {
-  const r = sh(`PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres --ext .sql -r supabase/tests/database`);
-  const failed = [...r.out.matchAll(/# Failed test \d+: "(.*)"/g)].map((m) => m[1]);
-  const files = [...r.out.matchAll(/^(supabase\/tests\/database\/\S+) \.+ *\n?(?!ok)/gm)].map((m) => m[1]);
-  return { ok: r.ok, failed, out: r.out, files };
+  const files = readdirSync(join(root, "supabase/tests/database")).filter((f) => f.endsWith(".sql")).sort();
+  for (const f of files) {
+    const r = sh(`PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/database/${f}`);
+    if (!r.ok) {
+      const failed = [...r.out.matchAll(/# Failed test \d+: "(.*)"/g)].map((m) => m[1]);
+      return { ok: false, file: f, failed, out: r.out };
+    }
+  }
+  return { ok: true };
 }
 
 function vitest(files) {
@@ -85,7 +95,7 @@ function suite(workdir, vitestFiles) {
   const db = resetFrom(workdir);
   if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
   const t = pgtap();
-  if (!t.ok) return { by: "pgTAP", detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
+  if (!t.ok) return { by: `pgTAP ${t.file}`, detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
   if (vitestFiles.length) {
     const v = vitest(vitestFiles);
     if (!v.ok) return { by: "vitest", detail: v.failed.slice(0, 3).join("; ") || "vitest failed" };
