@@ -1,13 +1,12 @@
 // npm run test:mutations [-- <name filter> | --check]: applies each mutation of scripts/mutations/list.mjs
-// to a copy of supabase/, migrates a throw-away test database from that copy with the Supabase
-// CLI, and runs pgTAP against it; when pgTAP passes, also the mutation's vitest files against
-// the stack. A mutation is killed when a test fails. First the unmutated suite must pass (else
-// every mutation would look killed). Reports killed and surviving mutations; exits non-zero when
+// to its migration (in place, always put back), resets the test database as `npm test` does
+// (`local/db.sh reset`: migrations through the Supabase CLI) and runs pgTAP against it; when
+// pgTAP passes, also the mutation's vitest files against the stack. A mutation is killed when a
+// test fails. First the unmutated suite must pass (else every mutation would look killed). Reports killed and surviving mutations; exits non-zero when
 // a pattern no longer matches its migration, or a mutation survives without an explanation.
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { mutations } from "./list.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -26,6 +25,21 @@ function must(script) {
   if (!r.ok) { console.error(r.out); throw new Error(`failed: ${script}`); }
   return r.out;
 }
+
+// A mutation is applied to the migration in place and always put back: on return, on Ctrl-C,
+// and, should the runner be killed outright, at its next start (from the copy kept here).
+const saved = join(root, ".stack/mutation-original.json");
+function restore() {
+  if (!existsSync(saved)) return;
+  const { file, text } = JSON.parse(readFileSync(saved, "utf8"));
+  writeFileSync(join(root, "supabase/migrations", file), text);
+  rmSync(saved);
+}
+if (existsSync(saved)) {
+  console.log("restoring a migration left mutated by an interrupted run");
+  restore();
+}
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => { restore(); process.exit(130); });
 
 // 1. Every pattern must occur exactly once in its migration.
 const stale = mutations.filter((m) => {
@@ -54,17 +68,19 @@ const status = Object.fromEntries(must("node local/keys.mjs").trim().split("\n")
 }));
 Object.assign(env, status);
 
-/** A fresh database migrated from `workdir` (a folder holding supabase/), seeded, with the test helpers. */
-function resetFrom(workdir) {
-  // The gateway (started for a vitest file) goes; Postgres stays up, the database is recreated.
-  must(`if [ -f "$STATE_DIR/gateway.pid" ]; then kill "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || true;
-          for _ in $(seq 1 50); do kill -0 "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || break; sleep 0.1; done;
-          rm -f "$STATE_DIR/gateway.pid"; fi; local/db.sh up`);
-  must(`psql_db -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres'`);
-  must("local/db.sh bootstrap");
-  const push = sh(`supabase_cli db push --db-url "$CLI_DB_URL" --yes --workdir ${JSON.stringify(workdir)}`);
-  if (!push.ok) return { migrated: false, out: push.out };
-  must("local/db.sh seed");
+/**
+ * A fresh database from the migrations as they are now in supabase/ (the mutation applied in
+ * place), exactly as `npm test` makes it: `local/db.sh reset` (bootstrap, migrations through the
+ * Supabase CLI, seed), then the pgTAP extension and helpers as scripts/test.sh adds them.
+ */
+function reset() {
+  // The gateway (started for a vitest file) goes first; it reconnects to nothing while we reset.
+  sh(`if [ -f "$STATE_DIR/gateway.pid" ]; then kill "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || true;
+        for _ in $(seq 1 50); do kill -0 "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || break; sleep 0.1; done;
+        rm -f "$STATE_DIR/gateway.pid"; fi`);
+  const r = sh("local/db.sh reset");
+  if (!r.ok) return { migrated: false, out: r.out };
+  sh("local/db.sh extension pgtap"); // where the platform needs its superuser for it; harmless elsewhere
   must("psql_db -d postgres -f supabase/tests/helpers.sql");
   return { migrated: true };
 }
@@ -86,13 +102,14 @@ function vitest(files) {
   must("local/stack.sh up >/dev/null 2>&1");
   const r = spawnSync("npx", ["vitest", "run", ...files], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
   const out = ((r.stdout ?? "") + (r.stderr ?? "")).replace(/\x1b\[[0-9;]*m/g, "");
+  if (process.env.MUTATIONS_VERBOSE) console.log(out);
   const failed = [...new Set([...out.matchAll(/FAIL\s+(\S+ > .*)/g)].map((m) => m[1].trim()))];
   return { ok: r.status === 0, failed, out };
 }
 
-/** Runs the suite on the migrations in `workdir`; returns null when it passes, else what failed. */
-function suite(workdir, vitestFiles) {
-  const db = resetFrom(workdir);
+/** Runs the suite on the migrations as they are now; returns null when it passes, else what failed. */
+function suite(vitestFiles) {
+  const db = reset();
   if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
   const t = pgtap();
   if (!t.ok) return { by: `pgTAP ${t.file}`, detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
@@ -103,17 +120,23 @@ function suite(workdir, vitestFiles) {
   return null;
 }
 
-const work = mkdtempSync(join(tmpdir(), "mutations-"));
-process.on("exit", () => rmSync(work, { recursive: true, force: true }));
-const copy = () => {
-  rmSync(join(work, "supabase"), { recursive: true, force: true });
-  cpSync(join(root, "supabase"), join(work, "supabase"), { recursive: true, filter: (src) => !src.includes("/functions") });
-};
+function withMutation(m, fn) {
+  const path = join(root, "supabase/migrations", m.file);
+  const text = readFileSync(path, "utf8");
+  mkdirSync(dirname(saved), { recursive: true });
+  writeFileSync(saved, JSON.stringify({ file: m.file, text }));
+  try {
+    writeFileSync(path, text.replace(m.find, () => m.replace));
+    return fn();
+  } finally {
+    restore();
+  }
+}
 
 const started = Date.now();
-console.log(`baseline: the unmutated suite (pgTAP and ${[...new Set(selected.flatMap((m) => m.vitest ?? []))].join(", ") || "no vitest files"})`);
-copy();
-const baseline = suite(work, [...new Set(selected.flatMap((m) => m.vitest ?? []))]);
+const allVitest = [...new Set(selected.flatMap((m) => m.vitest ?? []))];
+console.log(`baseline: the unmutated suite (pgTAP and ${allVitest.join(", ") || "no vitest files"})`);
+const baseline = suite(allVitest);
 if (baseline) {
   console.error(`the unmutated suite fails (${baseline.by}: ${baseline.detail}); fix it before mutation testing`);
   sh("local/stack.sh down");
@@ -122,11 +145,8 @@ if (baseline) {
 
 const results = [];
 for (const [i, m] of selected.entries()) {
-  copy();
-  const path = join(work, "supabase/migrations", m.file);
-  writeFileSync(path, readFileSync(path, "utf8").replace(m.find, () => m.replace));
   const t0 = Date.now();
-  const killed = suite(work, m.vitest ?? []);
+  const killed = withMutation(m, () => suite(m.vitest ?? []));
   const r = { name: m.name, file: m.file, killed: !!killed, by: killed?.by ?? "", detail: killed?.detail ?? "", survives: m.survives, s: Math.round((Date.now() - t0) / 1000) };
   results.push(r);
   console.log(`${String(i + 1).padStart(2)}/${selected.length} ${r.killed ? "killed  " : "SURVIVED"} ${m.name}` +
