@@ -55,6 +55,9 @@ begin
           format('bcrypt operations per minute for the whole database: measured at migration (%s ms per bcrypt, %s cores). It paces the fair line.',
                  round((v_best * 1000)::numeric, 1), v_cores))
   on conflict do nothing;
+  insert into private.settings (key, value, description)
+  values ('bcrypt_ms', to_jsonb(round((v_best * 1000)::numeric, 1)), 'One bcrypt at cost 10 on one core, measured at migration (the fair line''s estimate before it has measured throughput).')
+  on conflict (key) do nothing;
 end
 $$;
 

@@ -188,12 +188,15 @@ select ok(exists (select 1 from private.password_line where ticket = private.sha
 update private.rate_limits set max_hits = 100000 where bucket = 'password_ops' and subject = '*';
 
 -- Tickets ahead: a place in line, with Retry-After, position and the estimated wait.
+delete from private.password_line;
 insert into private.password_line (ticket, address, finish, arrived_at, due_at)
 select private.sha256('ahead ' || i), private.sha256('203.0.113.' || i), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() - interval '1 second'
 from generate_series(1, 2 * private.bcrypt_slots() + 3) i;
+-- Their owners are here (a call of theirs holds the ticket's presence lock, as this session does now).
+select pg_advisory_xact_lock(74203, presence) from private.password_line where ticket in (select private.sha256('ahead ' || i) from generate_series(1, 20) i);
 insert into private.password_line (ticket, address, finish, arrived_at, due_at)
 select private.sha256('later ' || i), private.sha256('203.0.113.1'), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() + interval '5 seconds'
-from generate_series(1, 4) i;
+from generate_series(1, 2) i;
 insert into private.password_line (ticket, address, finish, arrived_at, due_at)
 select private.sha256('gone ' || i), private.sha256('203.0.113.1'), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() - interval '1 minute'
 from generate_series(1, 4) i;
@@ -204,8 +207,8 @@ select tests.set_headers('{"x-forwarded-for": "198.51.100.13"}');
 create temporary table queued as select public.register_and_create_guest_v2('934000015', 'Ana', 'Lima', 'a@example.com', 'Noite-2026',
   pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) v;
 select is((select (v ->> 'code') || ' ' || (v ->> 'message') || ' ' || (v ->> 'position') from queued),
-  'PT429 busy ' || (2 * (select n from slots) + 4),
-  'behind tickets due now, the answer is busy with the place in line (tickets due later or expired do not count)');
+  'PT429 busy ' || (2 * (select n from slots) + 6),
+  'behind tickets, the answer is busy with the place in line (expired tickets do not count)');
 select ok((select (v ->> 'wait_seconds')::int >= 1 and (v ->> 'retry_after')::int between 1 and 10
                   and current_setting('response.headers', true)::jsonb -> 0 ->> 'Retry-After' = v ->> 'retry_after' from queued),
   '... the estimated wait, and Retry-After in the header and the body');
@@ -217,13 +220,14 @@ delete from private.password_line where ticket in (select private.sha256('ahead 
 select tests.act_as('anon');
 select is(pg_temp.outcome(format($$select public.register_and_create_guest_v2('934000015', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L, %L)$$,
   pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()), '198.51.100.13'), 'pass',
-  'once the line ahead is served, the same call gets its pass');
+  'once the line ahead is served, the same call gets its pass (tickets whose owners are away do not hold the line)');
 
 -- Fair across addresses: ten tickets from one address, then one from another.
 select tests.act_as_postgres();
 delete from private.password_line;
 insert into private.password_line (ticket, address, finish, due_at)
 select private.sha256('head ' || i), private.sha256('head'), 0, clock_timestamp() - interval '1 second' from generate_series(1, 2 * private.bcrypt_slots()) i;
+select pg_advisory_xact_lock(74203, presence) from private.password_line where address = private.sha256('head');
 select private.enter_line('+3519350000' || lpad(i::text, 2, '0'), '198.51.100.20') from generate_series(1, 10) i;
 select private.enter_line('+351935000099', '198.51.100.21');
 select is((select r from (select address, rank() over (order by finish, arrived_at) r from private.password_line where finish > 0) t
