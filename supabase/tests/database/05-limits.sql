@@ -177,7 +177,8 @@ select is(pg_temp.register('934000013', 'open_event', '198.51.100.11'), 'pass', 
 -- the fair line -----------------------------------------------------------------------------------
 -- The global password budget shapes the line: past it, a guest waits (busy), nobody is refused.
 select tests.act_as_postgres();
-update private.rate_limits set max_hits = (select pg_temp.bcrypts()) where bucket = 'password_ops' and subject = '*';
+update private.rate_limits set max_hits = (select total from private.rate_limit_add('password_ops', '*', 1))
+  where bucket = 'password_ops' and subject = '*';
 select tests.act_as('anon');
 create temporary table shaped as select pg_temp.register('934000014', 'open_event', '198.51.100.12') v;
 select is((select v from shaped) || ' ' || current_setting('response.status', true), 'busy 429',
