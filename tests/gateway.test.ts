@@ -241,7 +241,7 @@ describe("PostgREST details", () => {
     const ok = await rpcFetch(`resolve_promoter_link?p_promoter_slug=${w.promoter_slug}&p_event_slug=${w.open_slug}`, "", {}, "GET");
     expect(ok.status).toBe(200);
     expect((await ok.json()).event.id).toBe(w.open_event);
-    const ro = await rpcFetch("check_phone_with_cache?p_phone=919876543", "", {}, "GET");
+    const ro = await rpcFetch("registration_challenge", "", {}, "GET");
     expect(ro.status).toBe(405);
     expect((await ro.json()).code).toBe("25006");
   });

@@ -18,12 +18,13 @@ describe("pool exhaustion", () => {
     const w = await makeWorld();
     const phone = randomPhone();
     const sql = connect(1);
-    // Hold the per-phone lock, so that every call for this phone waits inside the database and
-    // keeps its pooled connection (10 in the test gateway) busy.
+    // Hold a lock on the accounts table (as a long migration would), so that every login waits
+    // inside the database and keeps its pooled connection (10 in the test gateway) busy. (No
+    // anonymous caller can hold such a lock: the product only uses try-locks for them.)
     let locked!: () => void;
     const isLocked = new Promise<void>((r) => (locked = r));
     const release = sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(74202, hashtext(${phone}))`;
+      await tx`lock table private.client_users in access exclusive mode`;
       locked();
       await new Promise((r) => setTimeout(r, 5000));
     });
