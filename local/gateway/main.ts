@@ -154,7 +154,9 @@ async function route(req: Request, remote: string): Promise<Response> {
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
   if (!api) return serveStatic(path);
-  if (!(isFunction && req.method === "OPTIONS") && !path.startsWith("/realtime/v1/websocket")) {
+  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself.
+  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json";
+  if (!(isFunction && req.method === "OPTIONS") && !open) {
     const refused = await checkApiKey(req, url);
     if (refused) return refused;
   }

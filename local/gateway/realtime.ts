@@ -15,7 +15,7 @@ type Channel = {
   joinRef: string | null; topic: string; subTopic: string; isPrivate: boolean; claims: Claims; token: string; self: boolean;
   timer?: ReturnType<typeof setTimeout>;
 };
-type Socket = { ws: WebSocket; vsn: string; apikey: string; ip: string; channels: Map<string, Channel> };
+type Socket = { ws: WebSocket; vsn: string; apikey: string; ip: string; channels: Map<string, Channel>; joining: number };
 type Msg = { join_ref: string | null; ref: string | null; topic: string; event: string; payload: Record<string, unknown> };
 type Delivery = { topic: string; event: string; payload: unknown; private: boolean; id?: string };
 
@@ -257,7 +257,7 @@ export class Realtime {
     this.#perAddress.set(clientIp, open + 1);
     const { socket: ws, response } = Deno.upgradeWebSocket(req);
     ws.binaryType = "arraybuffer";
-    const socket: Socket = { ws, vsn: url.searchParams.get("vsn") ?? "1.0.0", apikey, ip: clientIp, channels: new Map() };
+    const socket: Socket = { ws, vsn: url.searchParams.get("vsn") ?? "1.0.0", apikey, ip: clientIp, channels: new Map(), joining: 0 };
     let counted = true;
     const gone = () => {
       this.#sockets.delete(socket);
@@ -314,9 +314,20 @@ export class Realtime {
     if (!config.private) {
       return this.#reply(socket, m, "error", { reason: "PrivateOnly: This project only allows private channels" });
     }
-    if (!socket.channels.has(m.topic) && socket.channels.size >= MAX_CHANNELS_PER_SOCKET) {
+    if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= MAX_CHANNELS_PER_SOCKET) {
       return this.#reply(socket, m, "error", { reason: "ChannelRateLimitReached: Too many channels" });
     }
+    // The slot is held while the join is checked, and handed to the channel in the same step.
+    socket.joining++;
+    const slot = { held: true };
+    try {
+      await this.#admit(socket, m, subTopic, Boolean(config.broadcast?.self), slot);
+    } finally {
+      if (slot.held) socket.joining--;
+    }
+  }
+
+  async #admit(socket: Socket, m: Msg, subTopic: string, self: boolean, slot: { held: boolean }) {
     const token = typeof m.payload.access_token === "string" ? m.payload.access_token : socket.apikey;
     let claims: Claims;
     try {
@@ -332,9 +343,11 @@ export class Realtime {
     const previous = socket.channels.get(m.topic);
     if (previous?.timer) clearTimeout(previous.timer);
     const channel: Channel = {
-      joinRef: m.join_ref, topic: m.topic, subTopic, isPrivate: true, claims, token, self: Boolean(config.broadcast?.self),
+      joinRef: m.join_ref, topic: m.topic, subTopic, isPrivate: true, claims, token, self,
     };
     socket.channels.set(m.topic, channel);
+    slot.held = false;
+    socket.joining--;
     this.#armExpiry(socket, channel);
     this.#reply(socket, m, "ok", {});
   }
