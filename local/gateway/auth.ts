@@ -52,8 +52,12 @@ export type AuthConfig = {
 export const authError = (status: number, errorCode: string, msg: string, headers: Record<string, string> = {}) =>
   json(status, { code: status, error_code: errorCode, msg }, headers);
 
-/** Reads the settings the local Auth honours from supabase/config.toml (CLI defaults otherwise). */
-export function authConfigFrom(toml: string): AuthConfig {
+/**
+ * Reads the settings the local Auth honours from supabase/config.toml (CLI defaults otherwise).
+ * GOTRUE_RATE_LIMIT_TOKEN_REFRESH in the environment overrides the /token rate, as it does for a
+ * self-hosted GoTrue.
+ */
+export function authConfigFrom(toml: string, env: Record<string, string | undefined> = {}): AuthConfig {
   const section = (name: string) => {
     const m = toml.split(/^\[/m).find((s) => s.startsWith(`${name}]`));
     return m ?? "";
@@ -67,7 +71,7 @@ export function authConfigFrom(toml: string): AuthConfig {
     jwtExpiry: num(auth, "jwt_expiry", 3600),
     reuseInterval: num(auth, "refresh_token_reuse_interval", 10),
     rotation: !/^\s*enable_refresh_token_rotation\s*=\s*false/m.test(auth),
-    tokenRate: num(section("auth.rate_limit"), "token_refresh", 150),
+    tokenRate: Number(env.GOTRUE_RATE_LIMIT_TOKEN_REFRESH ?? "") || num(section("auth.rate_limit"), "token_refresh", 150),
   };
 }
 

@@ -40,7 +40,7 @@ Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 
 const keys = await Keys.fromSecret(secret);
 const rest = new Rest(pool);
-const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => "")));
+const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()));
 const realtime = new Realtime(admin, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
