@@ -250,7 +250,7 @@ describe("realtime", () => {
   });
 
   it("a channel closes when its token expires", async () => {
-    const token = jwt({ role: "authenticated", sub: w.owner_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 2 });
+    const token = jwt({ role: "authenticated", sub: w.owner_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 3 });
     const sub = listen(clientWithToken(token), `event:${w.open_event}`);
     expect(await sub.state).toBe("SUBSCRIBED");
     await eventually(() => sub.statuses.includes("CLOSED") || undefined, 10_000);

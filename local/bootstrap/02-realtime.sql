@@ -34,7 +34,8 @@ begin
   end if;
 end $$;
 
--- Upstream's body (supabase/realtime, migration BroadcastSendIncludePayloadId).
+-- Upstream's body (supabase/realtime, tenant migrations BroadcastSendIncludePayloadId and
+-- RenameBroadcastSendWarning).
 create or replace function realtime.send(payload jsonb, event text, topic text, private boolean default true)
 returns void language plpgsql as $f$
 declare
@@ -53,7 +54,7 @@ begin
     values (generated_id, final_payload, event, topic, private, 'broadcast');
   exception when others then
     -- A failed broadcast must not undo the caller's write.
-    raise warning 'ErrorSendingBroadcastMessage: %', sqlerrm;
+    raise warning 'WarnSendingBroadcastMessage: %', sqlerrm;
   end;
 end
 $f$;
