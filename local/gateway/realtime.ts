@@ -8,7 +8,7 @@
 // is accepted (202) and dropped; it is delivered directly and never stored.
 import postgres from "postgres";
 import { type Claims, JwtError, type Keys, peekClaims } from "./jwt.ts";
-import { bearer, json } from "./http.ts";
+import { bearer, json, truncate } from "./http.ts";
 import { actAs, API_ROLES, isConnectionError, type Pool } from "./pool.ts";
 
 type Channel = {
@@ -337,7 +337,7 @@ export class Realtime {
     }
     if (!await this.#authorized(claims, subTopic, "read")) {
       return this.#reply(socket, m, "error", {
-        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
+        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${truncate(subTopic)}`,
       });
     }
     const previous = socket.channels.get(m.topic);
@@ -365,7 +365,7 @@ export class Realtime {
       return this.#shutdown(socket, channel, (e as Error).message);
     }
     if (!await this.#authorized(claims, channel.subTopic, "read")) {
-      return this.#shutdown(socket, channel, `You do not have permissions to read from this Channel topic: ${channel.subTopic}`);
+      return this.#shutdown(socket, channel, `You do not have permissions to read from this Channel topic: ${truncate(channel.subTopic)}`);
     }
     if (socket.channels.get(m.topic) !== channel) return;
     channel.claims = claims;
@@ -377,7 +377,7 @@ export class Realtime {
     const channel = socket.channels.get(m.topic);
     const subTopic = m.topic.replace(/^realtime:/, "");
     if (!channel || !await this.#authorized(channel.claims, subTopic, "write")) {
-      return this.#reply(socket, m, "error", { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${subTopic}` });
+      return this.#reply(socket, m, "error", { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${truncate(subTopic)}` });
     }
     this.#deliver({ topic: subTopic, event: String(m.payload.event), payload: m.payload.payload, private: true }, socket);
     this.#reply(socket, m, "ok");
