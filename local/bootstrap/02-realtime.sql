@@ -78,6 +78,8 @@ create trigger local_notify_broadcast after insert on realtime.messages
 
 -- Supabase's Realtime keeps realtime.messages for 72 hours (its janitor drops older daily
 -- partitions). Locally pg_cron does it, hourly; the job belongs to the platform, not the project.
+-- It runs as postgres (which holds every privilege on the table and bypasses RLS), so that it
+-- works the same whoever runs this bootstrap, and postgres can see it in cron.job.
 create extension if not exists pg_cron with schema pg_catalog;
-select cron.schedule('realtime-messages-retention', '23 * * * *',
-  $$delete from realtime.messages where inserted_at < localtimestamp - interval '72 hours'$$);
+select cron.schedule_in_database('realtime-messages-retention', '23 * * * *',
+  $$delete from realtime.messages where inserted_at < localtimestamp - interval '72 hours'$$, current_database(), 'postgres');
