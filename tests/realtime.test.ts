@@ -249,6 +249,17 @@ describe("realtime", () => {
     expect(sub.received.filter((m) => m.payload.guest_id === second.guest_id)).toEqual([]);
   });
 
+  it("a refreshed token the caller may still read with keeps the channel open", async () => {
+    const token = (exp: number) => jwt({ role: "authenticated", sub: w.staff_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + exp });
+    const c = clientWithToken(token(600));
+    const sub = listen(c, `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    await c.realtime.setAuth(token(900));
+    const pass = await register(randomPhone());
+    await eventually(() => sub.received.find((m) => m.payload.guest_id === pass.guest_id));
+    expect([sub.statuses, sub.system]).toEqual([["SUBSCRIBED"], []]);
+  });
+
   it("a channel closes when its token expires", async () => {
     const token = jwt({ role: "authenticated", sub: w.owner_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 3 });
     const sub = listen(clientWithToken(token), `event:${w.open_event}`);
