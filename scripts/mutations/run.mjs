@@ -61,7 +61,7 @@ if (filter === "--check") {
   console.log(`${mutations.length} mutations, every pattern found exactly once`);
   process.exit(0);
 }
-const selected = mutations.filter((m) => !filter || m.name.includes(filter));
+const selected = mutations.filter((m) => !filter || new RegExp(filter).test(m.name));
 const status = Object.fromEntries(must("node local/keys.mjs").trim().split("\n").map((l) => {
   const [, k, v] = l.match(/^([A-Z_]+)="(.*)"$/);
   return [k, v];
