@@ -35,7 +35,23 @@ function restore() {
   writeFileSync(join(root, "supabase/migrations", file), text);
   rmSync(saved);
 }
-if (existsSync(saved)) {
+/** The run that has a migration mutated right now, if its process is alive. */
+function activeRun() {
+  if (!existsSync(saved)) return null;
+  const run = JSON.parse(readFileSync(saved, "utf8"));
+  try {
+    process.kill(run.pid, 0);
+    return run;
+  } catch {
+    return null;
+  }
+}
+const active = activeRun();
+if (active && filter !== "--check") {
+  console.error(`another mutation run (pid ${active.pid}) is in progress; wait for it or stop it`);
+  process.exit(2);
+}
+if (!active && existsSync(saved)) {
   console.log("restoring a migration left mutated by an interrupted run");
   restore();
 }
@@ -43,7 +59,7 @@ for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => { resto
 
 // 1. Every pattern must occur exactly once in its migration.
 const stale = mutations.filter((m) => {
-  const text = readFileSync(join(root, "supabase/migrations", m.file), "utf8");
+  const text = active?.file === m.file ? active.text : readFileSync(join(root, "supabase/migrations", m.file), "utf8");
   return text.split(m.find).length - 1 !== 1;
 });
 if (stale.length) {
@@ -124,7 +140,7 @@ function withMutation(m, fn) {
   const path = join(root, "supabase/migrations", m.file);
   const text = readFileSync(path, "utf8");
   mkdirSync(dirname(saved), { recursive: true });
-  writeFileSync(saved, JSON.stringify({ file: m.file, text }));
+  writeFileSync(saved, JSON.stringify({ file: m.file, text, pid: process.pid }));
   try {
     writeFileSync(path, text.replace(m.find, () => m.replace));
     return fn();
