@@ -48,20 +48,36 @@ afterAll(async () => {
   await sql.end();
 });
 
-/** Starts Postgres again; the first tries may find the killed server's backends still exiting. */
-async function startPostgres() {
+const exists = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Starts Postgres again and waits until it takes connections. The killed postmaster must be gone
+ * first (until its parent reaps it, `pg_ctl status` still finds its pid and `db.sh up` thinks it
+ * runs), and the first tries may find its backends still exiting.
+ */
+async function startPostgres(killed?: number) {
+  if (killed) await eventually(() => (exists(killed) ? undefined : true), 30_000);
   for (let i = 0; ; i++) {
     try {
       await run("bash", ["local/db.sh", "up"], { env: stackEnv });
+      const probe = connect(1);
+      await probe`select 1`.finally(() => probe.end());
       return;
     } catch (e) {
-      if (i > 20) throw e;
+      if (i > 40) throw e;
       await sleep(500);
     }
   }
 }
 
-const cheapCall = () =>
+const cheapCall = (): Promise<number> =>
   fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, {
     method: "POST",
     headers: { apikey: env.anonKey, "content-type": "application/json" },
@@ -100,13 +116,20 @@ describe("crash safety", () => {
     await sql.end({ timeout: 1 });
     process.kill(postmaster, "SIGKILL");
     const beforeCrash = shown.length;
-    await sleep(1000);
-    await startPostgres();
+    await startPostgres(postmaster);
     sql = connect(2);
 
     // The gateway serves again by itself (same process), and guests keep getting passes.
-    await eventually(async () => ((await cheapCall()) === 200 ? true : undefined), 30_000);
-    expect(readFileSync(`${stateDir}/gateway.pid`, "utf8").trim()).toBe(gatewayPid);
+    const alive = () => { try { process.kill(Number(gatewayPid), 0); return true; } catch { return false; } };
+    const seen: number[] = [];
+    await eventually(async () => {
+      seen.push(await cheapCall());
+      return seen.at(-1) === 200 || !alive() ? true : undefined;
+    }, 30_000).catch(() => undefined);
+    // A gateway that died instead says why in its log (which the restart below would overwrite).
+    expect(alive(), `the gateway died when Postgres did:\n${readFileSync(`${stateDir}/gateway.log`, "utf8").slice(-1500)}`).toBe(true);
+    expect(seen.at(-1), `answers while Postgres came back: ${[...new Set(seen)].join(", ")}; the gateway's log:\n` +
+      readFileSync(`${stateDir}/gateway.log`, "utf8").slice(-1500)).toBe(200);
     await eventually(() => (shown.length >= beforeCrash + 5 ? true : undefined), 60_000);
 
     // Now the gateway dies under load and is started again.

@@ -95,7 +95,7 @@ begin
   if p_has_account then
     select * into r from private.rate_limit_add('login_failures', p_phone || ' ' || p_address, 0);
     select * into p from private.rate_limit_add('phone_failures', p_phone, 0);
-    if false then
+    if r.total >= r.max_hits or (p.total >= p.max_hits and r.total >= 1) then
       perform private.fail_retry(429, 'account_locked',
         'Too many wrong passwords for this phone number from here; it is locked for a while.',
         format('Try again in %s minutes.', ceil(greatest(r.retry_after, p.retry_after) / 60.0)),
