@@ -46,7 +46,7 @@ export const mutations = [
     find: "      or (v_budget.max_hits is not null and v_budget.total >= v_budget.max_hits);", replace: ";" },
   { name: "fair line: a second call for a phone being checked waits instead of answering busy", file: fairLine,
     find: "  if not pg_try_advisory_xact_lock(74202, hashtext(p_phone)) then", replace: "  perform pg_advisory_xact_lock(74202, hashtext(p_phone));\n  if false then",
-    vitest: ["tests/concurrency.test.ts"] },
+    vitest: ["tests/locks.test.ts"] },
   { name: "per-event registrations: no limit call", file: guests,
     find: "    perform private.rate_limit('event_registrations', p_event_id::text);\n", replace: "" },
   { name: "per-phone attempts: not checked", file: guests,
