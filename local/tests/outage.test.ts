@@ -2,8 +2,8 @@
 // and recovers by itself when Postgres is back, Realtime included.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { connect } from "./db";
-import { client, env, eventually, makeWorld, randomPhone, signedIn } from "./env";
+import { connect } from "../../tests/db";
+import { client, env, eventually, makeWorld, randomPhone, signedIn } from "../../tests/env";
 
 const check = () =>
   fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, {
