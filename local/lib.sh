@@ -51,6 +51,11 @@ port_owner() {
   command -v ss >/dev/null && ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*",pid=[0-9]*\).*/\1/p' | head -1
 }
 
+# `postgres` is what a project's owner gets on Supabase (not a superuser): migrations, seed, tests.
 psql_db() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U postgres "$@"; }
+# The platform's own superuser, as on Supabase: creates the cluster, the database and the
+# platform bootstrap; nothing of the product runs as it.
+ADMIN_USER=supabase_admin
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U "$ADMIN_USER" "$@"; }
 
 supabase_cli() { (cd "$ROOT" && "$ROOT/node_modules/.bin/supabase" "$@"); }

@@ -23,6 +23,7 @@ local/stack.sh up
 eval "$(local/stack.sh status | sed 's/^/export /')"
 
 pgtap() {
+  local/db.sh extension pgtap
   psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
     --ext .sql -r supabase/tests/database

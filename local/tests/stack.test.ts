@@ -50,4 +50,54 @@ describe("local stack", () => {
       where rolname in ('anon', 'authenticated', 'service_role', 'authenticator') order by 1`;
     expect(rows.map((r) => r.rolname)).toEqual(["anon", "authenticated", "authenticator", "service_role"]);
   });
+
+  it("gives postgres the hosted attributes: no superuser, createrole, createdb, replication, bypassrls", async () => {
+    const [r] = await sql`select rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, current_user as me
+                          from pg_roles where rolname = current_user`;
+    expect(r).toEqual({ rolsuper: false, rolcreaterole: true, rolcreatedb: true, rolreplication: true, rolbypassrls: true, me: "postgres" });
+    const granted = await sql`select b.rolname from pg_auth_members m join pg_roles b on b.oid = m.roleid
+                              where m.member = 'postgres'::regrole order by 1`;
+    expect(granted.map((g) => g.rolname)).toEqual(expect.arrayContaining(
+      ["anon", "authenticated", "pg_monitor", "pg_read_all_data", "pg_signal_backend", "service_role", "supabase_auth_admin"]));
+    expect(granted.map((g) => g.rolname)).not.toContain("supabase_realtime_admin");
+  });
+
+  it("hands the platform schemas to their hosted owners", async () => {
+    const owners = await sql`select n.nspname as schema, n.nspowner::regrole::text as owner,
+        (select array_agg(distinct c.relowner::regrole::text) from pg_class c where c.relnamespace = n.oid and c.relkind in ('r', 'p')) as tables,
+        (select array_agg(distinct p.proowner::regrole::text) from pg_proc p where p.pronamespace = n.oid) as functions
+      from pg_namespace n where n.nspname in ('auth', 'realtime') order by 1`;
+    expect(owners).toEqual([
+      { schema: "auth", owner: "supabase_auth_admin", tables: ["supabase_auth_admin"], functions: ["supabase_auth_admin"] },
+      { schema: "realtime", owner: "supabase_realtime_admin", tables: ["supabase_realtime_admin"], functions: ["supabase_realtime_admin"] },
+    ]);
+  });
+
+  it("lets postgres write auth.users and manage policies on realtime.messages, and nothing more of that table", async () => {
+    const err = (p: Promise<unknown>) => p.then(() => null, (e) => (e as { code: string }).code);
+    await sql.begin(async (tx) => {
+      await tx`insert into auth.users (id, email) values (gen_random_uuid(), ${`probe-${Date.now()}@stack.test`})`;
+      await tx`create policy "probe" on realtime.messages for select to authenticated using (false)`;
+      await tx`drop policy "probe" on realtime.messages`;
+      const [{ owner }] = await tx`select relowner::regrole::text as owner from pg_class where oid = 'realtime.messages'::regclass`;
+      expect(owner).toBe("supabase_realtime_admin");
+      await tx`savepoint s`;
+      expect(await err(tx`alter table realtime.messages add column probe int`)).toBe("42501");
+      await tx`rollback to savepoint s`;
+      expect(await err(tx`create extension if not exists pg_buffercache`)).toBe("42501");
+      await tx`rollback to savepoint s`;
+      throw new Error("rollback");
+    }).catch((e) => expect((e as Error).message).toBe("rollback"));
+  });
+
+  it("gives the API roles the hosted statement and lock timeouts", async () => {
+    const rows = await sql`select r.rolname, s.setconfig from pg_db_role_setting s join pg_roles r on r.oid = s.setrole
+                           where s.setdatabase = 0 and r.rolname in ('anon', 'authenticated', 'authenticator') order by 1`;
+    const settings = Object.fromEntries(rows.map((r) => [r.rolname, (r.setconfig as string[]).filter((c) => /timeout/.test(c))]));
+    expect(settings).toEqual({
+      anon: ["statement_timeout=3s"],
+      authenticated: ["statement_timeout=8s"],
+      authenticator: ["statement_timeout=8s", "lock_timeout=8s"],
+    });
+  });
 });
