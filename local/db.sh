@@ -56,6 +56,7 @@ max_connections = 300
 shared_buffers = 256MB
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+$CRON_HOST
 log_min_messages = warning
 log_min_error_statement = panic
 $durability
@@ -67,6 +68,9 @@ up() {
   ln -sfn "$CLUSTER_DIR" "$STATE_DIR/cluster"
   install
   init
+  # pg_cron runs each job over a connection as the job's owner (postgres): through the socket
+  # folder, where local connections are trusted, since it has no password to give over TCP.
+  grep -q '^cron.host' "$PGDATA/postgresql.conf" || echo "$CRON_HOST" | as_pg tee -a "$PGDATA/postgresql.conf" >/dev/null
   if running; then ensure_roles; return 0; fi
   if port_open "$DB_PORT"; then
     die "port $DB_PORT is in use by another program ($(port_owner "$DB_PORT" || echo unknown)); stop it or set ${STACK^^}_DB_PORT"
@@ -138,6 +142,8 @@ reset() {
   say "recreating database postgres"
   # On Supabase the database belongs to postgres (and so does its public schema).
   psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres'
+  # pg_cron's scheduler lives in the dropped database and does not come back by itself.
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null
   bootstrap
   migrate
   seed

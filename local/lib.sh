@@ -32,6 +32,7 @@ KEY=$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)
 CLUSTER_DIR="/var/tmp/guestlist-$KEY/$STACK"
 PGDATA="$CLUSTER_DIR/data"
 PG_LOG="$STATE_DIR/postgres.log"
+CRON_HOST="cron.host = '$CLUSTER_DIR'"
 
 export ROOT STACK API_PORT DB_PORT JWT_SECRET DB_URL API_URL PGDATA
 
