@@ -23,11 +23,12 @@ export class Rest {
   #functions: Map<string, Fn[]> | null = null;
   #preRequest: string | null = null;
   #roleSettings = new Map<string, [string, string][]>();
+  #loading: Promise<Map<string, Fn[]>> | null = null;
 
   constructor(readonly pool: Pool) {}
 
   /** The schema cache: public functions, the pre-request hook, and the API roles' settings. */
-  async #load() {
+  async #load(): Promise<Map<string, Fn[]>> {
     const { rows, preRequest, settings } = await this.pool.tx("read only", async (tx) => ({
       rows: await tx`select p.proname as name, p.proretset as returns_set, p.prorettype = 'void'::regtype as returns_void,
                             p.provolatile in ('s', 'i') as read_only,
@@ -67,12 +68,19 @@ export class Rest {
     this.#functions = functions;
     this.#preRequest = preRequest || null;
     this.#roleSettings = roleSettings;
+    return functions;
+  }
+
+  /** One schema cache load at a time; concurrent callers share it (as PostgREST's connWorker). */
+  #reload(): Promise<Map<string, Fn[]>> {
+    this.#loading ??= this.#load().finally(() => (this.#loading = null));
+    return this.#loading;
   }
 
   async #find(name: string, keys: string[]): Promise<Fn | undefined> {
     for (const reload of [false, true]) {
-      if (!this.#functions || reload) await this.#load();
-      const match = (this.#functions!.get(name) ?? []).find((fn) =>
+      const functions = this.#functions && !reload ? this.#functions : await this.#reload();
+      const match = (functions.get(name) ?? []).find((fn) =>
         keys.every((k) => fn.args.some((a) => a.name === k)) &&
         fn.args.every((a) => a.hasDefault || keys.includes(a.name))
       );
