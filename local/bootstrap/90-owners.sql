@@ -78,7 +78,7 @@ alter default privileges for role supabase_realtime_admin in schema realtime gra
 -- them through its membership in supabase_auth_admin, as on hosted.)
 --
 -- This stand-in has no supautils, so a pair of event triggers lends the table to postgres for
--- the duration of one policy statement: at ddl_command_start the table's ownership passes to
+-- the duration of one policy statement that names it: at ddl_command_start the table's ownership passes to
 -- postgres, at ddl_command_end it returns to supabase_realtime_admin with postgres's grant
 -- restored. Both happen inside the statement's transaction, so a failing statement rolls the
 -- loan back too. The lending functions are executable by postgres only.
@@ -109,11 +109,11 @@ end $$;
 revoke all on function supautils_local.lend_policy_tables(), supautils_local.return_policy_tables() from public;
 grant execute on function supautils_local.lend_policy_tables(), supautils_local.return_policy_tables() to postgres;
 
-/** Event trigger: a policy statement by postgres borrows the tables of its policy grants. */
+/** Event trigger: a policy statement by postgres on realtime.messages borrows the table. */
 create or replace function supautils_local.policy_grants_start()
 returns event_trigger language plpgsql set search_path = '' as $$
 begin
-  if current_user = 'postgres' then
+  if current_user = 'postgres' and pg_catalog.current_query() ~* 'realtime"?\s*\.\s*"?messages' then
     perform supautils_local.lend_policy_tables();
   end if;
 end $$;
