@@ -3,16 +3,16 @@
 // JWTs included, is checked apart from the product in local/tests/postgrest.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { client, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
 const anon = client();
 const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
-const register = (p: string, extra: Record<string, unknown> = {}) =>
+const register = async (p: string, extra: Record<string, unknown> = {}) =>
   anon.rpc("register_and_create_guest_v2", {
     p_phone: p, p_first_name: "Gina", p_last_name: "Gateway", p_email: "gina@example.com", p_password: "Gate-2026x",
-    ...link(), ...extra,
+    ...link(), p_proof: await proof(), ...extra,
   });
 
 const rpcFetch = (fn: string, body: string, headers: Record<string, string> = {}, method = "POST") =>
@@ -156,8 +156,8 @@ describe("resolve_promoter_link is not counted per IP", () => {
       const statuses = [];
       for (let i = 0; i < 3; i++) statuses.push((await anon.rpc("check_phone_with_cache", { p_phone: "912000001" })).status);
       expect(statuses).toEqual([200, 200, 429]);
-      // And it cannot be called over GET, where PostgREST's transaction is read-only.
-      const get = await anon.rpc("check_phone_with_cache", { p_phone: randomPhone() }, { get: true });
+      // A function that writes cannot be called over GET, where PostgREST's transaction is read-only.
+      const get = await anon.rpc("registration_challenge", {}, { get: true });
       expect([get.status, get.error?.code]).toEqual([405, "25006"]);
     } finally {
       await sql`update private.rate_limits set max_hits = 100000, window_seconds = 60 where bucket = 'ip' and subject = '127.0.0.1'`;

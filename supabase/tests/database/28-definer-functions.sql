@@ -22,10 +22,12 @@ insert into allowed values
   ('anon', 'authenticate_and_create_guest_v2'), -- returning guest: password, then the pass
   ('anon', 'register_and_create_guest_v2'),     -- new guest: account and pass
   ('anon', 'join_event_with_session'),          -- returning guest with a session, no password
+  ('anon', 'registration_challenge'),           -- single-use proof-of-work challenge for registering
   -- Door staff and organisers (signed in), checked against organization membership inside.
   ('authenticated', 'check_in_guest'),          -- a scan at the door
   ('authenticated', 'event_dashboard'),         -- live totals for the organiser page
-  ('authenticated', 'authorize_event_broadcast'); -- may this user announce on the event's channel
+  ('authenticated', 'authorize_event_broadcast'), -- may this user announce on the event's channel
+  ('authenticated', 'set_event_registration_limit'); -- owner/admin raises an event's registrations per minute
 
 -- The lints' query, for one role, over the schemas PostgREST exposes on Supabase.
 create function pg_temp.definer_executable(p_role text)
