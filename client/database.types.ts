@@ -369,12 +369,21 @@ export type Database = {
           p_password: string
           p_phone: string
           p_promoter_id: string
+          p_proof?: string
           p_team_id?: string
         }
         Returns: Json
       }
+      registration_challenge: {
+        Args: Record<PropertyKey, never>
+        Returns: Json
+      }
       resolve_promoter_link: {
         Args: { p_event_slug: string; p_promoter_slug: string }
+        Returns: Json
+      }
+      set_event_registration_limit: {
+        Args: { p_event_id: string; p_per_minute: number }
         Returns: Json
       }
     }
