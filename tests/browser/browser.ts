@@ -1,0 +1,72 @@
+// The browser for the page tests: Debian's Chromium driven by playwright-core (scripts/chromium.sh
+// installs it; Playwright's own browser downloads are not used). Each launch gets a fresh
+// profile from Playwright; the flags keep Chromium off the network except for the local stack.
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { env } from "../env";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+export function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+  });
+}
+
+/** A phone-sized context (360 px wide), Portuguese, at the stack's origin. */
+export function phone(browser: Browser, width = 360): Promise<BrowserContext> {
+  return browser.newContext({ viewport: { width, height: 780 }, locale: "pt-PT", baseURL: env.apiUrl, deviceScaleFactor: 1 });
+}
+
+const ARTEFACTS = "test-results/screenshots";
+/**
+ * Saves a screenshot as a test artefact (test-results/screenshots, git-ignored); with
+ * SCREENSHOTS=docs also as the README's copy in docs/screenshots.
+ */
+export async function screenshot(page: Page, name: string) {
+  mkdirSync(ARTEFACTS, { recursive: true });
+  await page.screenshot({ path: `${ARTEFACTS}/${name}.png`, fullPage: true });
+  if (process.env.SCREENSHOTS === "docs") {
+    mkdirSync("docs/screenshots", { recursive: true });
+    await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
+  }
+}
+
+/** The serious and critical violations axe-core finds on the page as it is now. */
+export async function axeViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run({ runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } });
+  });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+/** Whether the page scrolls sideways (it must not at 360 px). */
+export function scrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
+
+/** The RGBA pixels of the pass's QR code, drawn from its SVG onto a canvas in the page. */
+export function qrPixels(page: Page): Promise<{ data: number[]; size: number }> {
+  return page.evaluate(async () => {
+    const svg = document.querySelector("#qr svg")!.outerHTML;
+    const img = new Image();
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+    await img.decode();
+    const size = 400;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    const ctx = canvas.getContext("2d")!;
+    ctx.drawImage(img, 0, 0, size, size);
+    return { data: Array.from(ctx.getImageData(0, 0, size, size).data), size };
+  });
+}
