@@ -60,7 +60,9 @@ function showVerdict(cls: string, big: string, name: string | null, verdict: str
 let flushing: Promise<void> | null = null;
 /** Sends the queued scans in order; stops at the first network failure (they stay queued). */
 function flush(): Promise<void> {
-  flushing ??= (async () => {
+  if (flushing) return flushing;
+  flushing = (async () => {
+    await Promise.resolve(); // `flushing` is set before the loop can finish and clear it
     try {
       for (;;) {
         const [scan] = queue.read();
@@ -179,8 +181,8 @@ function scanner() {
       h("h1", {}, `${t("door_title")}: ${event!.name}`),
       h("p", { class: "queue", id: "queue", role: "status", "aria-live": "polite" }),
       h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
-      h("div", { class: "row" }, camera,
-        h("button", { type: "button", class: "link", onclick: () => { stopCamera?.(); localStorage.removeItem(EVENT_KEY); event = null; void route(); } }, t("change_event")))),
+      h("div", { class: "row spread" }, camera,
+        h("button", { type: "button", class: "link inline", onclick: () => { stopCamera?.(); localStorage.removeItem(EVENT_KEY); event = null; void route(); } }, t("change_event")))),
     video, form,
     h("section", { class: "card" }, h("h2", {}, t("recent_scans")), h("ul", { id: "recent", class: "feed" })),
     h("button", { type: "button", class: "link", id: "sign-out", onclick: async () => { stopCamera?.(); await supabase.auth.signOut(); void route(); } }, t("sign_out")),

@@ -33,7 +33,7 @@ function chart(d: Dashboard): Node {
   for (const x of d.arrivals_per_15_min) slots.set(Date.parse(x.slot), { r: slots.get(Date.parse(x.slot))?.r ?? 0, a: x.arrivals });
   const rows = [...slots.entries()].sort((a, b) => a[0] - b[0]).slice(-24);
   if (rows.length === 0) return h("p", { id: "chart-empty" }, t("chart_empty"));
-  const W = 640, H = 220, pad = 28, bw = (W - pad) / rows.length;
+  const W = 640, H = 220, pad = 28, bw = Math.min(64, (W - pad) / rows.length);
   const max = Math.max(1, ...rows.map(([, v]) => Math.max(v.r, v.a)));
   const root = svg("svg", { viewBox: `0 0 ${W} ${H + 30}`, role: "img", "aria-labelledby": "chart-title", id: "chart" });
   root.append(svg("title", { id: "chart-svg-title" }, t("chart_title")));
@@ -70,12 +70,12 @@ function render() {
       h("tbody", {}, ...rows.map((r) => h("tr", {}, h("td", {}, r.name), h("td", { class: "n" }, String(r.registered)), h("td", { class: "n" }, String(r.checked_in))))));
   app.replaceChildren(
     h("section", { class: "card" },
-      h("div", { class: "row" }, h("h1", {}, event.name), stateBadge()),
+      h("div", { class: "row spread" }, h("h1", {}, event.name), stateBadge()),
       h("p", {}, formatWhen(event.starts_at)),
       h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
       h("div", { class: "row" },
-        h("button", { type: "button", class: "link", onclick: () => void choose(null) }, t("change_event")),
-        h("button", { type: "button", class: "link", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
+        h("button", { type: "button", class: "link inline", onclick: () => void choose(null) }, t("change_event")),
+        h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
     h("div", { class: "totals", id: "totals" },
       h("div", {}, h("strong", { id: "total-registered" }, d ? String(d.totals.registered) : "–"), t("registered")),
       h("div", {}, h("strong", { id: "total-arrived" }, d ? String(d.totals.checked_in) : "–"), t("arrived")),
