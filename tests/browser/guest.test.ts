@@ -33,7 +33,7 @@ const open2Slug = () => `open2-${w.open_event2.slice(0, 8)}`;
 
 async function decodeQr(p: Page): Promise<string | undefined> {
   const { data, size } = await qrPixels(p);
-  return jsQR(Uint8ClampedArray.from(data), size, size)?.data;
+  return jsQR(data, size, size)?.data;
 }
 
 describe("guest page", () => {
