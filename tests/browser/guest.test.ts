@@ -134,6 +134,31 @@ describe("guest page", () => {
     await other.close();
   });
 
+  it("a guest the fair line holds sees a calm waiting state with the place in line, then the pass", async () => {
+    const p = await (await phone(browser)).newPage();
+    let calls = 0;
+    // The server's busy answer (client/retry.ts) for the first attempt, then the real database.
+    await p.route("**/rest/v1/rpc/authenticate_and_create_guest_v2", async (route) => {
+      if (calls++ > 0) return route.continue();
+      await route.fulfill({
+        status: 429, contentType: "application/json", headers: { "Retry-After": "1", "Access-Control-Allow-Origin": "*" },
+        body: JSON.stringify({ code: "PT429", message: "busy", details: "The line is long.", hint: null, retry_after: 1, position: 7, wait_seconds: 3 }),
+      });
+    });
+    await p.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
+    await p.fill("#phone", guestPhone);
+    await p.click("button[type=submit]");
+    await p.fill("#password", password);
+    await p.click("button[type=submit]");
+    await expect.poll(() => p.locator("#status").textContent()).toContain("posição 7");
+    expect(await p.locator("#message").textContent()).toBe(""); // no error while waiting
+    expect(await p.getAttribute("button[type=submit]", "aria-busy")).toBe("true");
+    await p.locator("#qr svg").waitFor();
+    expect(await p.getAttribute("#qr", "data-token")).toBe(token);
+    expect(calls).toBe(2);
+    await p.close();
+  });
+
   it("closed list, unknown link and unpublished event get a clear page; old links redirect", async () => {
     const p = await (await phone(browser)).newPage();
     await p.goto(`/p/${w.promoter_slug}/closed-${w.closed_event.slice(0, 8)}`);
