@@ -1,8 +1,9 @@
 // The browser for the page tests: Debian's Chromium driven by playwright-core (scripts/chromium.sh
 // installs it; Playwright's own browser downloads are not used). Each launch gets a fresh
 // profile from Playwright; the flags keep Chromium off the network except for the local stack.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import qrcode from "qrcode-generator";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { env } from "../env";
 
@@ -10,12 +11,12 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
-export function launch(): Promise<Browser> {
+export function launch(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+      "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", ...extraArgs],
   });
 }
 
@@ -73,4 +74,23 @@ export function qrPixels(page: Page): Promise<{ data: Uint8ClampedArray; size: n
     for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return { base64: btoa(binary), size };
   }).then(({ base64, size }) => ({ data: new Uint8ClampedArray(Buffer.from(base64, "base64")), size }));
+}
+
+/**
+ * Writes a Y4M video (what Chromium's fake camera plays, --use-file-for-fake-video-capture) that
+ * shows the QR code of `text`, black on white, so the door scanner's camera path can be tested.
+ */
+export function qrVideo(text: string, path: string) {
+  const qr = qrcode(0, "M");
+  qr.addData(text);
+  qr.make();
+  const n = qr.getModuleCount(), size = 480, cell = Math.floor(size / (n + 8)), offset = Math.floor((size - cell * n) / 2);
+  const y = Buffer.alloc(size * size, 235);
+  for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) {
+    if (!qr.isDark(r, c)) continue;
+    for (let dy = 0; dy < cell; dy++) y.fill(16, (offset + r * cell + dy) * size + offset + c * cell, (offset + r * cell + dy) * size + offset + (c + 1) * cell);
+  }
+  const chroma = Buffer.alloc((size / 2) * (size / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma]);
+  writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
 }

@@ -8,7 +8,10 @@ import { createApi } from "../../client/api";
 import type { Link, Pass } from "../../client/schemas";
 import { connect } from "../db";
 import { client, makeWorld, randomPhone, signedIn, type World } from "../env";
-import { axeViolations, launch, phone, screenshot, scrollsSideways } from "./browser";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { axeViolations, launch, phone, qrVideo, screenshot, scrollsSideways } from "./browser";
 
 const sql = connect(1);
 let browser: Browser;
@@ -122,6 +125,25 @@ describe("organiser live page and door scanner", () => {
     await screenshot(live, "live");
   });
 
+  it("the scanner reads a pass with the camera", async () => {
+    const pass = await newGuest("Camila");
+    const video = join(mkdtempSync(join(tmpdir(), "guestlist-camera-")), "qr.y4m");
+    qrVideo(pass.qr_token, video);
+    const cameraBrowser = await launch(["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+      `--use-file-for-fake-video-capture=${video}`]);
+    try {
+      const p = await (await phone(cameraBrowser)).newPage();
+      await p.goto("/door");
+      await signIn(p, w.staff_a);
+      await p.click("#camera");
+      await expect.poll(() => p.getAttribute("#verdict", "data-verdict"), { timeout: 15_000 }).toBe("checked_in");
+      expect(await text(p, "#verdict")).toContain("Camila Teste");
+    } finally {
+      await cameraBrowser.close();
+    }
+    await expect.poll(() => text(live, "#total-arrived")).toBe("2");
+  });
+
   it("the live page catches up after its socket is dropped and reconnected", async () => {
     const pass = await newGuest("Sara");
     expect(sockets.length).toBeGreaterThan(0);
@@ -132,10 +154,10 @@ describe("organiser live page and door scanner", () => {
     // An arrival while the socket is down: its broadcast never reaches this page.
     const staff = createApi(await signedIn(w.staff_a));
     expect((await staff.checkInGuest(w.open_event, pass.qr_token, crypto.randomUUID())).verdict).toBe("checked_in");
-    expect(await text(live, "#total-arrived")).toBe("1");
+    expect(await text(live, "#total-arrived")).toBe("2");
     networkDown = false;
     await expect.poll(() => live.getAttribute("#connection", "data-state"), { timeout: 20_000 }).toBe("live");
-    await expect.poll(() => text(live, "#total-arrived")).toBe("2");
+    await expect.poll(() => text(live, "#total-arrived")).toBe("3");
     expect(await text(live, "#arrivals")).toContain("Sara T.");
     expect(sockets.length).toBeGreaterThan(0); // it really opened a new socket
   });
@@ -156,7 +178,7 @@ describe("organiser live page and door scanner", () => {
     const rows = await sql`select c.result from public.checkins c join public.guests g on g.id = c.guest_id
                            where g.qr_token = ${pass.qr_token}`;
     expect(rows.map((r) => r.result)).toEqual(["checked_in"]);
-    await expect.poll(() => text(live, "#total-arrived")).toBe("3");
+    await expect.poll(() => text(live, "#total-arrived")).toBe("4");
     expect(await text(door, "#recent")).toContain("Tiago Teste");
   });
 
