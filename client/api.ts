@@ -77,6 +77,14 @@ export function createApi(supabase: SupabaseClient, options: Options = {}) {
       return error ? await functionFailure(error) : { status: 200, body: null, data };
     });
 
+  // The registration's proof of work, started ahead (when the form shows) and used once.
+  let proof: Promise<Record<string, unknown>> | null = null;
+  const takeProof = () => {
+    const p = proof ?? registrationProof(supabase, options.signal);
+    proof = null;
+    return p;
+  };
+
   const linkArgs = (l: S.Link) => ({ p_event_id: l.eventId, p_promoter_id: l.promoterId, p_team_id: l.teamId });
 
   return {
@@ -94,11 +102,16 @@ export function createApi(supabase: SupabaseClient, options: Options = {}) {
       const args = { p_phone: check(S.Phone, phone), p_password: check(S.Password, password), ...linkArgs(check(S.Link, link)) };
       return parseAnswer(S.Pass, await rpc("authenticate_and_create_guest_v2", args));
     },
-    /** register_and_create_guest_v2 (after the proof of work): a new guest's pass. */
+    /** Starts the registration's proof of work early, so that registering does not wait for it. */
+    prepareRegistration(): void {
+      proof ??= registrationProof(supabase, options.signal);
+      proof.catch(() => (proof = null));
+    },
+    /** register_and_create_guest_v2 (with the proof of work): a new guest's pass. */
     async register(input: S.RegistrationInput, link: S.Link): Promise<S.Pass> {
       const g = check(S.Registration, input);
       const l = check(S.Link, link);
-      const proof = await registrationProof(supabase, options.signal);
+      const proof = await takeProof();
       return parseAnswer(S.Pass, await rpc("register_and_create_guest_v2", {
         p_phone: g.phone, p_first_name: g.firstName, p_last_name: g.lastName, p_email: g.email, p_password: g.password,
         ...linkArgs(l), ...proof,

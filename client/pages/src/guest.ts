@@ -131,6 +131,7 @@ function passwordView() {
 }
 
 function registerView() {
+  client.prepareRegistration();
   const f = form([
     h("p", {}, t("new_here")),
     h("p", { class: "phone" }, phone),
@@ -144,6 +145,8 @@ function registerView() {
     return join(async () => {
       if (v("new-password") !== v("confirm-password")) throw new ApiError("password_mismatch", 400, null, null, "confirm-password");
       return client.register({ phone, firstName: v("first-name"), lastName: v("last-name"), email: v("email"), password: v("new-password") }, link());
+    }).then(() => {
+      if (document.getElementById("first-name")) client.prepareRegistration(); // still here: a fresh proof for the next try
     });
   }, otherPhone());
   (f.querySelector("#first-name") as HTMLInputElement).focus();
