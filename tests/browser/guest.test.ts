@@ -36,7 +36,7 @@ async function decodeQr(p: Page): Promise<string | undefined> {
   return jsQR(data, size, size)?.data;
 }
 
-describe("guest page", () => {
+describe("guest page", { timeout: 60_000 }, () => {
   it("first load stays within 150 KB compressed, all from the stack's origin", async () => {
     const sizes: Promise<number>[] = [];
     const origins = new Set<string>();

@@ -62,7 +62,7 @@ afterAll(async () => {
   await sql.end();
 });
 
-describe("organiser live page and door scanner", () => {
+describe("organiser live page and door scanner", { timeout: 60_000 }, () => {
   it("the organiser signs in, picks the event and sees it live", async () => {
     await live.goto("/live");
     await signIn(live, w.owner_a);
