@@ -80,7 +80,7 @@ export function createApi(supabase: SupabaseClient, options: Options = {}) {
   // The registration's proof of work, started ahead (when the form shows) and used once.
   let proof: Promise<Record<string, unknown>> | null = null;
   const takeProof = () => {
-    const p = proof ?? registrationProof(supabase, options.signal);
+    const p = proof ?? registrationProof(() => rpc("registration_challenge", {}), options.signal);
     proof = null;
     return p;
   };
@@ -104,7 +104,7 @@ export function createApi(supabase: SupabaseClient, options: Options = {}) {
     },
     /** Starts the registration's proof of work early, so that registering does not wait for it. */
     prepareRegistration(): void {
-      proof ??= registrationProof(supabase, options.signal);
+      proof ??= registrationProof(() => rpc("registration_challenge", {}), options.signal);
       proof.catch(() => (proof = null));
     },
     /** register_and_create_guest_v2 (with the proof of work): a new guest's pass. */

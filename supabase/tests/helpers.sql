@@ -6,12 +6,28 @@ grant usage on schema tests to anon, authenticated, service_role;
 -- The project revokes PUBLIC's default EXECUTE; pgTAP's assertions must run under any role.
 grant execute on all functions in schema extensions to anon, authenticated, service_role;
 
-/** Creates a Supabase Auth user and returns its id. */
+/**
+ * Creates a Supabase Auth user (password Password-1, email confirmed) and returns its id. The row
+ * and its `email` identity are written the way GoTrue writes them (nil instance id, token columns
+ * '' rather than NULL), so the user can sign in through a real Auth server as well as the local one.
+ */
 create or replace function tests.create_user(p_email text)
 returns uuid language sql security definer set search_path = '' as $$
-  insert into auth.users (id, email, encrypted_password)
-  values (gen_random_uuid(), p_email, extensions.crypt('Password-1', extensions.gen_salt('bf', 4)))
-  returning id
+  with u as (
+    insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+      confirmation_token, recovery_token, email_change_token_new, email_change, email_change_token_current,
+      phone_change, phone_change_token, reauthentication_token, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', p_email,
+      extensions.crypt('Password-1', extensions.gen_salt('bf', 4)), now(), '', '', '', '', '', '', '', '',
+      '{"provider": "email", "providers": ["email"]}', '{}', now(), now())
+    returning id, email
+  ), i as (
+    insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+    select id::text, id, jsonb_build_object('sub', id::text, 'email', email, 'email_verified', true, 'phone_verified', false),
+      'email', now(), now(), now()
+    from u
+  )
+  select id from u
 $$;
 
 /** Acts as the signed-in user from here on in this transaction (like PostgREST with a JWT). */
@@ -121,3 +137,22 @@ returns void language sql as $$
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+/**
+ * A registration proof of work for register_and_create_guest_v2's p_proof: asks
+ * public.registration_challenge() (as the current role) and finds the nonce in SQL. Files that
+ * register many guests lower `pow_difficulty` first; 22-proof-of-work.sql keeps the default.
+ */
+create or replace function tests.proof()
+returns text language plpgsql as $$
+declare
+  c jsonb := public.registration_challenge();
+  n bigint := 0;
+begin
+  while coalesce(nullif(position('1' in right(('x' || encode(extensions.digest((c ->> 'challenge') || ':' || n, 'sha256'), 'hex'))::bit(256)::text, 256)), 0) - 1, 256)
+        < (c ->> 'difficulty')::integer loop
+    n := n + 1;
+  end loop;
+  return (c ->> 'challenge') || ':' || n;
+end $$;
+grant execute on function tests.proof() to anon, authenticated, service_role;

@@ -1,7 +1,7 @@
 -- Organisers' view: event_dashboard, the broadcasts on register and check-in, and who may
 -- receive them (RLS on realtime.messages).
 begin;
-select plan(18);
+select plan(21);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon, authenticated;
@@ -10,11 +10,13 @@ grant execute on function pg_temp.id(text) to anon, authenticated;
 create or replace function pg_temp.topic() returns text language sql as $$ select 'event:' || pg_temp.id('open_event') $$;
 grant execute on function pg_temp.topic() to anon, authenticated;
 
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('936000001', 'Filipa', 'Gomes', 'filipa@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 select public.register_and_create_guest_v2('936000002', 'Gil', 'Horta', 'gil@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'));
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof());
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 
@@ -47,6 +49,22 @@ select is((select count(*)::int from realtime.messages where topic = realtime.to
 select tests.act_as_postgres();
 select tests.act_as('anon');
 select is((select count(*)::int from realtime.messages), 0, 'anonymous clients receive nothing');
+select tests.act_as_postgres();
+-- A channel authorized for one event reads that event's messages only, even for a member of both.
+select realtime.send('{"note": "second night"}', 'announcement', 'event:' || pg_temp.id('open_event2'), true);
+select set_config('realtime.topic', pg_temp.topic(), true);
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is((select count(*)::int from realtime.messages where topic <> realtime.topic()), 0,
+  'a member reads only the rows of the channel''s own topic, not another event''s of the same organization');
+select tests.act_as_postgres();
+select tests.act_as('anon');
+select is(tests.error_of(format('insert into realtime.messages (topic, extension, event, payload, private) values (%L, ''broadcast'', ''x'', ''{}'', true)', pg_temp.topic())),
+  '42501 new row violates row-level security policy for table "messages"', 'anonymous callers cannot write to realtime.messages');
+select tests.act_as_postgres();
+select set_config('realtime.topic', pg_temp.topic(), true);
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is(tests.error_of(format('insert into realtime.messages (topic, extension, event, payload, private) values (%L, ''broadcast'', ''x'', ''{}'', true)', pg_temp.topic())),
+  '42501 new row violates row-level security policy for table "messages"', 'nor can members: broadcasts come from the database and the service role');
 select tests.act_as_postgres();
 select set_config('realtime.topic', 'event:not-a-uuid', true);
 select tests.authenticate_as(pg_temp.id('staff_a'));
