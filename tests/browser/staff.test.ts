@@ -36,6 +36,8 @@ async function signIn(p: Page, userId: string) {
   await p.fill("#email", await emailOf(userId));
   await p.fill("#password", "Password-1");
   await p.keyboard.press("Enter");
+  await p.locator(`button[data-event-id="${w.open_event}"]`).waitFor();
+  expect(await axeViolations(p)).toEqual([]); // the event picker
   await p.locator(`button[data-event-id="${w.open_event}"]`).click();
 }
 
