@@ -360,6 +360,7 @@ export type Database = {
         }
         Returns: Json
       }
+      my_events: { Args: Record<PropertyKey, never>; Returns: Json }
       register_and_create_guest_v2: {
         Args: {
           p_email: string
