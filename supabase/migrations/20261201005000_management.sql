@@ -652,7 +652,8 @@ begin
     coalesce(string_agg(concat_ws(',', private.csv_cell(u.first_name), private.csv_cell(u.last_name),
       private.csv_cell(p.display_name), private.csv_cell(t.name), private.csv_cell(g.status),
       private.csv_cell(to_char(g.checked_in_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
-      case when v_owner then private.csv_cell(u.phone) end), E'\r\n' order by u.last_name, u.first_name, g.created_at) || E'\r\n', '')
+      -- E.164 from the database: quoted, not defused (a leading + is part of the number).
+      case when v_owner then '"' || coalesce(u.phone, '') || '"' end), E'\r\n' order by u.last_name, u.first_name, g.created_at) || E'\r\n', '')
   from public.guests g
   left join private.client_users u on u.id = g.client_user_id
   join public.promoters p on p.id = g.promoter_id
