@@ -50,3 +50,11 @@ begin
 end $$;
 
 grant execute on function auth.uid(), auth.role(), auth.jwt() to anon, authenticated, service_role;
+
+-- GoTrue's email-link columns (invitations, magic links, password recovery): a token hash while
+-- a link is out, '' when none (never NULL, as Auth writes them), and when it was sent.
+alter table auth.users add column if not exists confirmation_token varchar(255) not null default '';
+alter table auth.users add column if not exists recovery_token varchar(255) not null default '';
+alter table auth.users add column if not exists invited_at timestamptz;
+alter table auth.users add column if not exists confirmation_sent_at timestamptz;
+alter table auth.users add column if not exists recovery_sent_at timestamptz;

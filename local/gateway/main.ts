@@ -114,7 +114,9 @@ async function route(req: Request, remote: string): Promise<Response> {
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
   if (!api) return serveStatic(path);
-  if (!(isFunction && req.method === "OPTIONS") && !path.startsWith("/realtime/v1/websocket")) {
+  // Supabase's gateway leaves Auth's email-link endpoint open: the link in an email carries no apikey.
+  const openAuthLink = path === "/auth/v1/verify" && req.method === "GET";
+  if (!(isFunction && req.method === "OPTIONS") && !path.startsWith("/realtime/v1/websocket") && !openAuthLink) {
     const refused = await checkApiKey(req, url);
     if (refused) return refused;
   }
