@@ -112,6 +112,21 @@ describe("inviting a person into the organisation", () => {
   });
 });
 
+describe("events through the API", () => {
+  it("a night created published through supabase-js is published (JSON booleans reach the database)", async () => {
+    const owner = await signedIn(w.owner_a);
+    const { data, error } = await owner.rpc("create_event", {
+      p_organization_id: w.org_a, p_slug: `api-${Date.now()}`, p_name: "Published", p_venue: null,
+      p_starts_at: "2031-03-01T22:00:00Z", p_ends_at: "2031-03-02T06:00:00Z", p_guest_list_closes_at: "2031-03-02T01:00:00Z",
+      p_capacity: null, p_is_published: true,
+    });
+    expect(error).toBeNull();
+    expect(data.is_published).toBe(true);
+    const [{ is_published }] = await sql`select is_published from public.events where id = ${data.id}`;
+    expect(is_published).toBe(true);
+  });
+});
+
 describe("the guest list as CSV", () => {
   it("owners get phone numbers, admins do not", async () => {
     const phone = randomPhone();

@@ -88,7 +88,9 @@ export class Rest {
         : `select to_jsonb(${call}) as r`;
       const params = named.map((a) => {
         const v = args[a.name];
-        return v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
+        // A JSON boolean stays a boolean: postgres.js writes a bool parameter as `v === true`, so the
+        // string "true" would arrive as false.
+        return v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : typeof v === "boolean" ? v : String(v);
       });
 
       // GET runs read-only, as in PostgREST: a function that writes answers 405 (25006).
