@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, eventually, makeWorld, randomPhone, type World } from "./env";
+import { client, proof, eventually, makeWorld, randomPhone, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   w = await makeWorld();
   const { data, error } = await client().rpc("register_and_create_guest_v2", {
     p_phone: phone, p_first_name: "Marta", p_last_name: "Pinto", p_email: email, p_password: "Noite-2026",
-    p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
+    p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
   });
   if (error) throw error;
   session = data.session_token;

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { client, proof, makeWorld, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -132,7 +132,7 @@ describe("the guest list as CSV", () => {
     const phone = randomPhone();
     const { error: regError } = await client().rpc("register_and_create_guest_v2", {
       p_phone: phone, p_first_name: "Clara", p_last_name: "Vaz", p_email: "clara@example.com", p_password: "Noite-2026",
-      p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
+      p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
     });
     expect(regError).toBeNull();
     const [{ a }] = await sql`select tests.create_user('csv-admin-' || gen_random_uuid() || '@a.test') as a`;

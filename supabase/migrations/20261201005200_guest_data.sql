@@ -227,9 +227,10 @@ $$;
 
 /**
  * Sets a new password with a reset link's token (single use, unexpired): every session of the
- * account ends and the phone's failed attempts are cleared. Errors: weak_password,
- * password_too_long, input_too_long (400), invalid_reset_token (400: unknown, used or expired),
- * busy (503) and the password limits.
+ * account ends and this address's failed attempts for the phone are cleared. The bcrypt goes
+ * through the fair line like a login (429 `busy` with Retry-After: repeat the same call, the
+ * token stays valid). Errors: weak_password, password_too_long, input_too_long (400),
+ * invalid_reset_token (400: unknown, used or expired), busy and the password limits (429).
  */
 create or replace function public.reset_guest_password(p_token text, p_password text)
 returns jsonb
@@ -240,6 +241,8 @@ as $$
 declare
   v_reset private.password_resets;
   v_phone text;
+  v_address text := private.client_ip();
+  v_busy jsonb;
 begin
   perform private.check_length('p_token', p_token, 100);
   perform private.check_password(p_password);
@@ -252,13 +255,17 @@ begin
       'Ask for a new link: each one works once, for an hour.');
   end if;
   select u.phone into v_phone from private.client_users u where u.id = v_reset.client_user_id;
-  perform private.begin_password_attempt(v_phone);
+  perform private.check_password_attempt(v_phone, v_address, true);
+  v_busy := private.admit_password_attempt(v_phone, v_address);
+  if v_busy is not null then
+    return v_busy;
+  end if;
   update private.client_users u set password_hash = extensions.crypt(p_password, extensions.gen_salt('bf', 10))
   where u.id = v_reset.client_user_id;
-  perform private.rate_limit_add('password_ops', '*', 1);
+  perform private.record_bcrypt();
   update private.password_resets r set used_at = now() where r.id = v_reset.id;
   delete from private.guest_sessions s where s.client_user_id = v_reset.client_user_id;
-  perform private.password_succeeded(v_phone, v_reset.client_user_id);
+  perform private.password_succeeded(v_phone, v_address, v_reset.client_user_id);
   return jsonb_build_object('reset', true);
 end
 $$;

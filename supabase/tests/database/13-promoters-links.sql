@@ -6,6 +6,8 @@ create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 
 select tests.act_as('anon');
 select is(tests.error_of(format($$select public.create_promoter(%L, 'zed', 'Zed')$$, pg_temp.id('org_a'))),
@@ -60,7 +62,7 @@ select tests.act_as_postgres();
 
 -- a guest registers through the link; unlinking keeps them
 select tests.act_as('anon');
-select lives_ok(format($$select public.register_and_create_guest_v2('936100001', 'Rita', 'Sousa', 'rita@example.com', 'Noite-2026', %L, %L, null)$$,
+select lives_ok(format($$select public.register_and_create_guest_v2('936100001', 'Rita', 'Sousa', 'rita@example.com', 'Noite-2026', %L, %L, null, tests.proof())$$,
   pg_temp.id('open_event'), (select v ->> 'id' from zed)), 'a guest registers through the new link');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('owner_a'));

@@ -6,12 +6,14 @@ create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('937000001', 'Beatriz', 'Quintela', 'b@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table pass2 as select public.register_and_create_guest_v2('937000002', 'Carlos', 'Quintas', 'c@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('other_promoter'), null);
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('other_promoter'), null, tests.proof());
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 update public.promoters set display_name = '=HYPERLINK("x")' where id = pg_temp.id('other_promoter');

@@ -6,11 +6,13 @@ create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 
 -- A guest with a pass for tonight's list and one for a night that is over.
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('939000001', 'Sofia', 'Matos', 'Sofia@Example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 select tests.act_as_postgres();
 grant select on pass to anon, authenticated, service_role;
 create or replace function pg_temp.session() returns text language sql as $$ select v ->> 'session_token' from pass $$;
