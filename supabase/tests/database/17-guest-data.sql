@@ -45,7 +45,8 @@ select is(public.request_password_reset('939 999 999'), public.request_password_
 select tests.act_as_postgres();
 select is((select count(*)::int from private.outbox where to_email = 'sofia@example.com' and kind = 'guest_password_reset'), 2,
   'each request queues an email to the address given at registration');
-select is((select count(*)::int from private.outbox where to_email not like 'sofia%'), 0, '... and nothing for an unknown number');
+select is((select count(*)::int from private.outbox where to_email not like 'sofia%' and created_at = now()), 0,
+  '... and nothing for an unknown number');
 select is((select count(*)::int from private.password_resets r, private.outbox o
            where r.token_hash = private.sha256(o.payload ->> 'token')), 2, 'only the token''s sha256 is kept beside the outbox');
 select tests.act_as('anon');
