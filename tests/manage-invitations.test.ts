@@ -4,7 +4,10 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, proof, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { signer, signInFrom } from "./manage-auth";
+import { client, proof, makeWorld, randomPhone, type World } from "./env";
+
+const signedIn = signer("127.0.0.21");
 
 const sql = connect(1);
 let w: World;
@@ -69,9 +72,7 @@ describe("inviting a person into the organisation", () => {
     expect(error).toBeNull();
     expect(data).toEqual({ organization_id: w.org_a, role: "admin", already_accepted: false });
 
-    const again = client();
-    const { error: signInError } = await again.auth.signInWithPassword({ email, password: "Invited-2026" });
-    expect(signInError).toBeNull();
+    const again = await signInFrom("127.0.0.21", email, "Invited-2026");
     const { data: orgs } = await again.rpc("my_organizations");
     expect(orgs).toContainEqual(expect.objectContaining({ id: w.org_a, role: "admin" }));
   });

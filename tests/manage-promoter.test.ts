@@ -4,7 +4,10 @@
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, proof, eventually, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { signer } from "./manage-auth";
+import { client, proof, eventually, makeWorld, randomPhone, type World } from "./env";
+
+const signedIn = signer("127.0.0.22");
 
 const sql = connect(1);
 let w: World;
