@@ -2,7 +2,6 @@
 // supabase-js, with the `ws` transport that Node 20 needs for Realtime.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { readFileSync } from "node:fs";
-import { request } from "node:http";
 import WebSocket from "ws";
 import { solveChallenge } from "../client/pow";
 import { connect } from "./db";
@@ -21,38 +20,13 @@ export function client(key = env.anonKey): SupabaseClient {
   });
 }
 
-/**
- * A client signed in through /auth/v1 as a user of tests.world() (password Password-1). Auth
- * limits /token per client address (burst 30, as GoTrue does), so each test file signs in from a
- * loopback address of its own instead of all sharing 127.0.0.1.
- */
+/** A client signed in through /auth/v1 as a user of tests.world() (password Password-1). */
 export async function signedIn(userId: string): Promise<SupabaseClient> {
   const sql = connect(1);
   const [{ email }] = await sql`select email from auth.users where id = ${userId}`;
   await sql.end();
-  return signInFrom(signInAddress, email, "Password-1");
-}
-
-const signInAddress = `127.0.${1 + Math.floor(Math.random() * 250)}.${2 + Math.floor(Math.random() * 250)}`;
-
-/** A supabase-js client signed in with email and password, the /token request sent from `localAddress`. */
-export async function signInFrom(localAddress: string, email: string, password: string): Promise<SupabaseClient> {
-  const url = new URL(`${env.apiUrl}/auth/v1/token?grant_type=password`);
-  const body = JSON.stringify({ email, password });
-  const session = await new Promise<{ access_token: string; refresh_token: string }>((resolve, reject) => {
-    const req = request({
-      host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: "POST", localAddress,
-      headers: { apikey: env.anonKey, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-    }, (res) => {
-      let text = "";
-      res.on("data", (c) => (text += c));
-      res.on("end", () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`sign-in: ${res.statusCode} ${text}`))));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
   const c = client();
-  const { error } = await c.auth.setSession(session);
+  const { error } = await c.auth.signInWithPassword({ email, password: "Password-1" });
   if (error) throw error;
   return c;
 }
