@@ -192,8 +192,10 @@ async function route(req: Request, remote: string): Promise<Response> {
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
   if (!api) return serveStatic(req, url);
-  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself.
-  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json";
+  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself. Auth's
+  // email-link endpoint is open too: the link in an email carries no apikey.
+  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json" ||
+    (path === "/auth/v1/verify" && req.method === "GET");
   if (!(isFunction && req.method === "OPTIONS") && !open) {
     const refused = await checkApiKey(req, url);
     if (refused) return refused;
