@@ -19,6 +19,8 @@ class Decision {
 
 export class Realtime {
   #sockets = new Set<Socket>();
+  /** Open websockets (for /metrics). */
+  get clients() { return this.#sockets.size; }
 
   constructor(readonly admin: Pool, readonly secret: string) {}
 

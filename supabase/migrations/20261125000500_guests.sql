@@ -245,6 +245,9 @@ begin
   if not found then
     v_exists := exists (select 1 from private.client_users u where u.phone = v_phone);
     perform private.cache_phone(v_phone, v_exists);
+    perform private.ops_count('phone_cache_miss');
+  else
+    perform private.ops_count('phone_cache_hit');
   end if;
   return jsonb_build_object('exists', v_exists, 'phone', v_phone);
 end

@@ -34,7 +34,7 @@ select is(
   (select array_agg(p.proname::text order by p.proname)
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['authorize_event_broadcast', 'check_in_guest', 'event_dashboard'],
+  array['authorize_event_broadcast', 'check_in_guest', 'event_dashboard', 'ops_stats'],
   'authenticated may call exactly the staff functions');
 
 select is(
