@@ -3,14 +3,15 @@
 // (autocannon.mjs); the bcrypt ceiling and the SQL side of the cheap calls through pgbench.
 import * as analyse from "./analyse.ts";
 import { type Guest, guestFlow, joinFlow, type Link, PASSWORD } from "./guest.ts";
-import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, run, sampler, scaled, sleep, sql } from "./lib.ts";
+import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, run, RUN_DEADLINE, sampler, sleep, sql } from "./lib.ts";
 import { audit, createAccounts, createPasses, phoneOf, type World } from "./world.ts";
 
 const PGBIN = Deno.env.get("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 const HERE = new URL(".", import.meta.url).pathname;
 export const CORES = navigator.hardwareConcurrency;
 /** How long any one guest may take before the run counts them as lost (bounds the run). */
-const GUEST_CAP_MS = Number(Deno.env.get("BENCH_GUEST_CAP_S") ?? 240) * 1000;
+const GUEST_CAP_MS = Number(Deno.env.get("BENCH_GUEST_CAP_S") ?? 300) * 1000;
+const guestDeadline = () => Math.min(now() + GUEST_CAP_MS, RUN_DEADLINE);
 
 async function pgbench(script: string, clients: number, seconds: number, user = "postgres"): Promise<{ tps: number; latencyMs: number }> {
   const file = await Deno.makeTempFile({ suffix: ".sql" });
@@ -48,7 +49,7 @@ export async function openArrivals(w: World, s: number, name: string, descriptio
   const side = during?.(t0);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await guestFlow(calls, t0, g, link, now() + GUEST_CAP_MS);
+    await guestFlow(calls, t0, g, link, guestDeadline());
   }));
   const seconds = (now() - t0) / 1000;
   const extra = side ? await side : undefined;
@@ -77,7 +78,7 @@ export async function ramp(w: World, s: number, link: Link, stages: { users: num
       const g: Guest = { index: i, phone: phoneOf(w, s, i), kind: i % 5 < 3 ? "new" : "returning", password: PASSWORD,
         retries: 0, passwordRetries: 0 };
       guests.push(g);
-      await guestFlow(calls, t0, g, link, now() + GUEST_CAP_MS);
+      await guestFlow(calls, t0, g, link, guestDeadline());
     }
   };
   let running = 0;
@@ -104,7 +105,7 @@ export async function secondNight(first: GuestRun, link: Link): Promise<GuestRun
   const arrivals = spread(guests.length, 10);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await joinFlow(calls, t0, g, link, now() + GUEST_CAP_MS);
+    await joinFlow(calls, t0, g, link, guestDeadline());
   }));
   await sampling.stop();
   return { name: "burst: second night", description: `the ${guests.length} returning guests of burst join a second night with their session over 10 s`,
