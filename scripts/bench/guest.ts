@@ -31,8 +31,8 @@ export type Guest = {
 export const PASSWORD = "Bench-2026x";
 const uniform = (lo: number, hi: number) => (lo + Math.random() * (hi - lo)) * 1000 * THINK;
 
-// The proof of work of a registration, when the fair line provides one (client/pow.ts).
-type Pow = { solveChallenge: (challenge: unknown) => Promise<unknown> | unknown };
+// The registration's proof of work (client/pow.ts), when this database asks for one.
+type Pow = { solveChallenge: (challenge: { challenge: string; difficulty: number }) => Promise<string> };
 const pow: Pow | null = await import("../../client/pow.ts").catch(() => null) as Pow | null;
 
 /** Calls until a final answer, honouring the one retry rule; gives up only at `deadline` (lost). */
@@ -75,11 +75,15 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
     answer = await call(calls, t0, g, "login", "/rest/v1/rpc/authenticate_and_create_guest_v2",
       { p_phone: g.phone, p_password: g.password, ...ids }, deadline);
   } else {
-    await sleep(uniform(4, 8)); // name, email, password
+    // As the page: fetch a challenge and solve it while the guest types name, email and password.
+    const proof = pow ? challenge(calls, t0, g, deadline) : Promise.resolve(null);
+    await sleep(uniform(4, 8));
+    const p = await proof;
+    if (p && "final" in p) return end(p.final === "lost" ? "lost" : "final", p.final);
     const args: Record<string, unknown> = {
       p_phone: g.phone, p_first_name: "Bea", p_last_name: "Bench", p_email: `g${g.index}@bench.example`, p_password: g.password, ...ids,
     };
-    if (pow) Object.assign(args, await proof(calls, t0, g, deadline));
+    if (p) args.p_proof = p.proof;
     g.passwordFirst = now() - t0;
     answer = await call(calls, t0, g, "register", "/rest/v1/rpc/register_and_create_guest_v2", args, deadline);
   }
@@ -91,9 +95,11 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
   end("pass", null);
 }
 
-/** The registration's proof-of-work arguments (filled in once the fair line defines them). */
-async function proof(_calls: Call[], _t0: number, _g: Guest, _deadline: number): Promise<Record<string, unknown>> {
-  return {};
+/** registration_challenge, solved; null when the database has no proof of work. */
+async function challenge(calls: Call[], t0: number, g: Guest, deadline: number): Promise<{ proof: string } | { final: string } | null> {
+  const c = await call(calls, t0, g, "challenge", "/rest/v1/rpc/registration_challenge", {}, deadline);
+  if (!c.ok) return c.status === 404 ? null : { final: c.code };
+  return { proof: await pow!.solveChallenge(c.body as { challenge: string; difficulty: number }) };
 }
 
 /** A returning guest joins another night with the session from the first (no password). */

@@ -9,7 +9,7 @@ import * as analyse from "./analyse.ts";
 import { now, pcts, RUN_DEADLINE, SCALE, scaled, sleep, sql, THINK } from "./lib.ts";
 import { codes, fmtMs, fmtN, svgChart, table, writeBetweenMarkers } from "./report.ts";
 import * as sc from "./scenarios.ts";
-import { audit, type Audit, cleanLeftovers, createWorld } from "./world.ts";
+import { audit, type Audit, cleanLeftovers, createWorld, lineOff } from "./world.ts";
 
 const ALL = (Deno.env.get("BENCH_ONLY") ?? "burst,ramp,overload,door,cheap,lineoff").split(",");
 const NEEDS_S: Record<string, number> = { burst: 150, ramp: 150, overload: 200, door: 60, cheap: 50, lineoff: 120 };
@@ -107,30 +107,23 @@ try {
     }
   }
   if (ONLY.includes("lineoff")) {
-    const off = await lineSwitch(false);
-    if (off === null) {
-      notes.push("Line-off comparison: this database has no fair line to turn off yet, so the comparison run was skipped.");
+    const on = await lineOff();
+    if (on === null) {
+      notes.push("Line-off comparison: this database has no fair line to turn off, so the comparison run was skipped.");
       log("lineoff: no line to turn off; skipped");
     } else {
       try {
         const n = scaled(1000);
-        await finish(await sc.openArrivals(world, 4, "burst, line off", `burst again (${n} guests over ${WINDOW} s) with the fair line turned off`,
+        await finish(await sc.openArrivals(world, 4, "burst, line off",
+          `burst again (${n} guests over ${WINDOW} s) with the line off: 64 bcrypt slots, so every call that reaches the database bcrypts at once`,
           world.nights.lineoff, sc.spread(n, WINDOW)));
       } finally {
-        await lineSwitch(true);
+        await on();
       }
     }
   }
 } finally {
   await world.restore();
-}
-
-/** Turns the fair line off or on through its setting; null when there is no line. */
-async function lineSwitch(on: boolean): Promise<boolean | null> {
-  const [{ exists }] = await sql`select exists (select 1 from private.settings where key = 'fair_line') as exists`;
-  if (!exists) return null;
-  await sql`update private.settings set value = ${on}::text::jsonb where key = 'fair_line'`;
-  return on;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -72,9 +72,20 @@ export async function createWorld(nightNames: string[], scanners: number, passwo
     raised.push(`\`password_ops\` (global) left at ${budget}/min (at or above the measured ceiling of ${passwordOpsPerMinute}/min)`);
   }
 
+  // The registration's proof of work costs each phone its own CPU; here every phone is this
+  // machine, sharing the database's cores, so the run asks for less work (openly, restored after).
+  const powBits = Number(Deno.env.get("BENCH_POW_BITS") ?? 8);
+  const [pow] = await sql`select value from private.settings where key = 'pow_difficulty'`;
+  if (pow && Number(pow.value) > powBits) {
+    await sql`update private.settings set value = ${String(powBits)}::jsonb where key = 'pow_difficulty'`;
+    raised.push(`\`pow_difficulty\` setting: ${powBits} bits (default ${pow.value}): a phone solves the proof on its own CPU, ` +
+      `but here all guests' proofs would be solved on the database's cores`);
+  }
+
   return {
     tag, org: org.id, owner, scanners: scannerUsers, nights, raised,
     restore: async () => {
+      if (pow) await sql`update private.settings set value = ${pow.value} where key = 'pow_difficulty'`;
       await sql`update private.rate_limits set max_hits = ${budget} where bucket = 'password_ops' and subject = '*'`;
       await sql`delete from private.rate_limits where description like 'bench:%' and subject <> '*'`;
       await sql`delete from private.client_users where phone like ${"+3519" + tag + "%"} or email like '%@bench.example'`;
@@ -138,4 +149,18 @@ export async function audit(link: Link, guests: Guest[]): Promise<Audit> {
   const lost = guests.filter((g) => g.outcome !== "pass" && g.outcome !== "final").length;
   return { shown, rowsForShown, wrongRows, finalAnswers, lost, duplicates, rowsWithoutPass,
     ok: wrongRows === 0 && lost === 0 && duplicates === 0 && rowsWithoutPass === 0 };
+}
+
+/**
+ * Turns the fair line off for a comparison: every call that reaches the database does its
+ * bcrypt at once (64 slots, the most the line allows), so the only queue left is the gateway's
+ * connection pool and the clients' back-off. Returns the function that turns it on again, or
+ * null when this database has no line.
+ */
+export async function lineOff(): Promise<(() => Promise<void>) | null> {
+  const [slots] = await sql`select value from private.settings where key = 'bcrypt_slots'`;
+  const [line] = await sql`select 1 from private.settings where key = 'line_wait_ms'`;
+  if (!slots || !line) return null;
+  await sql`update private.settings set value = '64'::jsonb where key = 'bcrypt_slots'`;
+  return async () => { await sql`update private.settings set value = ${slots.value} where key = 'bcrypt_slots'`; };
 }
