@@ -75,7 +75,8 @@ begin
   if to_regprocedure('private.line_stats()') is null then
     return null;
   end if;
-  execute 'select to_jsonb(private.line_stats())' into v_line;
+  -- Built at run time: the function may be created after this one.
+  execute format('select to_jsonb(%s())', 'private.line_stats') into v_line;
   return v_line;
 end
 $$;
