@@ -54,16 +54,27 @@ export async function createWorld(nightNames: string[], scanners: number, passwo
   // The ceilings of a viral night, in the limits table, said out loud.
   const raised: string[] = [];
   const limit = async (bucket: string, subject: string, max: number, why: string) => {
+    const [d] = await sql`select max_hits, window_seconds from private.rate_limits where bucket = ${bucket} and subject = '*'`;
+    if (!d) return null;
     await sql`insert into private.rate_limits (bucket, subject, max_hits, window_seconds, description)
-      values (${bucket}, ${subject}, ${max}, 60, ${"bench: " + why})
+      values (${bucket}, ${subject}, ${max}, ${d.window_seconds}, ${"bench: " + why})
       on conflict (bucket, subject) do update set max_hits = excluded.max_hits, description = excluded.description`;
+    return `${d.max_hits} per ${d.window_seconds} s`;
   };
-  await limit("ip", "127.0.0.1", BIG, "every bench client is 127.0.0.1, like thousands of phones behind one carrier NAT");
-  raised.push(`\`ip\` for 127.0.0.1: ${BIG}/min (default 100/min): every client of the run shares the loopback address`);
+  // Every bench client is 127.0.0.1, like thousands of phones behind one carrier NAT: the
+  // per-address limits would otherwise measure themselves.
+  for (const bucket of ["ip", "address_passwords", "new_accounts"]) {
+    const was = await limit(bucket, "127.0.0.1", BIG, "every bench client is 127.0.0.1, like thousands of phones behind one carrier NAT");
+    if (was) raised.push(`\`${bucket}\` for 127.0.0.1: ${BIG} per window (default ${was}): every client of the run shares the loopback address`);
+  }
   for (const [name, n] of Object.entries(nights)) await limit("event_registrations", n.eventId, BIG, `night ${name}`);
-  raised.push(`\`event_registrations\` for each bench night: ${BIG}/min (default 200/min): a viral night`);
-  for (const s of scannerUsers) await limit("staff_scans", s.id, BIG, "a bench scanner");
-  raised.push(`\`staff_scans\` for each of the ${scanners} bench scanners: ${BIG}/min (default 300/min): scanners run flat out`);
+  raised.push(`\`event_registrations\` for each bench night: ${BIG}/min (default 200/min): a viral night (an owner does this with set_event_registration_limit)`);
+  for (const s of scannerUsers) {
+    await limit("staff_scans", s.id, BIG, "a bench scanner");
+    await limit("user", s.id, BIG, "a bench scanner");
+  }
+  raised.push(`\`staff_scans\` and \`user\` (per signed-in user, where it exists) for each of the ${scanners} bench scanners: ` +
+    `${BIG}/min (defaults 300/min and 1200/min): scanners here run flat out`);
   const [{ max_hits: budget }] = await sql`select max_hits from private.rate_limits where bucket = 'password_ops' and subject = '*'`;
   if (budget < passwordOpsPerMinute) {
     await sql`update private.rate_limits set max_hits = ${passwordOpsPerMinute} where bucket = 'password_ops' and subject = '*'`;
@@ -77,7 +88,7 @@ export async function createWorld(nightNames: string[], scanners: number, passwo
   const powBits = Number(Deno.env.get("BENCH_POW_BITS") ?? 8);
   const [pow] = await sql`select value from private.settings where key = 'pow_difficulty'`;
   if (pow && Number(pow.value) > powBits) {
-    await sql`update private.settings set value = ${String(powBits)}::jsonb where key = 'pow_difficulty'`;
+    await sql`update private.settings set value = ${sql.json(powBits)} where key = 'pow_difficulty'`;
     raised.push(`\`pow_difficulty\` setting: ${powBits} bits (default ${pow.value}): a phone solves the proof on its own CPU, ` +
       `but here all guests' proofs would be solved on the database's cores`);
   }
@@ -85,7 +96,7 @@ export async function createWorld(nightNames: string[], scanners: number, passwo
   return {
     tag, org: org.id, owner, scanners: scannerUsers, nights, raised,
     restore: async () => {
-      if (pow) await sql`update private.settings set value = ${pow.value} where key = 'pow_difficulty'`;
+      if (pow) await sql`update private.settings set value = ${sql.json(pow.value)} where key = 'pow_difficulty'`;
       await sql`update private.rate_limits set max_hits = ${budget} where bucket = 'password_ops' and subject = '*'`;
       await sql`delete from private.rate_limits where description like 'bench:%' and subject <> '*'`;
       await sql`delete from private.client_users where phone like ${"+3519" + tag + "%"} or email like '%@bench.example'`;
@@ -161,6 +172,6 @@ export async function lineOff(): Promise<(() => Promise<void>) | null> {
   const [slots] = await sql`select value from private.settings where key = 'bcrypt_slots'`;
   const [line] = await sql`select 1 from private.settings where key = 'line_wait_ms'`;
   if (!slots || !line) return null;
-  await sql`update private.settings set value = '64'::jsonb where key = 'bcrypt_slots'`;
-  return async () => { await sql`update private.settings set value = ${slots.value} where key = 'bcrypt_slots'`; };
+  await sql`update private.settings set value = ${sql.json(64)} where key = 'bcrypt_slots'`;
+  return async () => { await sql`update private.settings set value = ${sql.json(slots.value)} where key = 'bcrypt_slots'`; };
 }
