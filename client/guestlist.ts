@@ -3,6 +3,7 @@
 // failures). Every other error is thrown as a GuestlistError carrying the database's stable
 // code (`message`) and its sentences for people (`details`, `hint`).
 import type { SupabaseClient } from "@supabase/supabase-js";
+import { type Challenge, solveChallenge } from "./pow.ts";
 import { retryDelay } from "./retry.ts";
 
 export type Pass = {
@@ -21,6 +22,8 @@ export type LinkCard = {
   promoter: { id: string; slug: string; display_name: string };
   team: { id: string; name: string } | null;
 };
+
+export type NewGuest = { phone: string; firstName: string; lastName: string; email: string; password: string };
 
 export type Link = { eventId: string; promoterId: string; teamId: string | null };
 
@@ -52,6 +55,11 @@ export function guestlist(supabase: SupabaseClient, options: Options = {}) {
   }
 
   const link = (l: Link) => ({ p_event_id: l.eventId, p_promoter_id: l.promoterId, p_team_id: l.teamId });
+  const registerWithProof = (g: NewGuest, l: Link, proof: string) =>
+    call<Pass>("register_and_create_guest_v2", {
+      p_phone: g.phone, p_first_name: g.firstName, p_last_name: g.lastName, p_email: g.email, p_password: g.password,
+      ...link(l), p_proof: proof,
+    });
 
   return {
     resolveLink: (promoterSlug: string, eventSlug: string) =>
@@ -59,11 +67,11 @@ export function guestlist(supabase: SupabaseClient, options: Options = {}) {
     checkPhone: (phone: string) => call<{ exists: boolean; phone: string }>("check_phone_with_cache", { p_phone: phone }),
     logIn: (phone: string, password: string, l: Link) =>
       call<Pass>("authenticate_and_create_guest_v2", { p_phone: phone, p_password: password, ...link(l) }),
-    register: (g: { phone: string; firstName: string; lastName: string; email: string; password: string }, l: Link) =>
-      call<Pass>("register_and_create_guest_v2", {
-        p_phone: g.phone, p_first_name: g.firstName, p_last_name: g.lastName, p_email: g.email, p_password: g.password,
-        ...link(l),
-      }),
+    /** Registers with a fresh proof of work (client/pow.ts); retries repeat the same proof. */
+    register: async (g: NewGuest, l: Link) =>
+      registerWithProof(g, l, await solveChallenge(await call<Challenge>("registration_challenge", {}))),
+    /** Registers with a proof already solved (a page may solve it while the guest types). */
+    registerWithProof,
     joinWithSession: (sessionToken: string, l: Link) =>
       call<Pass>("join_event_with_session", { p_session_token: sessionToken, ...link(l) }),
   };

@@ -51,6 +51,8 @@ listen_addresses = '127.0.0.1'
 port = $DB_PORT
 unix_socket_directories = '$CLUSTER_DIR'
 max_connections = 300
+# As Supabase sizes it to the compute: one parallel worker per core (the fair line reads it).
+max_parallel_workers = $(nproc)
 shared_buffers = 256MB
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'

@@ -1,18 +1,20 @@
 // Two identical requests at once must give one row: real parallel connections, not reasoning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCode, callAs, callWithRetry, connect } from "./db";
-import { makeWorld, randomPhone } from "./env";
+import { client, makeWorld, proof, randomPhone, signedIn } from "./env";
 
 const sql = connect(60);
 afterAll(() => sql.end());
 
 let link: { p_event_id: string; p_promoter_id: string; p_team_id: string };
 let staffId = "";
+let ownerId = "";
 
 beforeAll(async () => {
   const w = await makeWorld();
   link = { p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team };
   staffId = w.staff_a;
+  ownerId = w.owner_a;
 });
 
 
@@ -26,8 +28,10 @@ async function settle<T>(n: number, fn: () => Promise<T>) {
 describe("concurrency", () => {
   it("50 identical registrations at once give one account, one guest and one pass", async () => {
     const p = randomPhone();
+    const registration = await proof();
     const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "register_and_create_guest_v2", {
       p_phone: p, p_first_name: "Paula", p_last_name: "Paralela", p_email: "paula@example.com", p_password: "Burst-2026", ...link,
+      p_proof: registration,
     }));
     expect(ok.length).toBeGreaterThan(0);
     // Past the per-phone limit the rest are refused cleanly; nothing else may go wrong.
@@ -43,7 +47,7 @@ describe("concurrency", () => {
   it("50 identical logins at once give one guest row", async () => {
     const p = randomPhone();
     await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link,
+      p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
     });
     await sql`delete from public.guests g using private.client_users u where u.id = g.client_user_id and u.phone = ${p}`;
     await sql`delete from private.rate_limit_counters where key_hash = private.sha256(${p})`;
@@ -60,7 +64,7 @@ describe("concurrency", () => {
 
   it("20 parallel scans of one pass give exactly one checked_in", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: randomPhone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link,
+      p_phone: randomPhone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
     });
     const { ok, errors } = await settle(20, () => callAs(sql, "authenticated", "check_in_guest", {
       p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID(),
@@ -74,7 +78,7 @@ describe("concurrency", () => {
 
   it("10 parallel retries of one scan (same nonce) are one scan", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: randomPhone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link,
+      p_phone: randomPhone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
     });
     const nonce = crypto.randomUUID();
     const { ok, errors } = await settle(10, () => callAs(sql, "authenticated", "check_in_guest", {
@@ -85,5 +89,37 @@ describe("concurrency", () => {
     expect(ok[0].verdict).toBe("checked_in");
     const [{ n }] = await sql`select count(*)::int n from public.checkins where nonce = ${nonce}`;
     expect(n).toBe(1);
+  });
+
+  it("80 registrations of one phone at once through the API cannot take the pool from door staff and organisers", async () => {
+    // The attack: one phone, many parallel calls. Before, each waited on a lock of the phone
+    // while holding a pooled connection, and door scans in every organization got 503.
+    const p = randomPhone();
+    const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
+      p_phone: randomPhone(), p_first_name: "Dani", p_last_name: "Door", p_email: "dani@example.com", p_password: "Burst-2026", ...link,
+      p_proof: await proof(),
+    });
+    const attackProof = await proof();
+    const staff = await signedIn(staffId);
+    const owner = await signedIn(ownerId);
+    const flood = Array.from({ length: 80 }, () =>
+      client().rpc("register_and_create_guest_v2", {
+        p_phone: p, p_first_name: "Ana", p_last_name: "Flood", p_email: "flood@example.com", p_password: "Flood-2026x", ...link,
+        p_proof: attackProof,
+      }).then((r) => ({ status: r.status, code: r.error?.message ?? "pass" })));
+    const scans = Array.from({ length: 10 }, () =>
+      staff.rpc("check_in_guest", { p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() })
+        .then((r) => r.status));
+    const dashboards = Array.from({ length: 10 }, () =>
+      owner.rpc("event_dashboard", { p_event_id: link.p_event_id }).then((r) => r.status));
+    const [floodResults, scanStatuses, dashboardStatuses] = await Promise.all([Promise.all(flood), Promise.all(scans), Promise.all(dashboards)]);
+    expect(scanStatuses).toEqual(Array(10).fill(200));
+    expect(dashboardStatuses).toEqual(Array(10).fill(200));
+    // The flood itself: one registration, the rest told busy (come back) or rate limited; no 5xx.
+    expect(floodResults.filter((r) => r.status >= 500)).toEqual([]);
+    expect(new Set(floodResults.map((r) => r.code)).size).toBeGreaterThan(0);
+    expect(floodResults.every((r) => ["pass", "busy", "rate_limited"].includes(r.code))).toBe(true);
+    const [{ users }] = await sql`select count(*)::int users from private.client_users where phone = ${p}`;
+    expect(users).toBeLessThanOrEqual(1);
   });
 });

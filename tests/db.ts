@@ -15,24 +15,34 @@ export async function callAs(sql: Sql, role: "anon" | "authenticated", fn: strin
   const names = Object.keys(args);
   const call = `select public.${fn}(${names.map((n, i) => `${n} => $${i + 1}`).join(", ")}) as result`;
   return sql.begin(async (tx) => {
-    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role, sub })}, true)`;
+    await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role, sub })}, true),
+                    set_config('request.headers', '{"x-forwarded-for": "127.0.0.1"}', true)`;
     await tx.unsafe(`set local role ${role}`);
     const [row] = await tx.unsafe(call, names.map((n) => args[n]) as never[]);
     return row.result as Record<string, unknown>;
   });
 }
 
-/** Like callAs, but retries 503 `busy` with jitter, as the guest page does. */
+/**
+ * Like callAs, but repeats the call while the fair line answers `busy` (committed, with
+ * retry_after, or raised), as the guest page does; any other answer that is an error body is
+ * thrown like a raised one.
+ */
 export async function callWithRetry(sql: Sql, role: "anon" | "authenticated", fn: string, args: Record<string, unknown>) {
   for (let attempt = 0; ; attempt++) {
+    let busy = false;
     try {
-      return await callAs(sql, role, fn, args);
+      const r = await callAs(sql, role, fn, args);
+      if (typeof r?.code !== "string" || !/^PT\d{3}$/.test(r.code)) return r;
+      if (r.message !== "busy") throw Object.assign(new Error(String(r.message)), { code: r.code });
+      busy = true;
     } catch (e) {
       const err = e as { code?: string; message: string };
-      const busy = err.code === "PGRST" && JSON.parse(err.message).message === "busy";
-      if (!busy || attempt > 200) throw e;
-      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80));
+      busy = err.code === "PGRST" && JSON.parse(err.message).message === "busy";
+      if (!busy) throw e;
     }
+    if (attempt > 300) throw new Error("still busy after 300 tries");
+    await new Promise((r) => setTimeout(r, 50 + Math.random() * 100));
   }
 }
 

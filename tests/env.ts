@@ -3,6 +3,7 @@
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
 import { readFileSync } from "node:fs";
 import WebSocket from "ws";
+import { solveChallenge } from "../client/pow";
 import { connect } from "./db";
 
 export const env = {
@@ -53,4 +54,14 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
     if (Date.now() > until) throw new Error(`nothing arrived within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * A registration proof of work for register_and_create_guest_v2's `p_proof` (single use: one
+ * per phone), from registration_challenge over HTTP and client/pow.ts, as the guest page does.
+ */
+export async function proof(): Promise<string> {
+  const { data, error } = await client().rpc("registration_challenge");
+  if (error) throw error;
+  return solveChallenge(data);
 }

@@ -3,16 +3,16 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { client, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
 const anon = client();
 const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
-const register = (p: string, extra: Record<string, unknown> = {}) =>
+const register = async (p: string, extra: Record<string, unknown> = {}) =>
   anon.rpc("register_and_create_guest_v2", {
     p_phone: p, p_first_name: "Gina", p_last_name: "Gateway", p_email: "gina@example.com", p_password: "Gate-2026x",
-    ...link(), ...extra,
+    ...link(), p_proof: await proof(), ...extra,
   });
 
 function jwt(claims: Record<string, unknown>, secret = env.jwtSecret) {
@@ -241,7 +241,7 @@ describe("PostgREST details", () => {
     const ok = await rpcFetch(`resolve_promoter_link?p_promoter_slug=${w.promoter_slug}&p_event_slug=${w.open_slug}`, "", {}, "GET");
     expect(ok.status).toBe(200);
     expect((await ok.json()).event.id).toBe(w.open_event);
-    const ro = await rpcFetch("check_phone_with_cache?p_phone=919876543", "", {}, "GET");
+    const ro = await rpcFetch("registration_challenge", "", {}, "GET");
     expect(ro.status).toBe(405);
     expect((await ro.json()).code).toBe("25006");
   });

@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, eventually, makeWorld, randomPhone, signedIn } from "./env";
+import { client, env, eventually, makeWorld, proof, randomPhone, signedIn } from "./env";
 
 const check = () =>
   fetch(`${env.apiUrl}/rest/v1/rpc/check_phone_with_cache`, {
@@ -18,12 +18,13 @@ describe("pool exhaustion", () => {
     const w = await makeWorld();
     const phone = randomPhone();
     const sql = connect(1);
-    // Hold the per-phone lock, so that every call for this phone waits inside the database and
-    // keeps its pooled connection (10 in the test gateway) busy.
+    // Hold a lock on the accounts table (as a long migration would), so that every login waits
+    // inside the database and keeps its pooled connection (10 in the test gateway) busy. (No
+    // anonymous caller can hold such a lock: the product only uses try-locks for them.)
     let locked!: () => void;
     const isLocked = new Promise<void>((r) => (locked = r));
     const release = sql.begin(async (tx) => {
-      await tx`select pg_advisory_xact_lock(74202, hashtext(${phone}))`;
+      await tx`lock table private.client_users in access exclusive mode`;
       locked();
       await new Promise((r) => setTimeout(r, 5000));
     });
@@ -84,6 +85,7 @@ describe("database outage", () => {
     const { data } = await client().rpc("register_and_create_guest_v2", {
       p_phone: randomPhone(), p_first_name: "Ola", p_last_name: "Outage",
       p_email: "ola@example.com", p_password: "Back-2026x", p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
+      p_proof: await proof(),
     });
     await eventually(() => (received.includes(data.guest_id) ? true : undefined), 10_000);
     await staff.removeAllChannels();

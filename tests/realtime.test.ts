@@ -4,7 +4,7 @@ import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, eventually, makeWorld, randomPhone, signedIn, type World } from "./env";
+import { client, env, eventually, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
@@ -29,7 +29,7 @@ function listen(c: SupabaseClient, topic: string, isPrivate = true) {
 async function register(p: string) {
   const { data, error } = await client().rpc("register_and_create_guest_v2", {
     p_phone: p, p_first_name: "Rita", p_last_name: "Realtime", p_email: "rita@example.com", p_password: "Live-2026x",
-    p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team,
+    p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
   });
   if (error) throw error;
   return data;

@@ -23,7 +23,7 @@ create policy "Settings are never read through the API" on private.settings
 
 insert into private.settings (key, value, description) values
   ('default_country_code', '"351"', 'Country calling code for numbers typed without +/00 (Portugal).'),
-  ('bcrypt_slots', '2', 'Password checks allowed at once (about the number of database cores); more answer 503 busy.'),
+  ('bcrypt_slots', '"auto"', 'Password checks run at once (the fair line''s service slots). "auto": max_parallel_workers, which Supabase sizes to the compute''s cores; a number overrides it.'),
   ('phone_cache_seconds', '300', 'How long check_phone_with_cache trusts a cached answer.'),
   ('session_days', '30', 'Lifetime of a guest session token.'),
   -- Compared against when the phone is unknown, so that a miss costs the same bcrypt work as a hit.
@@ -93,6 +93,49 @@ begin
   perform set_config('response.status', p_status::text, true);
   perform private.ops_count('rejected:' || p_code);  -- for ops_stats (20261201009000_ops.sql)
   return jsonb_build_object('code', 'PT' || p_status, 'message', p_code, 'details', p_detail, 'hint', p_hint);
+end
+$$;
+
+/**
+ * A committed API error that also tells the client when to come back: `response.status`, a
+ * `Retry-After` header (`response.headers`), and the body of `committed_error` with
+ * `retry_after` and any `p_extra` fields (the fair line adds its position and wait).
+ */
+create or replace function private.committed_retry(p_status integer, p_code text, p_detail text, p_hint text,
+  p_retry_after integer, p_extra jsonb default '{}')
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+  v_retry integer := greatest(1, p_retry_after);
+begin
+  perform set_config('response.headers', jsonb_build_array(jsonb_build_object('Retry-After', v_retry::text))::text, true);
+  return private.committed_error(p_status, p_code, p_detail, p_hint) || jsonb_build_object('retry_after', v_retry) || p_extra;
+end
+$$;
+
+/**
+ * The client's address as the trusted proxy saw it: `cf-connecting-ip` where Supabase's edge
+ * sets it, else the last `x-forwarded-for` hop (appended by the proxy, never one the client
+ * wrote), else 'unknown'. Rate limits and the fair line key on it.
+ */
+create or replace function private.client_ip()
+returns text
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_headers jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}'::jsonb);
+  v_hops text[];
+  v_ip text := nullif(btrim(v_headers ->> 'cf-connecting-ip'), '');
+begin
+  if v_ip is null then
+    v_hops := regexp_split_to_array(coalesce(v_headers ->> 'x-forwarded-for', ''), '\s*,\s*');
+    v_ip := nullif(btrim(v_hops[array_upper(v_hops, 1)]), '');
+  end if;
+  return left(coalesce(v_ip, 'unknown'), 100);
 end
 $$;
 

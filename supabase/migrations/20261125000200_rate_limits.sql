@@ -24,13 +24,42 @@ create policy "Rate limits are never read through the API" on private.rate_limit
 
 insert into private.rate_limits (bucket, max_hits, window_seconds, description) values
   ('ip', 100, 60, 'Anonymous API calls per client IP (db_pre_request).'),
-  ('phone_attempts', 5, 60, 'Password attempts per phone.'),
-  ('login_failures', 5, 900, 'Failed password attempts per phone before it is locked.'),
-  ('event_registrations', 200, 60, 'New guests per event; raise per event for a big night.'),
-  ('password_ops', 1000, 60, 'bcrypt operations for the whole database.'),
+  ('user', 1200, 60, 'API calls per signed-in user (db_pre_request): generous, so that only a runaway client meets it.'),
+  ('phone_attempts', 5, 60, 'Password checks per phone from one address (a retry waiting in the fair line is not one).'),
+  ('address_passwords', 100, 60, 'Password checks per client address, whatever their outcome.'),
+  ('login_failures', 5, 900, 'Wrong passwords per phone from one address before that address is locked out of it.'),
+  ('phone_failures', 20, 900, 'Wrong passwords per phone from all addresses; past it, every address that has failed once is locked out of it.'),
+  ('new_accounts', 60, 3600, 'New guest accounts per client address (on top of the proof of work).'),
+  ('event_registrations', 200, 60, 'New guests per event; raised per event by its owner or admin (set_event_registration_limit).'),
   ('staff_scans', 300, 60, 'Door scans per staff member (door-checkin).'),
   ('event_broadcasts', 10, 60, 'Announcements per event (event-broadcast).')
 on conflict do nothing;
+
+-- The global password budget defaults to what this database can do: one bcrypt at cost 10 is
+-- timed here (best of three) and multiplied by the cores (max_parallel_workers, which Supabase
+-- sizes to the compute). It shapes the fair line (a guest past it waits, nobody is refused).
+do $$
+declare
+  v_best float8 := 1e9;
+  v_start timestamptz;
+  v_salt text := extensions.gen_salt('bf', 10);
+  v_cores integer := greatest(1, least(64, current_setting('max_parallel_workers')::integer));
+begin
+  for i in 1..3 loop
+    v_start := clock_timestamp();
+    perform extensions.crypt('measure-' || i, v_salt);
+    v_best := least(v_best, extract(epoch from clock_timestamp() - v_start)::float8);
+  end loop;
+  insert into private.rate_limits (bucket, max_hits, window_seconds, description)
+  values ('password_ops', greatest(60, floor(60 * v_cores / greatest(v_best, 0.001)))::integer, 60,
+          format('bcrypt operations per minute for the whole database: measured at migration (%s ms per bcrypt, %s cores). It paces the fair line.',
+                 round((v_best * 1000)::numeric, 1), v_cores))
+  on conflict do nothing;
+  insert into private.settings (key, value, description)
+  values ('bcrypt_ms', to_jsonb(round((v_best * 1000)::numeric, 1)), 'One bcrypt at cost 10 on one core, measured at migration (the fair line''s estimate before it has measured throughput).')
+  on conflict (key) do nothing;
+end
+$$;
 
 /**
  * Hits per (bucket, key, window). Each backend writes its own row (`shard` = its pid), so
@@ -116,36 +145,11 @@ end
 $$;
 
 /**
- * Admission control for bcrypt, the one expensive step: takes one of `bcrypt_slots`
- * transaction-scoped advisory locks, or fails at once with 503 `busy` and Retry-After: 1
- * rather than queueing requests into timeouts. Clients retry with jitter.
- */
-create or replace function private.acquire_password_slot()
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_slots integer := (private.setting('bcrypt_slots'))::integer;
-begin
-  for i in 1..v_slots loop
-    if pg_try_advisory_xact_lock(74201, i) then
-      return;
-    end if;
-  end loop;
-  perform private.fail_retry(503, 'busy', 'Many people are signing in right now.',
-    'Try again in a second.', 1);
-end
-$$;
-
-/**
- * PostgREST's db_pre_request hook: every anonymous API call counts against its client IP.
- * The IP is the one the trusted proxy saw: `cf-connecting-ip` where Supabase's edge sets it,
- * else the last `x-forwarded-for` hop (appended by the proxy, never one the client wrote).
- * Signed-in staff and organisers are not counted here, nor are read-only (GET) requests:
- * PostgREST runs those in a read-only transaction where no counter can be written, and only
- * stable functions, which write nothing, can answer them.
+ * PostgREST's db_pre_request hook: every anonymous API call counts against its client IP
+ * (private.client_ip: the address the trusted proxy saw), and every signed-in caller's call
+ * against their user id (a generous limit, so that a runaway client cannot take the database).
+ * service_role is not counted. Read-only (GET) requests are not counted: PostgREST runs those in
+ * a read-only transaction where no counter can be written.
  */
 create or replace function private.check_request()
 returns void
@@ -154,31 +158,29 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_headers jsonb := coalesce(nullif(current_setting('request.headers', true), '')::jsonb, '{}'::jsonb);
-  v_hops text[];
-  v_ip text;
+  v_role text := coalesce(auth.role(), 'anon');
 begin
-  if coalesce(auth.role(), 'anon') <> 'anon' or current_setting('transaction_read_only') = 'on' then
+  if current_setting('transaction_read_only') = 'on' then
     return;
   end if;
-  v_ip := nullif(btrim(v_headers ->> 'cf-connecting-ip'), '');
-  if v_ip is null then
-    v_hops := regexp_split_to_array(coalesce(v_headers ->> 'x-forwarded-for', ''), '\s*,\s*');
-    v_ip := nullif(btrim(v_hops[array_upper(v_hops, 1)]), '');
+  if v_role = 'anon' then
+    perform private.rate_limit('ip', private.client_ip());
+  elsif v_role = 'authenticated' and auth.uid() is not null then
+    perform private.rate_limit('user', auth.uid()::text);
   end if;
-  perform private.rate_limit('ip', coalesce(v_ip, 'unknown'));
 end
 $$;
 
-/** Deletes counter windows that have ended (pg_cron, every minute). */
+/** Deletes counter windows that have ended, each by its bucket's window (pg_cron, every minute). */
 create or replace function private.purge_rate_limit_counters()
 returns void
 language sql
 security definer
 set search_path = ''
 as $$
-  delete from private.rate_limit_counters
-  where window_start < now() - make_interval(secs => (select max(window_seconds) from private.rate_limits));
+  delete from private.rate_limit_counters c
+  where c.window_start < now() - make_interval(secs => coalesce(
+    (select max(l.window_seconds) from private.rate_limits l where l.bucket = c.bucket), 0));
 $$;
 
 -- =============================================================================================

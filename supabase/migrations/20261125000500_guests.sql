@@ -71,13 +71,18 @@ alter table public.guests enable row level security;
 -- =============================================================================================
 
 /**
- * Everything that must happen before a bcrypt for a phone, in this order:
- * serialize attempts for the phone (so a double tap is answered from the first's result and
- * the per-phone counts are exact), refuse a locked phone (429 `account_locked`), count the
- * attempt (429 `rate_limited` past 5/min), respect the global password budget, and take a
- * bcrypt slot (503 `busy` when all are in use).
+ * The cheap checks before any password work, for a phone from the caller's address
+ * (`p_address`): a phone with an account that this address has locked itself out of
+ * (429 `account_locked`), the per-(phone, address) attempts and the per-address password
+ * checks (429 `rate_limited`). Only checks: the hits are counted once the fair line admits the
+ * call (private.admit_password_attempt), so that waiting in line costs nothing.
+ *
+ * Back-off is keyed by phone and address: wrong passwords from one address lock that address
+ * out of the phone (`login_failures`); past `phone_failures` from all addresses together, every
+ * address that has failed at least once is locked out too, while an address that never failed
+ * (the owner's) still gets in. A number with no account is never locked.
  */
-create or replace function private.begin_password_attempt(p_phone text)
+create or replace function private.check_password_attempt(p_phone text, p_address text, p_has_account boolean)
 returns void
 language plpgsql
 security definer
@@ -85,23 +90,48 @@ set search_path = ''
 as $$
 declare
   r record;
+  p record;
 begin
-  perform pg_advisory_xact_lock(74202, hashtext(p_phone));
-  select * into r from private.rate_limit_add('login_failures', p_phone, 0);
-  if r.total >= r.max_hits then
-    perform private.fail_retry(429, 'account_locked',
-      'Too many wrong passwords for this phone number; it is locked for a while.',
-      format('Try again in %s minutes.', ceil(r.retry_after / 60.0)), r.retry_after);
+  if p_has_account then
+    select * into r from private.rate_limit_add('login_failures', p_phone || ' ' || p_address, 0);
+    select * into p from private.rate_limit_add('phone_failures', p_phone, 0);
+    if r.total >= r.max_hits or (p.total >= p.max_hits and r.total >= 1) then
+      perform private.fail_retry(429, 'account_locked',
+        'Too many wrong passwords for this phone number from here; it is locked for a while.',
+        format('Try again in %s minutes.', ceil(greatest(r.retry_after, p.retry_after) / 60.0)),
+        greatest(r.retry_after, p.retry_after));
+    end if;
   end if;
-  perform private.rate_limit('phone_attempts', p_phone);
-  perform private.rate_limit('password_ops', '*', false);
-  perform private.acquire_password_slot();
+  perform private.rate_limit('phone_attempts', p_phone || ' ' || p_address, false);
+  perform private.rate_limit('address_passwords', p_address, false);
+end
+$$;
+
+/**
+ * The fair line's turn for password work on `p_phone` (private.enter_line): null once admitted,
+ * with the attempt counted against the phone (from this address) and the address; else the
+ * committed `busy` body to return.
+ */
+create or replace function private.admit_password_attempt(p_phone text, p_address text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_busy jsonb := private.enter_line(p_phone, p_address);
+begin
+  if v_busy is null then
+    perform private.rate_limit_add('phone_attempts', p_phone || ' ' || p_address, 1);
+    perform private.rate_limit_add('address_passwords', p_address, 1);
+  end if;
+  return v_busy;
 end
 $$;
 
 /**
  * bcrypt comparison. With no stored hash (unknown phone) it still hashes against a dummy of
- * the same cost, so a miss takes as long as a hit. Counts against the global password budget.
+ * the same cost, so a miss takes as long as a hit. Counted (private.record_bcrypt).
  */
 create or replace function private.password_matches(p_password text, p_hash text)
 returns boolean
@@ -113,21 +143,57 @@ declare
   v_hash text := coalesce(p_hash, private.setting('dummy_password_hash') #>> '{}');
   v_ok boolean := extensions.crypt(coalesce(p_password, ''), v_hash) = v_hash;
 begin
-  perform private.rate_limit_add('password_ops', '*', 1);
+  perform private.record_bcrypt();
   return v_ok and p_hash is not null;
 end
 $$;
 
-/** Records a failed password for the phone (towards its lockout) and returns the error, committed. */
-create or replace function private.password_failed(p_phone text, p_status integer, p_code text, p_detail text, p_hint text)
+/**
+ * Records a failed password for the phone from the address (towards the back-off) and returns
+ * the error, committed.
+ */
+create or replace function private.password_failed(p_phone text, p_address text, p_status integer, p_code text,
+  p_detail text, p_hint text)
 returns jsonb
 language plpgsql
 security definer
 set search_path = ''
 as $$
 begin
-  perform private.rate_limit_add('login_failures', p_phone, 1);
+  perform private.rate_limit_add('login_failures', p_phone || ' ' || p_address, 1);
+  perform private.rate_limit_add('phone_failures', p_phone, 1);
   return private.committed_error(p_status, p_code, p_detail, p_hint);
+end
+$$;
+
+/**
+ * Whether the account may join the event, checked before any password work: an account with a
+ * pass for it always may (it gets the pass back); a new guest needs the list open (before its
+ * closing time and below capacity: 409 `guest_list_closed`) and room in the event's
+ * registrations per minute (429 `rate_limited`, only checked here). issue_pass checks again
+ * under the lock of the last seats.
+ */
+create or replace function private.check_list_open(p_event_id uuid, p_client_user_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_event public.events;
+begin
+  if p_client_user_id is not null
+     and exists (select 1 from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id) then
+    return;
+  end if;
+  select * into v_event from public.events e where e.id = p_event_id;
+  if v_event.guest_list_closes_at <= now()
+     or (v_event.capacity is not null
+         and (select count(*) from public.guests g where g.event_id = p_event_id) >= v_event.capacity) then
+    perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
+      'Ask your promoter about the door.');
+  end if;
+  perform private.rate_limit('event_registrations', p_event_id::text, false);
 end
 $$;
 
@@ -209,14 +275,49 @@ as $$
   on conflict (phone_hash) do update set phone_exists = excluded.phone_exists, expires_at = excluded.expires_at;
 $$;
 
-/** After a correct password: clear the phone's failures, note the login. */
-create or replace function private.password_succeeded(p_phone text, p_client_user_id uuid)
+/**
+ * issue_pass after password work: a refusal then (the list closed or filled, or the event's
+ * registrations per minute ran out, since the checks before the bcrypt) is returned as a
+ * committed error, so that the bcrypt stays counted; only issue_pass's own writes are undone.
+ */
+create or replace function private.issue_pass_committed(p_client_user_id uuid, p_event_id uuid, p_promoter_id uuid,
+  p_team_id uuid)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_state text;
+  v_message text;
+  v_detail text;
+  v_hint text;
+  v_meta jsonb;
+begin
+  return private.issue_pass(p_client_user_id, p_event_id, p_promoter_id, p_team_id, null);
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_message = message_text, v_detail = pg_exception_detail,
+    v_hint = pg_exception_hint;
+  if v_state = 'PGRST' then
+    v_meta := v_detail::jsonb;
+    return private.committed_retry((v_meta ->> 'status')::integer, v_message::jsonb ->> 'message',
+      v_message::jsonb ->> 'details', v_message::jsonb ->> 'hint', (v_meta #>> '{headers,Retry-After}')::integer);
+  elsif v_state ~ '^PT[0-9]{3}$' then
+    return private.committed_error(substr(v_state, 3)::integer, v_message, v_detail, v_hint);
+  end if;
+  raise;
+end
+$$;
+
+/** After a correct password: clear this address's failures for the phone, note the login. */
+create or replace function private.password_succeeded(p_phone text, p_address text, p_client_user_id uuid)
 returns void
 language sql
 security definer
 set search_path = ''
 as $$
-  delete from private.rate_limit_counters where bucket = 'login_failures' and key_hash = private.sha256(p_phone);
+  delete from private.rate_limit_counters
+  where bucket = 'login_failures' and key_hash = private.sha256(p_phone || ' ' || p_address);
   update private.client_users set last_login_at = now() where id = p_client_user_id;
 $$;
 
@@ -227,7 +328,9 @@ $$;
 /**
  * Whether a phone number has an account, so the page can ask for a password (returning guest)
  * or for a name (new guest). Answers only {exists, phone}: never a name, email or id.
- * Served from phone_lookup_cache while fresh (5 minutes).
+ * Served from phone_lookup_cache while fresh (5 minutes). A read-only call (GET) answers the
+ * same and leaves the cache alone, so that GET and POST answer alike whatever the cache holds
+ * (an error on a cache miss only would tell whether someone looked the number up lately).
  */
 create or replace function public.check_phone_with_cache(p_phone text)
 returns jsonb
@@ -244,9 +347,12 @@ begin
   where c.phone_hash = private.sha256(v_phone) and c.expires_at > now();
   if not found then
     v_exists := exists (select 1 from private.client_users u where u.phone = v_phone);
-    perform private.cache_phone(v_phone, v_exists);
-    perform private.ops_count('phone_cache_miss');
-  else
+    if current_setting('transaction_read_only') = 'off' then
+      perform private.cache_phone(v_phone, v_exists);
+      perform private.ops_count('phone_cache_miss');
+    end if;
+  elsif current_setting('transaction_read_only') = 'off' then
+    -- for ops_stats; a GET (read-only) lookup cannot be counted
     perform private.ops_count('phone_cache_hit');
   end if;
   return jsonb_build_object('exists', v_exists, 'phone', v_phone);
@@ -255,9 +361,12 @@ $$;
 
 /**
  * A returning guest logs in with phone and password and gets the pass for the event.
+ * Cheap refusals come first (input, link, list, limits); then the fair line (429 `busy` with
+ * Retry-After, position and wait_seconds: repeat the same call); then one bcrypt, counted
+ * against the address and the phone whatever its outcome.
  * Errors: invalid_phone, input_too_long (400); event_not_found, promoter_not_linked (404);
  * invalid_credentials (401, also for an unknown phone, after the same bcrypt work);
- * guest_list_closed (409); account_locked, rate_limited (429); busy (503).
+ * guest_list_closed (409); account_locked, rate_limited, busy (429).
  */
 create or replace function public.authenticate_and_create_guest_v2(p_phone text, p_password text,
   p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null)
@@ -268,33 +377,46 @@ set search_path = ''
 as $$
 declare
   v_phone text := private.normalize_phone(p_phone);
+  v_address text := private.client_ip();
   v_link record;
   v_user_id uuid;
   v_hash text;
+  v_busy jsonb;
 begin
   perform private.check_length('p_password', p_password, 72);
   select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
-  perform private.begin_password_attempt(v_phone);
+  select u.id into v_user_id from private.client_users u where u.phone = v_phone;
+  perform private.check_list_open(v_link.event_id, v_user_id);
+  perform private.check_password_attempt(v_phone, v_address, v_user_id is not null);
+
+  v_busy := private.admit_password_attempt(v_phone, v_address);
+  if v_busy is not null then
+    return v_busy;
+  end if;
 
   select u.id, u.password_hash into v_user_id, v_hash from private.client_users u where u.phone = v_phone;
   if not private.password_matches(p_password, v_hash) then
-    return private.password_failed(v_phone, 401, 'invalid_credentials', 'Wrong phone number or password.',
+    return private.password_failed(v_phone, v_address, 401, 'invalid_credentials', 'Wrong phone number or password.',
       'Check both and try again.');
   end if;
-  perform private.password_succeeded(v_phone, v_user_id);
-  return private.issue_pass(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, null);
+  perform private.password_succeeded(v_phone, v_address, v_user_id);
+  return private.issue_pass_committed(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id);
 end
 $$;
 
 /**
- * A new guest registers and gets the pass for the event. A phone that already has an account
- * with this password proceeds as a login; with another password the answer is 409
- * `phone_already_registered`. Errors: invalid_phone, weak_password, password_too_long,
- * invalid_first_name, invalid_last_name, invalid_email, input_too_long (400); and those of
- * authenticate_and_create_guest_v2.
+ * A new guest registers and gets the pass for the event. Needs a proof of work from
+ * registration_challenge (p_proof "<challenge>:<nonce>", client/pow.ts); a retry of the same
+ * registration may present the same proof. A phone that already has an account with this
+ * password proceeds as a login; with another password the answer is 409
+ * `phone_already_registered`. New accounts are limited per address (`new_accounts`).
+ * Errors: invalid_phone, weak_password, password_too_long, invalid_first_name,
+ * invalid_last_name, invalid_email, input_too_long, proof_required, proof_invalid,
+ * proof_reused (400); and those of authenticate_and_create_guest_v2.
  */
 create or replace function public.register_and_create_guest_v2(p_phone text, p_first_name text, p_last_name text,
-  p_email text, p_password text, p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null)
+  p_email text, p_password text, p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null,
+  p_proof text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -305,29 +427,44 @@ declare
   v_first_name text := private.clean_name('first_name', p_first_name);
   v_last_name text := private.clean_name('last_name', p_last_name);
   v_email text := private.clean_email(p_email);
+  v_address text := private.client_ip();
   v_link record;
   v_user_id uuid;
   v_hash text;
+  v_busy jsonb;
 begin
   perform private.check_password(p_password);
   select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
-  perform private.begin_password_attempt(v_phone);
+  select u.id into v_user_id from private.client_users u where u.phone = v_phone;
+  perform private.check_list_open(v_link.event_id, v_user_id);
+  perform private.check_proof(p_proof, v_phone);
+  if v_user_id is null then
+    perform private.rate_limit('new_accounts', v_address, false);
+  end if;
+  perform private.check_password_attempt(v_phone, v_address, v_user_id is not null);
 
+  v_busy := private.admit_password_attempt(v_phone, v_address);
+  if v_busy is not null then
+    return v_busy;
+  end if;
+
+  -- Under the phone's lock now: another call may have created the account meanwhile.
   select u.id, u.password_hash into v_user_id, v_hash from private.client_users u where u.phone = v_phone;
   if found then
     if not private.password_matches(p_password, v_hash) then
-      return private.password_failed(v_phone, 409, 'phone_already_registered',
+      return private.password_failed(v_phone, v_address, 409, 'phone_already_registered',
         'This phone number already has an account.', 'Log in with your password instead.');
     end if;
   else
     insert into private.client_users (phone, first_name, last_name, email, password_hash)
     values (v_phone, v_first_name, v_last_name, v_email, extensions.crypt(p_password, extensions.gen_salt('bf', 10)))
     returning id into v_user_id;
-    perform private.rate_limit_add('password_ops', '*', 1);
+    perform private.record_bcrypt();
+    perform private.rate_limit_add('new_accounts', v_address, 1);
     perform private.cache_phone(v_phone, true);
   end if;
-  perform private.password_succeeded(v_phone, v_user_id);
-  return private.issue_pass(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, null);
+  perform private.password_succeeded(v_phone, v_address, v_user_id);
+  return private.issue_pass_committed(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id);
 end
 $$;
 
@@ -373,11 +510,11 @@ create policy "Organization members can read their events' guests" on public.gue
 revoke all on public.guests from anon, authenticated;
 revoke execute on function public.check_phone_with_cache(text),
   public.authenticate_and_create_guest_v2(text, text, uuid, uuid, uuid),
-  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid),
+  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text),
   public.join_event_with_session(text, uuid, uuid, uuid)
   from public, anon, authenticated;
 grant execute on function public.check_phone_with_cache(text),
   public.authenticate_and_create_guest_v2(text, text, uuid, uuid, uuid),
-  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid),
+  public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text),
   public.join_event_with_session(text, uuid, uuid, uuid)
   to anon;

@@ -121,3 +121,22 @@ returns void language sql as $$
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+/**
+ * A registration proof of work for register_and_create_guest_v2's p_proof: asks
+ * public.registration_challenge() (as the current role) and finds the nonce in SQL. Files that
+ * register many guests lower `pow_difficulty` first; 22-proof-of-work.sql keeps the default.
+ */
+create or replace function tests.proof()
+returns text language plpgsql as $$
+declare
+  c jsonb := public.registration_challenge();
+  n bigint := 0;
+begin
+  while coalesce(nullif(position('1' in right(('x' || encode(extensions.digest((c ->> 'challenge') || ':' || n, 'sha256'), 'hex'))::bit(256)::text, 256)), 0) - 1, 256)
+        < (c ->> 'difficulty')::integer loop
+    n := n + 1;
+  end loop;
+  return (c ->> 'challenge') || ':' || n;
+end $$;
+grant execute on function tests.proof() to anon, authenticated, service_role;

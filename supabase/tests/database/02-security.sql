@@ -27,14 +27,14 @@ select is(
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')),
   array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'join_event_with_session',
-        'register_and_create_guest_v2', 'resolve_promoter_link'],
+        'register_and_create_guest_v2', 'registration_challenge', 'resolve_promoter_link'],
   'anon may call exactly the guest functions');
 
 select is(
   (select array_agg(p.proname::text order by p.proname)
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['authorize_event_broadcast', 'check_in_guest', 'event_dashboard', 'ops_stats'],
+  array['authorize_event_broadcast', 'check_in_guest', 'event_dashboard', 'ops_stats', 'set_event_registration_limit'],
   'authenticated may call exactly the staff functions');
 
 select is(

@@ -1,6 +1,6 @@
 -- Phone numbers: normalization to E.164 in SQL, and the anonymous existence check with its cache.
 begin;
-select plan(17);
+select plan(19);
 
 select is(private.normalize_phone('912 345 678'), '+351912345678', 'a Portuguese mobile without prefix');
 select is(private.normalize_phone('+351 912345678'), '+351912345678', 'with +351');
@@ -37,6 +37,16 @@ delete from private.client_users where phone = '+351919999991';
 select is((public.check_phone_with_cache('+351919999991') ->> 'exists')::boolean, true, 'a fresh cache entry is served');
 update private.phone_lookup_cache set expires_at = now() - interval '1 second';
 select is((public.check_phone_with_cache('+351919999991') ->> 'exists')::boolean, false, 'an expired one is not');
+
+-- GET runs read-only: a cache miss must answer as a hit does, not fail on the cache write
+-- (a 405 on a miss only would tell whether someone looked the number up in the last minutes).
+set local transaction_read_only = on;
+select tests.act_as('anon');
+select is(tests.error_of($$select public.check_phone_with_cache('919 999 993')$$), null,
+  'a read-only call (GET) on a number nobody looked up answers, like a cached one');
+select is(public.check_phone_with_cache('919 999 993'), '{"exists": false, "phone": "+351919999993"}'::jsonb,
+  '... with the same answer as POST');
+select tests.act_as_postgres();
 
 select * from finish();
 rollback;

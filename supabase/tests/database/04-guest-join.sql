@@ -5,17 +5,20 @@ select plan(54);
 
 -- Many attempts for one phone here; the per-phone limits have their own test (06).
 update private.rate_limits set max_hits = 1000 where bucket in ('phone_attempts', 'login_failures');
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 create temporary table w as select tests.world() as v;
 grant select on w to anon;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon;
 
 select tests.act_as('anon');
+create temporary table proof1 as select tests.proof() as v;
 
 -- register ---------------------------------------------------------------------------------
 select is(public.check_phone_with_cache('930000001') ->> 'exists', 'false', 'before registering, the phone is unknown (and cached so)');
 create temporary table r1 as select public.register_and_create_guest_v2('+351 930 000 001', '  Mariana ', 'Sá   Nogueira',
-  'Mariana@Example.COM', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Mariana@Example.COM', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), (select v from proof1)) as v;
 
 select is((select array_agg(k order by k) from r1, jsonb_object_keys(v) k),
   array['already_registered', 'client_user_id', 'first_name', 'guest_id', 'qr_token', 'session_expires_at', 'session_token'],
@@ -40,17 +43,17 @@ select tests.act_as('anon');
 
 select is(public.check_phone_with_cache('930000001') ->> 'exists', 'true', 'registering updates the cache: the phone now exists');
 
--- the same registration again (a double tap) -> the same pass
+-- the same registration again (a double tap, with the same proof) -> the same pass
 create temporary table r2 as select public.register_and_create_guest_v2('930000001', 'Mariana', 'Sá Nogueira',
-  'mariana@example.com', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'mariana@example.com', 'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), (select v from proof1)) as v;
 select is((select v ->> 'qr_token' from r2), (select v ->> 'qr_token' from r1), 'registering twice gives the same pass');
 select is((select v ->> 'already_registered' from r2), 'true', '... marked already_registered');
 
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000001', 'Mariana', 'Sá', 'm@example.com',
-  'Other-2026x', %L, %L, %L)$$, pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), null,
+  'Other-2026x', %L, %L, %L, %L)$$, pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof())), null,
   'a different password does not raise (the failure must be committed) ...');
 select is(public.register_and_create_guest_v2('930000001', 'Mariana', 'Sá', 'm@example.com', 'Other-2026x',
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) ->> 'message', 'phone_already_registered',
+  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) ->> 'message', 'phone_already_registered',
   '... it answers phone_already_registered');
 select is(current_setting('response.status', true), '409', '... with HTTP 409');
 
@@ -89,12 +92,12 @@ select is(tests.error_of(format($$select public.register_and_create_guest_v2('93
   pg_temp.id('draft_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT404 event_not_found', 'an unpublished event is a 404, even with a valid link');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
   pg_temp.id('closed_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT409 guest_list_closed', 'a list past its closing time is closed');
-select lives_ok(format($$select public.register_and_create_guest_v2('930000004', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('small_event'), pg_temp.id('promoter'), pg_temp.id('team')), 'the last place of a capacity-1 list is taken');
+select lives_ok(format($$select public.register_and_create_guest_v2('930000004', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L, %L)$$,
+  pg_temp.id('small_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()), 'the last place of a capacity-1 list is taken');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000005', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
   pg_temp.id('small_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT409 guest_list_closed', 'a full list is closed');
 select is(public.register_and_create_guest_v2('930000004', 'Ana', 'Lima', 'a@example.com', 'Noite-2026',
-  pg_temp.id('small_event'), pg_temp.id('promoter'), pg_temp.id('team')) ->> 'already_registered', 'true',
+  pg_temp.id('small_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) ->> 'already_registered', 'true',
   'a guest already on a full list still gets the pass back');
 
 -- login -------------------------------------------------------------------------------------

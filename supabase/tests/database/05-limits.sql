@@ -1,16 +1,50 @@
--- Rate limits and admission control, with the default numbers (nobody raised them here).
+-- Rate limits, back-off and the fair line, with the default numbers (nobody raised them here).
 begin;
-select plan(25);
+select plan(54);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon;
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
+
+/** A call's outcome as one word: 'pass', or the machine code it answered or raised. */
+create or replace function pg_temp.outcome(p_sql text, p_ip text) returns text language plpgsql as $$
+declare r jsonb;
+begin
+  perform set_config('request.headers', jsonb_build_object('x-forwarded-for', p_ip)::text, true);
+  execute p_sql into r;
+  return case when r ? 'qr_token' then 'pass' else r ->> 'message' end;
+exception when sqlstate 'PGRST' then
+  return sqlerrm::jsonb ->> 'message';
+when others then
+  return sqlerrm;
+end $$;
+create or replace function pg_temp.login(p_phone text, p_password text, p_ip text) returns text language sql as $$
+  select pg_temp.outcome(format('select public.authenticate_and_create_guest_v2(%L, %L, %L, %L, %L)', p_phone, p_password,
+    pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')), p_ip)
+$$;
+create or replace function pg_temp.register(p_phone text, p_event text, p_ip text) returns text language sql as $$
+  select pg_temp.outcome(format('select public.register_and_create_guest_v2(%L, ''Ana'', ''Lima'', ''a@example.com'', ''Noite-2026'', %L, %L, %L, %L)',
+    p_phone, pg_temp.id(p_event), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()), p_ip)
+$$;
+create or replace function pg_temp.bcrypts() returns bigint language sql security definer as $$
+  select coalesce(sum(hits), 0) from private.rate_limit_counters where bucket = 'password_ops'
+$$;
+grant execute on function pg_temp.outcome(text, text), pg_temp.login(text, text, text), pg_temp.register(text, text, text),
+  pg_temp.bcrypts() to anon;
 
 select is((select row(max_hits, window_seconds)::text from private.rate_limits where bucket = b and subject = '*'), expected,
   'default limit for ' || b)
-from (values ('ip', '(100,60)'), ('phone_attempts', '(5,60)'), ('login_failures', '(5,900)'),
-             ('event_registrations', '(200,60)'), ('password_ops', '(1000,60)')) d(b, expected);
+from (values ('ip', '(100,60)'), ('user', '(1200,60)'), ('phone_attempts', '(5,60)'), ('address_passwords', '(100,60)'),
+             ('login_failures', '(5,900)'), ('phone_failures', '(20,900)'), ('new_accounts', '(60,3600)'),
+             ('event_registrations', '(200,60)')) d(b, expected);
+select ok((select max_hits > 60 * private.bcrypt_slots() and description like '%measured at migration%'
+           from private.rate_limits where bucket = 'password_ops' and subject = '*'),
+  'the global password budget is the ceiling measured at migration, not a guess');
+select is(private.bcrypt_slots(), current_setting('max_parallel_workers')::integer,
+  'bcrypt slots default to the cores Supabase sizes max_parallel_workers to');
 
 -- per IP, in the request hook ------------------------------------------------------------------
 select tests.act_as('anon');
@@ -41,74 +75,166 @@ select tests.act_as_postgres();
 select is((select count(*)::int from private.rate_limit_counters where key_hash in (convert_to('198.51.100.7', 'utf8'))), 0,
   'counters keep no IP address or phone in clear');
 
--- per phone: attempts and lockout ----------------------------------------------------------------
+-- per signed-in user, in the request hook -------------------------------------------------------
+update private.rate_limits set max_hits = 3 where bucket = 'user' and subject = '*';
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is((select count(*)::int from generate_series(1, 3) where tests.error_of('select private.check_request()') is null), 3,
+  'a signed-in user''s calls pass within their own limit');
+select is(tests.error_of('select private.check_request()'), 'PGRST PT429 rate_limited', '... and past it are refused: staff calls have a limit too');
+select tests.act_as('service_role');
+select is((select count(*)::int from generate_series(1, 10) where tests.error_of('select private.check_request()') is null), 10,
+  'service_role is not counted');
+select tests.act_as_postgres();
+update private.rate_limits set max_hits = 1200 where bucket = 'user' and subject = '*';
+
+-- per phone and address: attempts and back-off (never a lockout of the owner) ----------------------
 insert into private.client_users (phone, first_name, last_name, password_hash)
-values ('+351931111111', 'Lia', 'Reis', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10)));
+values ('+351931111111', 'Lia', 'Reis', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10))),
+       ('+351932222222', 'Rita', 'Lobo', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10))),
+       ('+351933333333', 'Tó', 'Cruz', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10))),
+       ('+351937777777', 'Vera', 'Paz', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10)));
 select tests.act_as('anon');
-select is((select count(*)::int from generate_series(1, 5)
-           where public.authenticate_and_create_guest_v2('931111111', 'Wrong-2026', pg_temp.id('open_event'),
-                   pg_temp.id('promoter'), pg_temp.id('team')) ->> 'message' = 'invalid_credentials'), 5,
-  'five wrong passwords are five invalid_credentials');
-select is(tests.error_of(format($$select public.authenticate_and_create_guest_v2('931111111', 'Right-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PGRST PT429 account_locked',
-  'then the phone is locked, even for the right password');
+select is((select count(*)::int from generate_series(1, 5) where pg_temp.login('931111111', 'Wrong-2026', '198.51.100.1') = 'invalid_credentials'), 5,
+  'five wrong passwords from one address are five invalid_credentials');
+select is(pg_temp.login('931111111', 'Right-2026', '198.51.100.1'), 'account_locked',
+  'then that address is locked out of the phone, even with the right password');
 select ok((tests.error_detail(format($$select public.authenticate_and_create_guest_v2('931111111', 'Right-2026', %L, %L, %L)$$,
   pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))) #>> '{headers,Retry-After}')::int between 1 and 900,
   '... for up to 15 minutes, said in Retry-After');
-
-select tests.act_as_postgres();
-insert into private.client_users (phone, first_name, last_name, password_hash)
-values ('+351932222222', 'Rita', 'Lobo', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10)));
-select tests.act_as('anon');
-select is((select count(*)::int from generate_series(1, 5)
-           where public.authenticate_and_create_guest_v2('932222222', 'Right-2026', pg_temp.id('open_event'),
-                   pg_temp.id('promoter'), pg_temp.id('team')) ? 'qr_token'), 5, 'five logins a minute for one phone pass');
-select is(tests.error_of(format($$select public.authenticate_and_create_guest_v2('932222222', 'Right-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PGRST PT429 rate_limited', 'the sixth is rate limited');
-
--- A success clears the failures.
+select is(pg_temp.login('931111111', 'Right-2026', '203.0.113.50'), 'pass',
+  'the owner at another address still gets in: the attacker cannot lock them out');
 select tests.act_as_postgres();
 update private.rate_limits set max_hits = 100 where bucket = 'phone_attempts';
-insert into private.client_users (phone, first_name, last_name, password_hash)
-values ('+351933333333', 'Tó', 'Cruz', extensions.crypt('Right-2026', extensions.gen_salt('bf', 10)));
 select tests.act_as('anon');
-select public.authenticate_and_create_guest_v2('933333333', 'Wrong-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))
-from generate_series(1, 4);
-select public.authenticate_and_create_guest_v2('933333333', 'Right-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'));
-select public.authenticate_and_create_guest_v2('933333333', 'Wrong-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))
-from generate_series(1, 4);
-select ok(public.authenticate_and_create_guest_v2('933333333', 'Right-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) ? 'qr_token',
+select is((select count(*)::int from generate_series(1, 6) where pg_temp.login('939990000', 'Wrong-2026', '198.51.100.1') = 'invalid_credentials'), 6,
+  'wrong passwords for a number with no account ...');
+select is(pg_temp.register('939990000', 'open_event', '198.51.100.1'), 'pass', '... never lock it: it can still be registered');
+select tests.act_as_postgres();
+update private.rate_limits set max_hits = 5 where bucket = 'phone_attempts';
+select tests.act_as('anon');
+
+select tests.act_as_postgres();
+update private.rate_limits set max_hits = 6 where bucket = 'phone_failures' and subject = '*';
+select tests.act_as('anon');
+select is((select count(*)::int from generate_series(1, 5) where pg_temp.login('937777777', 'Wrong-2026', '198.51.100.1') = 'invalid_credentials')
+          + (select count(*)::int from generate_series(1, 1) where pg_temp.login('937777777', 'Wrong-2026', '198.51.100.3') = 'invalid_credentials'), 6,
+  'guesses from several addresses add up for the phone');
+select is(pg_temp.login('937777777', 'Right-2026', '198.51.100.3'), 'account_locked',
+  'past phone_failures, every address that failed once is locked out');
+select is(pg_temp.login('937777777', 'Right-2026', '198.51.100.4'), 'pass', '... but one that never failed (the owner) is not');
+select tests.act_as_postgres();
+update private.rate_limits set max_hits = 20 where bucket = 'phone_failures' and subject = '*';
+
+select tests.act_as('anon');
+select is((select count(*)::int from generate_series(1, 5) where pg_temp.login('932222222', 'Right-2026', '198.51.100.5') = 'pass'), 5,
+  'five logins a minute for one phone from one address pass');
+select is(pg_temp.login('932222222', 'Right-2026', '198.51.100.5'), 'rate_limited', 'the sixth is rate limited');
+select is(pg_temp.login('932222222', 'Right-2026', '198.51.100.6'), 'pass', '... at that address only');
+
+-- A success clears the address's failures.
+select tests.act_as_postgres();
+update private.rate_limits set max_hits = 100 where bucket = 'phone_attempts';
+select tests.act_as('anon');
+select pg_temp.login('933333333', 'Wrong-2026', '198.51.100.7') from generate_series(1, 4);
+select pg_temp.login('933333333', 'Right-2026', '198.51.100.7');
+select pg_temp.login('933333333', 'Wrong-2026', '198.51.100.7') from generate_series(1, 4);
+select is(pg_temp.login('933333333', 'Right-2026', '198.51.100.7'), 'pass',
   'a correct password resets the failure count (4 + 4 failures do not lock)');
 select tests.act_as_postgres();
 update private.rate_limits set max_hits = 5 where bucket = 'phone_attempts';
 
--- per event: new registrations ------------------------------------------------------------------
+-- every bcrypt is paid for: refusals come before it, or are committed after it ---------------------
+select tests.act_as('anon');
+create temporary table b0 as select pg_temp.bcrypts() n;
+select is((select count(*)::int from generate_series(1, 5) i where pg_temp.register('93400000' || i, 'closed_event', '198.51.100.8') = 'guest_list_closed'),
+  5, 'registrations on a closed list are refused ...');
+select is(pg_temp.register('934000009', 'small_event', '198.51.100.8'), 'pass', 'the last place of a small list is taken');
+select is(pg_temp.register('934000010', 'small_event', '198.51.100.8'), 'guest_list_closed', 'a full list is closed ...');
+select is(pg_temp.bcrypts() - (select n from b0), 1::bigint, '... and none of them ran a bcrypt (only the one that got the place)');
+select tests.act_as_postgres();
+create temporary table late as select private.issue_pass_committed(
+  (select id from private.client_users where phone = '+351931111111'), pg_temp.id('closed_event'), pg_temp.id('promoter'), pg_temp.id('team')) v;
+select is((select v ->> 'message' from late) || ' ' || current_setting('response.status', true), 'guest_list_closed 409',
+  'a refusal after the bcrypt (the list closed meanwhile) is committed, not raised, so its counts stay');
 insert into private.rate_limits (bucket, subject, max_hits, window_seconds) values ('event_registrations', pg_temp.id('open_event2')::text, 1, 60);
-select tests.act_as('anon');
-select lives_ok(format($$select public.register_and_create_guest_v2('934000001', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team')), 'an event''s own limit (1/min here) admits the first');
-select is(tests.error_of(format($$select public.register_and_create_guest_v2('934000002', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PGRST PT429 rate_limited', 'and refuses the next new guest');
-select lives_ok(format($$select public.register_and_create_guest_v2('934000002', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')), 'other events keep the default');
+select private.rate_limit_add('event_registrations', pg_temp.id('open_event2')::text, 1);
+select is(private.issue_pass_committed((select id from private.client_users where phone = '+351932222222'), pg_temp.id('open_event2'),
+  pg_temp.id('promoter'), pg_temp.id('team')) ->> 'message', 'rate_limited', '... and so is the event''s limit running out meanwhile');
+select ok(current_setting('response.headers', true)::jsonb -> 0 ? 'Retry-After', '... with its Retry-After header');
 
--- global password budget and admission control ---------------------------------------------------
-select tests.act_as_postgres();
-update private.rate_limits set max_hits = (select coalesce(sum(hits), 0) from private.rate_limit_counters where bucket = 'password_ops')
-  where bucket = 'password_ops';
+-- per event and per address: new guests ---------------------------------------------------------
 select tests.act_as('anon');
-select is(tests.error_of(format($$select public.register_and_create_guest_v2('934000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PGRST PT429 rate_limited', 'the global password budget is enforced before bcrypt');
+select is(pg_temp.register('934000011', 'open_event2', '198.51.100.9'), 'rate_limited',
+  'an event''s own limit (1/min here) refuses the next new guest, before any password work');
+select is(pg_temp.register('934000011', 'open_event', '198.51.100.9'), 'pass', 'other events keep the default');
 select tests.act_as_postgres();
-update private.rate_limits set max_hits = 1000 where bucket = 'password_ops';
-update private.settings set value = '0' where key = 'bcrypt_slots';
+insert into private.rate_limits (bucket, subject, max_hits, window_seconds) values ('new_accounts', '198.51.100.10', 1, 3600);
 select tests.act_as('anon');
-select is(tests.error_of(format($$select public.register_and_create_guest_v2('934000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PGRST PT503 busy', 'with every bcrypt slot taken the answer is 503 busy');
-select is(tests.error_detail(format($$select public.register_and_create_guest_v2('934000003', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L)$$,
-  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), '{"status": 503, "headers": {"Retry-After": "1"}}'::jsonb,
-  '... with Retry-After: 1');
+select is(pg_temp.register('934000012', 'open_event', '198.51.100.10'), 'pass', 'an address''s new accounts are counted ...');
+select is(pg_temp.register('934000013', 'open_event', '198.51.100.10'), 'rate_limited', '... and limited (1 here)');
+select is(pg_temp.register('934000013', 'open_event', '198.51.100.11'), 'pass', '... per address');
+
+-- the fair line -----------------------------------------------------------------------------------
+-- The global password budget shapes the line: past it, a guest waits (busy), nobody is refused.
 select tests.act_as_postgres();
+update private.rate_limits set max_hits = (select total from private.rate_limit_add('password_ops', '*', 1))
+  where bucket = 'password_ops' and subject = '*';
+select tests.act_as('anon');
+create temporary table shaped as select pg_temp.register('934000014', 'open_event', '198.51.100.12') v;
+select is((select v from shaped) || ' ' || current_setting('response.status', true), 'busy 429',
+  'a spent password budget answers a committed 429 busy, not rate_limited');
+select tests.act_as_postgres();
+select ok(exists (select 1 from private.password_line where ticket = private.sha256('+351934000014 198.51.100.12')),
+  '... and the guest keeps a ticket for the retry');
+update private.rate_limits set max_hits = 100000 where bucket = 'password_ops' and subject = '*';
+
+-- Tickets ahead: a place in line, with Retry-After, position and the estimated wait.
+delete from private.password_line;
+insert into private.password_line (ticket, address, finish, arrived_at, due_at)
+select private.sha256('ahead ' || i), private.sha256('203.0.113.' || i), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() - interval '1 second'
+from generate_series(1, 2 * private.bcrypt_slots() + 3) i;
+-- Their owners are here (a call of theirs holds the ticket's presence lock, as this session does now).
+select pg_advisory_xact_lock(74203, presence) from private.password_line where ticket in (select private.sha256('ahead ' || i) from generate_series(1, 20) i);
+insert into private.password_line (ticket, address, finish, arrived_at, due_at)
+select private.sha256('later ' || i), private.sha256('203.0.113.1'), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() + interval '5 seconds'
+from generate_series(1, 2) i;
+insert into private.password_line (ticket, address, finish, arrived_at, due_at)
+select private.sha256('gone ' || i), private.sha256('203.0.113.1'), 0.5, clock_timestamp() - interval '1 minute', clock_timestamp() - interval '1 minute'
+from generate_series(1, 4) i;
+create temporary table slots as select private.bcrypt_slots() n;
+grant select on slots to anon;
+select tests.act_as('anon');
+select tests.set_headers('{"x-forwarded-for": "198.51.100.13"}');
+create temporary table queued as select public.register_and_create_guest_v2('934000015', 'Ana', 'Lima', 'a@example.com', 'Noite-2026',
+  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) v;
+select is((select (v ->> 'code') || ' ' || (v ->> 'message') || ' ' || (v ->> 'position') from queued),
+  'PT429 busy ' || (2 * (select n from slots) + 6),
+  'behind tickets, the answer is busy with the place in line (expired tickets do not count)');
+select ok((select (v ->> 'wait_seconds')::int >= 1 and (v ->> 'retry_after')::int between 1 and 10
+                  and current_setting('response.headers', true)::jsonb -> 0 ->> 'Retry-After' = v ->> 'retry_after' from queued),
+  '... the estimated wait, and Retry-After in the header and the body');
+select tests.act_as_postgres();
+select private.purge_password_line();
+select is((select count(*)::int from private.password_line where ticket in (select private.sha256('gone ' || i) from generate_series(1, 4) i)), 0,
+  'tickets whose owners stopped coming back are dropped');
+delete from private.password_line where ticket in (select private.sha256('ahead ' || i) from generate_series(1, 2 * private.bcrypt_slots() + 3) i);
+select tests.act_as('anon');
+select is(pg_temp.outcome(format($$select public.register_and_create_guest_v2('934000015', 'Ana', 'Lima', 'a@example.com', 'Noite-2026', %L, %L, %L, %L)$$,
+  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()), '198.51.100.13'), 'pass',
+  'once the line ahead is served, the same call gets its pass (tickets whose owners are away do not hold the line)');
+
+-- Fair across addresses: ten tickets from one address, then one from another.
+select tests.act_as_postgres();
+delete from private.password_line;
+insert into private.password_line (ticket, address, finish, due_at)
+select private.sha256('head ' || i), private.sha256('head'), 0, clock_timestamp() - interval '1 second' from generate_series(1, 2 * private.bcrypt_slots()) i;
+select pg_advisory_xact_lock(74203, presence) from private.password_line where address = private.sha256('head');
+select private.enter_line('+3519350000' || lpad(i::text, 2, '0'), '198.51.100.20') from generate_series(1, 10) i;
+select private.enter_line('+351935000099', '198.51.100.21');
+select is((select r from (select address, rank() over (order by finish, arrived_at) r from private.password_line where finish > 0) t
+           where address = private.sha256('198.51.100.21')), 2::bigint,
+  'one address sending ten at once gets its share: a guest from another address is served second, not eleventh');
+select is(private.line_weight('198.51.100.7'), 10::float8, 'an address given ten times the per-IP limit (a carrier NAT) weighs ten times');
 
 select * from finish();
 rollback;

@@ -7,11 +7,13 @@ grant select on w to anon, authenticated, service_role;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
 grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
 
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('935000001', 'Duarte', 'Melo', 'd@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table other_pass as select public.register_and_create_guest_v2('935000002', 'Eva', 'Neves', 'e@example.com',
-  'Noite-2026', pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 grant select on pass, other_pass to anon, authenticated, service_role;
 create or replace function pg_temp.qr() returns text language sql as $$ select v ->> 'qr_token' from pass $$;
 grant execute on function pg_temp.qr() to anon, authenticated, service_role;

@@ -10,11 +10,13 @@ grant execute on function pg_temp.id(text) to anon, authenticated;
 create or replace function pg_temp.topic() returns text language sql as $$ select 'event:' || pg_temp.id('open_event') $$;
 grant execute on function pg_temp.topic() to anon, authenticated;
 
+-- Registration proofs at a low difficulty here (22-proof-of-work.sql tests the default).
+update private.settings set value = '4' where key = 'pow_difficulty';
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('936000001', 'Filipa', 'Gomes', 'filipa@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 select public.register_and_create_guest_v2('936000002', 'Gil', 'Horta', 'gil@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'));
+  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof());
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 
