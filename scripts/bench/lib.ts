@@ -117,9 +117,9 @@ async function postgresPss(): Promise<number | null> {
   return total || null;
 }
 
-/** The password line's state, as ops_stats reports it (null until the line exists). */
+/** The password line's state, as ops_stats reports it. */
 export async function lineState(): Promise<{ length: number | null; wait: number | null }> {
-  const [{ line }] = await sql`select private.ops_line() as line`;
+  const [{ line }] = await sql`select private.line_stats() as line`;
   return { length: line?.length ?? null, wait: line?.wait_seconds ?? null };
 }
 

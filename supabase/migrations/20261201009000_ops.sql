@@ -58,27 +58,25 @@ as $$
 $$;
 
 /**
- * The password line's state for operators: {length, wait_seconds, …} from the fair line's
- * `private.line_stats()` once the line exists, else null. Looked up by name so that this
- * report works with or without the line (and keeps working while its design changes).
+ * The password line for operators (20261201001000_fair_line.sql): live tickets (`length`), the
+ * estimated wait of a guest joining now (`wait_seconds`, as the line itself estimates it),
+ * bcrypts per second it counts on, how long the oldest live ticket has waited, and the slots.
  */
-create or replace function private.ops_line()
+create or replace function private.line_stats()
 returns jsonb
-language plpgsql
+language sql
 stable
 security definer
 set search_path = ''
 as $$
-declare
-  v_line jsonb;
-begin
-  if to_regprocedure('private.line_stats()') is null then
-    return null;
-  end if;
-  -- Built at run time: the function may be created after this one.
-  execute format('select to_jsonb(%s())', 'private.line_stats') into v_line;
-  return v_line;
-end
+  select jsonb_build_object(
+    'length', count(*),
+    'wait_seconds', ceil((count(*) + 1) / private.line_rate())::integer,
+    'per_second', round(private.line_rate()::numeric, 1),
+    'oldest_seconds', coalesce(round(extract(epoch from clock_timestamp() - min(l.arrived_at))::numeric, 1), 0),
+    'slots', private.bcrypt_slots())
+  from private.password_line l
+  where l.due_at + make_interval(secs => (private.setting('line_grace_seconds'))::integer) > clock_timestamp()
 $$;
 
 /**
@@ -86,7 +84,7 @@ $$;
  * `passes` (guests put on a list) and `check_ins`; for service_role also `new_accounts`,
  * `rejections` by code (committed ones, see above), the phone cache's hits and misses, and
  * pg_cron's runs per job in the last hour. `line` is the password line's length and wait (global: every
- * guest waits in it), null until the line exists. An owner or admin sees the events of their
+ * guest waits in it). An owner or admin sees the events of their
  * organisations (or one of them with `p_event_id`); staff and anonymous callers see nothing.
  */
 create or replace function public.ops_stats(p_event_id uuid default null)
@@ -169,7 +167,7 @@ begin
     'scope', case when p_event_id is not null then 'event' when v_all then 'all' else 'organization' end,
     'events', case when v_all and p_event_id is null then null else to_jsonb(v_events) end,
     'per_minute', v_minutes,
-    'line', private.ops_line()) || coalesce(v_platform, '{}'::jsonb);
+    'line', private.line_stats()) || coalesce(v_platform, '{}'::jsonb);
 end
 $$;
 
@@ -183,7 +181,7 @@ select cron.schedule('purge-ops-counters', '41 * * * *', 'select private.purge_o
 -- Grants
 -- =============================================================================================
 
-revoke execute on function private.ops_count(text), private.purge_ops_counters(), private.ops_line()
+revoke execute on function private.ops_count(text), private.purge_ops_counters(), private.line_stats()
   from public, anon, authenticated;
 revoke execute on function public.ops_stats(uuid) from public, anon, authenticated;
 grant execute on function public.ops_stats(uuid) to authenticated, service_role;

@@ -1,6 +1,6 @@
 -- ops_stats: who sees the night's operations, and what they see. The link card is cacheable.
 begin;
-select plan(16);
+select plan(17);
 
 create temporary table w as select tests.world() as v;
 grant select on w to authenticated, anon, service_role;
@@ -50,7 +50,12 @@ select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('event
   'but not another organization''s night');
 select ok(not (public.ops_stats() ? 'rejections') and not (public.ops_stats() ? 'cron'),
   'platform-wide figures (rejections, phone cache, cron) are not an organization''s to see');
-select ok(public.ops_stats() ? 'line', 'the password line is shown (every guest waits in it)');
+select is((public.ops_stats() #>> '{line,length}')::int, 0, 'the password line is shown (every guest waits in it)');
+select tests.act_as_postgres();
+insert into private.password_line (ticket, address, finish) values (private.sha256('ops-test'), private.sha256('192.0.2.1'), 1);
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select ok((public.ops_stats() #>> '{line,length}')::int = 1 and (public.ops_stats() #>> '{line,wait_seconds}')::int >= 1,
+  'a guest waiting for a password check makes the line one long, with a wait');
 select tests.act_as_postgres();
 
 -- admin
