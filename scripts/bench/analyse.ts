@@ -112,7 +112,7 @@ export function memoryPeaks(samples: Sample[]) {
 
 export function finals(guests: Guest[]) {
   const out: Record<string, number> = {};
-  for (const g of guests) if (g.outcome !== "pass") out[g.code ?? "lost"] = (out[g.code ?? "lost"] ?? 0) + 1;
+  for (const g of guests) if (g.outcome === "final") out[g.code ?? "?"] = (out[g.code ?? "?"] ?? 0) + 1;
   return out;
 }
 

@@ -17,7 +17,7 @@ export type Guest = {
   opened?: number;
   passwordFirst?: number;
   served?: number;
-  outcome?: "pass" | "final" | "lost";
+  outcome?: "pass" | "final" | "unfinished";
   code?: string | null;
   qr?: string;
   guestId?: string;
@@ -35,7 +35,7 @@ const uniform = (lo: number, hi: number) => (lo + Math.random() * (hi - lo)) * 1
 type Pow = { solveChallenge: (challenge: { challenge: string; difficulty: number }) => Promise<string> };
 const pow: Pow | null = await import("../../client/pow.ts").catch(() => null) as Pow | null;
 
-/** Calls until a final answer, honouring the one retry rule; gives up only at `deadline` (lost). */
+/** Calls until a final answer, honouring the one retry rule; stops waiting only at `deadline` (unfinished). */
 async function call(calls: Call[], t0: number, g: Guest, step: string, path: string, body: unknown, deadline: number,
   method = "POST", token?: string) {
   for (let attempt = 0; ; attempt++) {
@@ -44,7 +44,7 @@ async function call(calls: Call[], t0: number, g: Guest, step: string, path: str
     const failure = { status: r.status, body: r.body };
     const delay = retryDelay(failure, attempt);
     if (delay === null) return { ok: false as const, status: r.status, code: String(r.body?.message ?? r.body?.code ?? r.status) };
-    if (now() + delay > deadline) return { ok: false as const, status: -1, code: "lost" };
+    if (now() + delay > deadline) return { ok: false as const, status: -1, code: "unfinished" };
     const q = queueInfo(failure);
     if (q) g.position = q.position;
     g.retries++;
@@ -62,10 +62,10 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
   };
   const card = await call(calls, t0, g, "resolve",
     `/rest/v1/rpc/resolve_promoter_link?p_promoter_slug=${link.promoterSlug}&p_event_slug=${link.eventSlug}`, undefined, deadline, "GET");
-  if (!card.ok) return end(card.code === "lost" ? "lost" : "final", card.code);
+  if (!card.ok) return end(card.code === "unfinished" ? "unfinished" : "final", card.code);
   await sleep(uniform(1, 3)); // typing the phone number
   const check = await call(calls, t0, g, "check_phone", "/rest/v1/rpc/check_phone_with_cache", { p_phone: g.phone }, deadline);
-  if (!check.ok) return end(check.code === "lost" ? "lost" : "final", check.code);
+  if (!check.ok) return end(check.code === "unfinished" ? "unfinished" : "final", check.code);
   const exists = Boolean(check.body?.exists);
   const ids = { p_event_id: link.eventId, p_promoter_id: link.promoterId, p_team_id: link.teamId };
   let answer;
@@ -79,7 +79,7 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
     const proof = pow ? challenge(calls, t0, g, deadline) : Promise.resolve(null);
     await sleep(uniform(4, 8));
     const p = await proof;
-    if (p && "final" in p) return end(p.final === "lost" ? "lost" : "final", p.final);
+    if (p && "final" in p) return end(p.final === "unfinished" ? "unfinished" : "final", p.final);
     const args: Record<string, unknown> = {
       p_phone: g.phone, p_first_name: "Bea", p_last_name: "Bench", p_email: `g${g.index}@bench.example`, p_password: g.password, ...ids,
     };
@@ -87,7 +87,7 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
     g.passwordFirst = now() - t0;
     answer = await call(calls, t0, g, "register", "/rest/v1/rpc/register_and_create_guest_v2", args, deadline);
   }
-  if (!answer.ok) return end(answer.code === "lost" ? "lost" : "final", answer.code);
+  if (!answer.ok) return end(answer.code === "unfinished" ? "unfinished" : "final", answer.code);
   g.served = now() - t0;
   g.qr = String(answer.body?.qr_token);
   g.guestId = String(answer.body?.guest_id);
@@ -107,11 +107,11 @@ export async function joinFlow(calls: Call[], t0: number, g: Guest, link: Link, 
   g.opened = now() - t0;
   const card = await call(calls, t0, g, "resolve",
     `/rest/v1/rpc/resolve_promoter_link?p_promoter_slug=${link.promoterSlug}&p_event_slug=${link.eventSlug}`, undefined, deadline, "GET");
-  if (!card.ok) return Object.assign(g, { outcome: card.code === "lost" ? "lost" : "final", code: card.code });
+  if (!card.ok) return Object.assign(g, { outcome: card.code === "unfinished" ? "unfinished" : "final", code: card.code });
   await sleep(uniform(0.5, 1.5)); // one tap: "join with my account"
   g.passwordFirst = now() - t0;
   const answer = await call(calls, t0, g, "join", "/rest/v1/rpc/join_event_with_session",
     { p_session_token: g.session, p_event_id: link.eventId, p_promoter_id: link.promoterId, p_team_id: link.teamId }, deadline);
-  if (!answer.ok) return Object.assign(g, { outcome: answer.code === "lost" ? "lost" : "final", code: answer.code });
+  if (!answer.ok) return Object.assign(g, { outcome: answer.code === "unfinished" ? "unfinished" : "final", code: answer.code });
   Object.assign(g, { served: now() - t0, qr: String(answer.body?.qr_token), guestId: String(answer.body?.guest_id), outcome: "pass", code: null });
 }

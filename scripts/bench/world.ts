@@ -121,7 +121,7 @@ export async function createAccounts(phones: string[]) {
 }
 
 /** Passes straight in the database (for the door): returns their QR tokens. */
-export async function createPasses(w: World, link: Link, phones: string[]): Promise<string[]> {
+export async function createPasses(link: Link, phones: string[]): Promise<string[]> {
   await createAccounts(phones);
   const rows = await sql`insert into public.guests (event_id, client_user_id, promoter_id)
     select ${link.eventId}, u.id, ${link.promoterId} from private.client_users u where u.phone = any (${phones}::text[])
@@ -130,14 +130,15 @@ export async function createPasses(w: World, link: Link, phones: string[]): Prom
 }
 
 export type Audit = {
-  shown: number; rowsForShown: number; wrongRows: number; finalAnswers: number; lost: number; duplicates: number;
-  rowsWithoutPass: number; ok: boolean;
+  shown: number; rowsForShown: number; wrongRows: number; finalAnswers: number; unfinished: number; duplicates: number;
+  rowsWithoutPass: number; lost: number; ok: boolean;
 };
 
 /**
- * Every guest shown a pass has exactly one guest row (with the QR they were shown); every other
- * guest got a final answer; no phone has two rows on the night; no row exists for a guest who was
- * not shown a pass.
+ * Every guest shown a pass has exactly one guest row (with the QR they were shown); no phone has
+ * two rows on the night; no row exists for a guest who was not shown a pass. `lost` counts the
+ * guests whose answer and the database disagree; `unfinished` the guests still being told to
+ * wait when the run stopped waiting for them (the database owes them nothing yet).
  */
 export async function audit(link: Link, guests: Guest[]): Promise<Audit> {
   const rows = await sql`select u.phone, g.qr_token from public.guests g join private.client_users u on u.id = g.client_user_id
@@ -157,9 +158,10 @@ export async function audit(link: Link, guests: Guest[]): Promise<Audit> {
   }
   const shown = guests.filter((g) => g.outcome === "pass").length;
   const finalAnswers = guests.filter((g) => g.outcome === "final").length;
-  const lost = guests.filter((g) => g.outcome !== "pass" && g.outcome !== "final").length;
-  return { shown, rowsForShown, wrongRows, finalAnswers, lost, duplicates, rowsWithoutPass,
-    ok: wrongRows === 0 && lost === 0 && duplicates === 0 && rowsWithoutPass === 0 };
+  const unfinished = guests.filter((g) => g.outcome !== "pass" && g.outcome !== "final").length;
+  const lost = wrongRows + rowsWithoutPass;
+  return { shown, rowsForShown, wrongRows, finalAnswers, unfinished, duplicates, rowsWithoutPass, lost,
+    ok: lost === 0 && duplicates === 0 };
 }
 
 /**
