@@ -108,8 +108,7 @@ export async function joinFlow(calls: Call[], t0: number, g: Guest, link: Link, 
   const card = await call(calls, t0, g, "resolve",
     `/rest/v1/rpc/resolve_promoter_link?p_promoter_slug=${link.promoterSlug}&p_event_slug=${link.eventSlug}`, undefined, deadline, "GET");
   if (!card.ok) return Object.assign(g, { outcome: card.code === "unfinished" ? "unfinished" : "final", code: card.code });
-  await sleep(uniform(0.5, 1.5)); // one tap: "join with my account"
-  g.passwordFirst = now() - t0;
+  await sleep(uniform(0.5, 1.5)); // one tap: "join with my account" (no password: no line figures)
   const answer = await call(calls, t0, g, "join", "/rest/v1/rpc/join_event_with_session",
     { p_session_token: g.session, p_event_id: link.eventId, p_promoter_id: link.promoterId, p_team_id: link.teamId }, deadline);
   if (!answer.ok) return Object.assign(g, { outcome: answer.code === "unfinished" ? "unfinished" : "final", code: answer.code });
