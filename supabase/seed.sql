@@ -4,9 +4,25 @@
 --   returning guests:   +351 912 000 001, +351 912 000 002, +351 912 000 003 / Guest-2026
 -- Guest page: /p/ana/friday-lux (open list), /p/ana/closed-night (closed list).
 
-insert into auth.users (id, email, encrypted_password, email_confirmed_at, raw_user_meta_data) values
-  ('a0000000-0000-4000-8000-000000000001', 'organiser@demo.test', extensions.crypt('Organiser-2026', extensions.gen_salt('bf', 10)), now(), '{"name": "Olivia Organiser"}'),
-  ('a0000000-0000-4000-8000-000000000002', 'staff@demo.test', extensions.crypt('Staff-2026', extensions.gen_salt('bf', 10)), now(), '{"name": "Sam Staff"}');
+-- Users are written the way Supabase Auth (GoTrue) writes them, so that `supabase db reset` on a
+-- real stack gives working demo logins: the nil instance id, aud and role `authenticated`, the
+-- token columns '' (GoTrue fails on NULL there), a confirmed email, and an `email` identity.
+insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+  confirmation_token, recovery_token, email_change_token_new, email_change, email_change_token_current,
+  phone_change, phone_change_token, reauthentication_token,
+  raw_app_meta_data, raw_user_meta_data, created_at, updated_at) values
+  ('00000000-0000-0000-0000-000000000000', 'a0000000-0000-4000-8000-000000000001', 'authenticated', 'authenticated',
+   'organiser@demo.test', extensions.crypt('Organiser-2026', extensions.gen_salt('bf', 10)), now(),
+   '', '', '', '', '', '', '', '', '{"provider": "email", "providers": ["email"]}', '{"name": "Olivia Organiser"}', now(), now()),
+  ('00000000-0000-0000-0000-000000000000', 'a0000000-0000-4000-8000-000000000002', 'authenticated', 'authenticated',
+   'staff@demo.test', extensions.crypt('Staff-2026', extensions.gen_salt('bf', 10)), now(),
+   '', '', '', '', '', '', '', '', '{"provider": "email", "providers": ["email"]}', '{"name": "Sam Staff"}', now(), now());
+
+insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true, 'phone_verified', false),
+       'email', now(), now(), now()
+from auth.users u
+where u.id in ('a0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000002');
 
 insert into public.organizations (id, name) values
   ('b0000000-0000-4000-8000-000000000001', 'Lux Nights');

@@ -1,6 +1,8 @@
 // Realtime through the real supabase-js: organisers on the private topic event:<id> receive
-// guest_registered and guest_checked_in as the writes commit; outsiders are refused.
+// guest_registered and guest_checked_in as the writes commit; outsiders are refused; a channel
+// lives only as long as its token and the caller's right to read (realtime_channel.ex).
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
+import { createHmac } from "node:crypto";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
@@ -10,21 +12,47 @@ const sql = connect(2);
 let w: World;
 const opened: SupabaseClient[] = [];
 
-type Received = { event: string; payload: Record<string, unknown> };
+type Received = { event: string; payload: Record<string, unknown>; meta?: { id?: string } };
 
 /** Subscribes `c` to a topic and resolves with the subscription state and what arrives. */
 function listen(c: SupabaseClient, topic: string, isPrivate = true) {
   const received: Received[] = [];
+  const system: Record<string, unknown>[] = [];
+  const statuses: string[] = [];
   const channel: RealtimeChannel = c.channel(topic, { config: { private: isPrivate } })
-    .on("broadcast", { event: "*" }, (m) => received.push({ event: m.event, payload: m.payload }));
+    .on("broadcast", { event: "*" }, (m) => received.push({ event: m.event, payload: m.payload, meta: m.meta }))
+    .on("system", {}, (m) => system.push(m));
   const state = new Promise<string>((resolve) =>
     channel.subscribe((status, err) => {
+      statuses.push(status);
       if (status === "SUBSCRIBED") resolve(status);
       if (status === "CHANNEL_ERROR" || status === "TIMED_OUT") resolve(`${status}: ${err?.message ?? ""}`);
     })
   );
-  return { channel, received, state };
+  return { channel, received, system, statuses, state };
 }
+
+/** An HS256 token signed with the project's legacy secret (like the API keys). */
+function jwt(claims: Record<string, unknown>) {
+  const b = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  const head = `${b({ alg: "HS256", typ: "JWT" })}.${b(claims)}`;
+  return `${head}.${createHmac("sha256", env.jwtSecret).update(head).digest("base64url")}`;
+}
+
+/** A client whose Realtime connection uses `token` as its access token. */
+function clientWithToken(token: string) {
+  const c = client();
+  c.realtime.setAuth(token);
+  opened.push(c);
+  return c;
+}
+
+const rest = (key: string, body: unknown) =>
+  fetch(`${env.apiUrl}/realtime/v1/api/broadcast`, {
+    method: "POST",
+    headers: { apikey: env.anonKey, authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
 
 async function register(p: string) {
   const { data, error } = await client().rpc("register_and_create_guest_v2", {
@@ -121,15 +149,133 @@ describe("realtime", () => {
     expect(got.payload).toMatchObject({ kind: "closing_soon", message: "List closes in 15 minutes" });
   });
 
-  it("the REST broadcast API takes the service role and refuses an anonymous private send", async () => {
-    const send = (key: string) =>
-      fetch(`${env.apiUrl}/realtime/v1/api/broadcast`, {
-        method: "POST",
-        headers: { apikey: key, authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({ messages: [{ topic: `event:${w.open_event}`, event: "ping", payload: {}, private: true }] }),
-      });
-    expect((await send(env.serviceKey)).status).toBe(202);
-    expect((await send(env.anonKey)).status).toBe(403);
+  it("REST broadcast: the service role is delivered, a private send the caller may not write is 202 and dropped, nothing is stored", async () => {
+    const member = await signedIn(w.staff_a);
+    opened.push(member);
+    const sub = listen(member, `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const msg = (tag: string) => ({ messages: [{ topic: `event:${w.open_event}`, event: "ping", payload: { tag }, private: true }] });
+    const [{ n: before }] = await sql`select count(*)::int as n from realtime.messages where topic = ${`event:${w.open_event}`}`;
+    // Hosted answers 202 whether or not RLS let the caller write: the message is just dropped.
+    expect((await rest(env.anonKey, msg("from-anon"))).status).toBe(202);
+    const outsider = (await (await signedIn(w.staff_b)).auth.getSession()).data.session!.access_token;
+    expect((await rest(outsider, msg("from-outsider"))).status).toBe(202);
+    expect((await rest(env.serviceKey, msg("from-service"))).status).toBe(202);
+    await eventually(() => sub.received.find((m) => m.payload.tag === "from-service"));
+    expect(sub.received.map((m) => m.payload.tag)).toEqual(["from-service"]);
+    // REST broadcasts go straight to subscribers, as on Supabase: realtime.messages is not written.
+    const [{ n: after }] = await sql`select count(*)::int as n from realtime.messages where topic = ${`event:${w.open_event}`}`;
+    expect(after).toBe(before);
+  });
+
+  it("REST broadcast: a message without payload, topic or event is 422", async () => {
+    const noPayload = await rest(env.serviceKey, { messages: [{ topic: `event:${w.open_event}`, event: "ping", private: true }] });
+    expect(noPayload.status).toBe(422);
+    expect((await noPayload.json()).errors.messages[0]).toEqual({ payload: ["can't be blank"] });
+    expect((await rest(env.serviceKey, { messages: [{ payload: {} }] })).status).toBe(422);
+    expect((await rest(env.serviceKey, {})).status).toBe(422);
+  });
+
+  it("an anonymous caller can neither write to realtime.messages through REST broadcast nor directly", async () => {
+    const topic = `spam:${crypto.randomUUID()}`;
+    for (const isPrivate of [false, true]) {
+      expect((await rest(env.anonKey, { messages: [{ topic, event: "x", payload: { big: "y".repeat(1000) }, private: isPrivate }] })).status).toBe(202);
+    }
+    expect((await sql`select 1 from realtime.messages where topic = ${topic}`).length).toBe(0);
+    const direct = await sql.begin(async (tx) => {
+      await tx`select set_config('request.jwt.claims', '{"role":"anon"}', true)`;
+      await tx`set local role anon`;
+      try {
+        await tx.savepoint((sp) => sp`insert into realtime.messages (topic, extension, event, payload, private) values (${topic}, 'broadcast', 'x', '{}', false)`);
+        return "inserted";
+      } catch (e) {
+        return (e as { code?: string }).code;
+      }
+    });
+    expect(direct).toBe("42501");
+  });
+
+  it("realtime.messages is purged by the platform's pg_cron job after 72 hours, as Supabase's Realtime does", async () => {
+    const [job] = await sql`select schedule, command from cron.job where jobname = 'realtime-messages-retention'`;
+    expect(job.schedule).toBe("23 * * * *");
+    const topic = `retention:${crypto.randomUUID()}`;
+    await sql`insert into realtime.messages (topic, extension, event, payload, private, inserted_at) values
+      (${topic}, 'broadcast', 'old', '{}', true, localtimestamp - interval '73 hours'),
+      (${topic}, 'broadcast', 'recent', '{}', true, localtimestamp - interval '71 hours')`;
+    await sql.unsafe(job.command);
+    expect((await sql`select event from realtime.messages where topic = ${topic}`).map((r) => r.event)).toEqual(["recent"]);
+  });
+
+  it("a database broadcast carries payload.id and meta.id, and a payload beyond NOTIFY's 8000 bytes arrives", async () => {
+    const staff = await signedIn(w.staff_a);
+    opened.push(staff);
+    const sub = listen(staff, `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const big = "z".repeat(20_000);
+    await sql`select realtime.send(${sql.json({ note: "big", text: big })}, 'big_one', ${`event:${w.open_event}`}, true)`;
+    const got = await eventually(() => sub.received.find((m) => m.event === "big_one"));
+    expect((got.payload.text as string).length).toBe(20_000);
+    const [row] = await sql`select id, payload from realtime.messages where event = 'big_one' and topic = ${`event:${w.open_event}`}`;
+    expect(got.meta?.id).toBe(row.id);
+    expect(got.payload.id).toBe(row.id);
+
+    const pass = await register(randomPhone());
+    const registered = await eventually(() => sub.received.find((m) => m.payload.guest_id === pass.guest_id));
+    expect(registered.meta?.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(registered.payload.id).toBe(registered.meta?.id);
+  });
+
+  it("after signOut an organiser's channel is closed (system message, then phx_close) and receives nothing more", async () => {
+    const owner = await signedIn(w.owner_a);
+    const witness = await signedIn(w.staff_a);
+    opened.push(owner, witness);
+    const sub = listen(owner, `event:${w.open_event}`);
+    const seen = listen(witness, `event:${w.open_event}`);
+    expect([await sub.state, await seen.state]).toEqual(["SUBSCRIBED", "SUBSCRIBED"]);
+
+    const first = await register(randomPhone());
+    await eventually(() => sub.received.find((m) => m.payload.guest_id === first.guest_id));
+
+    await owner.auth.signOut();
+    // supabase-js hands Realtime the anon key; RLS no longer lets it read the topic.
+    await eventually(() => sub.statuses.includes("CLOSED") || undefined);
+    expect(sub.system).toEqual([expect.objectContaining({
+      extension: "system", status: "error", channel: `event:${w.open_event}`,
+      message: `You do not have permissions to read from this Channel topic: event:${w.open_event}`,
+    })]);
+
+    const second = await register(randomPhone());
+    await eventually(() => seen.received.find((m) => m.payload.guest_id === second.guest_id));
+    expect(sub.received.filter((m) => m.payload.guest_id === second.guest_id)).toEqual([]);
+  });
+
+  it("a refreshed token the caller may still read with keeps the channel open", async () => {
+    const token = (exp: number) => jwt({ role: "authenticated", sub: w.staff_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + exp });
+    const c = clientWithToken(token(600));
+    const sub = listen(c, `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    await c.realtime.setAuth(token(900));
+    const pass = await register(randomPhone());
+    await eventually(() => sub.received.find((m) => m.payload.guest_id === pass.guest_id));
+    expect([sub.statuses, sub.system]).toEqual([["SUBSCRIBED"], []]);
+  });
+
+  it("a channel closes when its token expires", async () => {
+    const token = jwt({ role: "authenticated", sub: w.owner_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + 3 });
+    const sub = listen(clientWithToken(token), `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    await eventually(() => sub.statuses.includes("CLOSED") || undefined, 10_000);
+    expect(String(sub.system[0]?.message)).toMatch(/^InvalidJWTToken: Token has expired \d+ seconds ago$/);
+  });
+
+  it("a join needs role and exp in the JWT, and exp must be a number", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const noExp = listen(clientWithToken(jwt({ role: "authenticated", sub: w.owner_a })), `event:${w.open_event}`);
+    const noRole = listen(clientWithToken(jwt({ sub: w.owner_a, exp: now + 600 })), `event:${w.open_event}`);
+    const textExp = listen(clientWithToken(jwt({ role: "authenticated", sub: w.owner_a, exp: String(now + 600) })), `event:${w.open_event}`);
+    expect(await noExp.state).toMatch(/^CHANNEL_ERROR.*Fields `role` and `exp` are required in JWT/);
+    expect(await noRole.state).toMatch(/^CHANNEL_ERROR.*Fields `role` and `exp` are required in JWT/);
+    expect(await textExp.state).toMatch(/^CHANNEL_ERROR.*exp/);
   });
 
   it("speaks Phoenix directly: heartbeats in both serializers, and no socket without an apikey", async () => {
@@ -156,5 +302,41 @@ describe("realtime", () => {
       refused.on("error", () => {});
     });
     expect(status).toBe(403);
+  });
+
+  it("caps channels per socket (hosted's 100) and sockets per client address", async () => {
+    const socketUrl = `${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${env.serviceKey}&vsn=2.0.0`;
+    const ws = new WebSocket(socketUrl);
+    const replies = new Map<string, { status: string; response: { reason?: string } }>();
+    ws.on("message", (data) => {
+      const [, ref, , event, payload] = JSON.parse(String(data));
+      if (event === "phx_reply") replies.set(ref, payload);
+    });
+    await new Promise((r) => ws.on("open", r));
+    for (let i = 0; i <= 100; i++) {
+      ws.send(JSON.stringify([String(i), String(i), `realtime:cap:${i}`, "phx_join", { config: { private: true }, access_token: env.serviceKey }]));
+    }
+    await eventually(() => (replies.size === 101 ? true : undefined), 10_000);
+    expect([...replies.entries()].filter(([, p]) => p.status !== "ok")).toEqual([["100", expect.anything()]]);
+    expect(replies.get("100")).toEqual({ status: "error", response: { reason: "ChannelRateLimitReached: Too many channels" } });
+    ws.close();
+
+    // Sockets from one address (127.0.0.2 here, so the rest of the suite is not affected).
+    const sockets: WebSocket[] = [];
+    const outcome = (s: WebSocket) =>
+      new Promise<number>((resolve) => {
+        s.on("open", () => resolve(101));
+        s.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0));
+        s.on("error", () => resolve(0));
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 260; i++) {
+      const s = new WebSocket(socketUrl, { localAddress: "127.0.0.2" });
+      sockets.push(s);
+      statuses.push(await outcome(s));
+    }
+    sockets.forEach((s) => s.terminate());
+    expect(statuses.filter((x) => x === 101).length).toBe(250);
+    expect(statuses.slice(250)).toEqual(Array(10).fill(429));
   });
 });

@@ -1,107 +1,306 @@
-// The part of Supabase Auth (GoTrue) the organisers and staff use: password sign-in against
-// auth.users (bcrypt), token refresh, the current user, sign-out. Tokens carry the claims
-// Supabase issues, so RLS and auth.uid() behave as in production.
-import { type Claims, JwtError, signJwt, verifyJwt } from "./jwt.ts";
+// The part of Supabase Auth (GoTrue) the organisers and staff use, with GoTrue's rules:
+// - POST /token?grant_type=password: the user is looked up by email first, then one bcrypt;
+//   a wrong password, an unknown email or a user without a usable password all answer 400
+//   invalid_credentials; an unconfirmed email 400 email_not_confirmed; a banned user 400
+//   user_banned. A row GoTrue could not read (NULL in a token column) answers 500 as GoTrue does.
+// - a session (auth.sessions) and a refresh token (auth.refresh_tokens) per sign-in;
+//   grant_type=refresh_token rotates the token; reusing a revoked one outside the reuse
+//   interval revokes the whole session and answers 400 refresh_token_already_used.
+// - POST /logout[?scope=global|local|others] deletes sessions (and with them their refresh
+//   tokens); an access token of a deleted session is refused by GET /user and /logout with 403
+//   session_not_found. (PostgREST does not look at sessions, on Supabase either: it accepts the
+//   access token until it expires.)
+// - /token is rate limited per client address as GoTrue's `limiterOpts.Token` does: a token
+//   bucket of `[auth.rate_limit] token_refresh` requests per 5 minutes, burst 30; over it,
+//   429 over_request_rate_limit, before any database work.
+// - user access tokens are ES256 with a `kid`; GET /.well-known/jwks.json publishes the key.
+import { type Claims, JwtError, type Keys } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
-import { isConnectionError, type Pool } from "./pool.ts";
+import { isConnectionError, type Pool, type Tx } from "./pool.ts";
 
-const ACCESS_TTL = 3600;
-const REFRESH_TTL = 30 * 24 * 3600;
+const NIL_INSTANCE = "00000000-0000-0000-0000-000000000000";
+/** Columns GoTrue reads into Go strings: a NULL there makes GoTrue fail on the whole row. */
+const STRING_COLUMNS = [
+  "confirmation_token", "recovery_token", "email_change_token_new", "email_change", "email_change_token_current",
+  "phone_change", "phone_change_token", "reauthentication_token",
+] as const;
 
 type UserRow = {
-  id: string; aud: string; role: string; email: string; phone: string | null; created_at: Date; updated_at: Date;
-  email_confirmed_at: Date | null; last_sign_in_at: Date | null; raw_app_meta_data: unknown; raw_user_meta_data: unknown;
+  id: string; aud: string | null; role: string | null; email: string | null; phone: string | null; encrypted_password: string | null;
+  created_at: Date | null; updated_at: Date | null; email_confirmed_at: Date | null; phone_confirmed_at: Date | null;
+  confirmed_at: Date | null; last_sign_in_at: Date | null; banned_until: Date | null; raw_app_meta_data: unknown;
+  raw_user_meta_data: unknown; is_anonymous: boolean;
+} & Record<(typeof STRING_COLUMNS)[number], string | null>;
+
+type IdentityRow = {
+  id: string; provider_id: string; user_id: string; identity_data: unknown; provider: string; email: string | null;
+  last_sign_in_at: Date | null; created_at: Date | null; updated_at: Date | null;
 };
 
-const authError = (status: number, errorCode: string, msg: string) => json(status, { code: status, error_code: errorCode, msg });
+export type AuthConfig = {
+  /** access token lifetime, seconds (`[auth] jwt_expiry`) */
+  jwtExpiry: number;
+  /** `[auth] refresh_token_reuse_interval`, seconds */
+  reuseInterval: number;
+  /** `[auth] enable_refresh_token_rotation` */
+  rotation: boolean;
+  /** `[auth.rate_limit] token_refresh`: /token requests per 5 minutes per address */
+  tokenRate: number;
+};
 
-function userJson(u: UserRow) {
+/** GoTrue's error body. */
+export const authError = (status: number, errorCode: string, msg: string, headers: Record<string, string> = {}) =>
+  json(status, { code: status, error_code: errorCode, msg }, headers);
+
+/**
+ * Reads the settings the local Auth honours from supabase/config.toml (CLI defaults otherwise).
+ * GOTRUE_RATE_LIMIT_TOKEN_REFRESH in the environment overrides the /token rate, as it does for a
+ * self-hosted GoTrue.
+ */
+export function authConfigFrom(toml: string, env: Record<string, string | undefined> = {}): AuthConfig {
+  const section = (name: string) => {
+    const m = toml.split(/^\[/m).find((s) => s.startsWith(`${name}]`));
+    return m ?? "";
+  };
+  const num = (text: string, key: string, fallback: number) => {
+    const m = text.match(new RegExp(`^\\s*${key}\\s*=\\s*(\\d+)`, "m"));
+    return m ? Number(m[1]) : fallback;
+  };
+  const auth = section("auth");
   return {
-    id: u.id, aud: u.aud ?? "authenticated", role: u.role ?? "authenticated", email: u.email, phone: u.phone ?? "",
-    email_confirmed_at: u.email_confirmed_at, confirmed_at: u.email_confirmed_at, last_sign_in_at: u.last_sign_in_at,
-    app_metadata: u.raw_app_meta_data ?? {}, user_metadata: u.raw_user_meta_data ?? {}, identities: [],
-    created_at: u.created_at, updated_at: u.updated_at, is_anonymous: false,
+    jwtExpiry: num(auth, "jwt_expiry", 3600),
+    reuseInterval: num(auth, "refresh_token_reuse_interval", 10),
+    rotation: !/^\s*enable_refresh_token_rotation\s*=\s*false/m.test(auth),
+    tokenRate: Number(env.GOTRUE_RATE_LIMIT_TOKEN_REFRESH ?? "") || num(section("auth.rate_limit"), "token_refresh", 150),
   };
 }
 
+/** tollbooth's token bucket, one per client address: `rate` per second, `burst` at most. */
+class Limiter {
+  #buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(readonly rate: number, readonly burst: number) {}
+
+  take(key: string): boolean {
+    const now = Date.now() / 1000;
+    const b = this.#buckets.get(key) ?? { tokens: this.burst, at: now };
+    b.tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.rate);
+    b.at = now;
+    this.#buckets.set(key, b);
+    if (this.#buckets.size > 100_000) this.#sweep(now);
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+
+  #sweep(now: number) {
+    for (const [k, b] of this.#buckets) if (b.tokens + (now - b.at) * this.rate >= this.burst) this.#buckets.delete(k);
+  }
+}
+
+/** GoTrue's refresh tokens: 12 random bytes, base64url. */
+const newRefreshToken = () => {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+};
+
+function userJson(u: UserRow, identities: IdentityRow[]) {
+  return {
+    id: u.id, aud: u.aud ?? "", role: u.role ?? "", email: u.email ?? "", email_confirmed_at: u.email_confirmed_at ?? undefined,
+    phone: u.phone ?? "", confirmed_at: u.confirmed_at ?? undefined, last_sign_in_at: u.last_sign_in_at ?? undefined,
+    app_metadata: u.raw_app_meta_data ?? {}, user_metadata: u.raw_user_meta_data ?? {},
+    identities: identities.map((i) => ({
+      identity_id: i.id, id: i.provider_id, user_id: i.user_id, identity_data: i.identity_data, provider: i.provider,
+      last_sign_in_at: i.last_sign_in_at, created_at: i.created_at, updated_at: i.updated_at, email: i.email ?? undefined,
+    })),
+    created_at: u.created_at, updated_at: u.updated_at, is_anonymous: u.is_anonymous,
+  };
+}
+
+class AuthFailure extends Error {
+  constructor(readonly response: Response) {
+    super("auth failure");
+  }
+}
+
 export class Auth {
-  constructor(readonly pool: Pool, readonly secret: string, readonly apiUrl: string) {}
+  readonly #limiter: Limiter;
 
-  async #session(u: UserRow, sessionId: string = crypto.randomUUID()) {
-    const now = Math.floor(Date.now() / 1000);
-    const claims: Claims = {
-      aud: "authenticated", exp: now + ACCESS_TTL, iat: now, iss: `${this.apiUrl}/auth/v1`, sub: u.id, email: u.email,
-      phone: u.phone ?? "", app_metadata: u.raw_app_meta_data ?? {}, user_metadata: u.raw_user_meta_data ?? {},
-      role: "authenticated", aal: "aal1", amr: [{ method: "password", timestamp: now }], session_id: sessionId,
-      is_anonymous: false,
-    };
-    const refresh = await signJwt({ typ: "refresh", sub: u.id, session_id: sessionId, exp: now + REFRESH_TTL }, this.secret);
-    return {
-      access_token: await signJwt(claims, this.secret), token_type: "bearer", expires_in: ACCESS_TTL,
-      expires_at: now + ACCESS_TTL, refresh_token: refresh, user: userJson(u),
-    };
+  constructor(readonly pool: Pool, readonly keys: Keys, readonly apiUrl: string, readonly config: AuthConfig) {
+    this.#limiter = new Limiter(config.tokenRate / 300, 30);
   }
 
-  #user(tx: Parameters<Parameters<Pool["tx"]>[1]>[0], id: string) {
-    return tx<UserRow[]>`select * from auth.users where id = ${id}`;
-  }
-
-  async handle(req: Request, path: string): Promise<Response> {
+  async handle(req: Request, path: string, clientIp: string): Promise<Response> {
     try {
-      if (path === "token" && req.method === "POST") return await this.#token(req);
+      if (path === ".well-known/jwks.json" && req.method === "GET") return json(200, this.keys.jwks());
+      if (path === "token" && req.method === "POST") return await this.#token(req, clientIp);
       if (path === "user" && req.method === "GET") return await this.#getUser(req);
-      if (path === "logout" && req.method === "POST") return new Response(null, { status: 204 });
+      if (path === "logout" && req.method === "POST") return await this.#logout(req);
       return authError(404, "not_found", "This Auth endpoint is not provided by the local stack");
     } catch (e) {
-      if (isConnectionError(e)) return json(503, { code: 503, error_code: "unexpected_failure", msg: "Database unavailable" }, { "Retry-After": "1" });
+      if (e instanceof AuthFailure) return e.response;
+      if (isConnectionError(e)) return authError(503, "unexpected_failure", "Database unavailable", { "Retry-After": "1" });
       throw e;
     }
   }
 
-  async #token(req: Request): Promise<Response> {
+  async #token(req: Request, clientIp: string): Promise<Response> {
     const grant = new URL(req.url).searchParams.get("grant_type");
-    let body: Record<string, string>;
+    if (!["password", "refresh_token"].includes(grant ?? "")) {
+      return authError(400, "invalid_credentials", "unsupported_grant_type");
+    }
+    if (!this.#limiter.take(clientIp)) return authError(429, "over_request_rate_limit", "Request rate limit reached");
+    let body: Record<string, unknown>;
     try {
       body = await req.json();
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
     } catch {
       return authError(400, "bad_json", "Could not parse request body as JSON");
     }
-    if (grant === "password") {
-      if (typeof body.email !== "string" || typeof body.password !== "string") {
-        return authError(400, "validation_failed", "Email and password are required");
+    return grant === "password" ? await this.#password(body) : await this.#refresh(body);
+  }
+
+  async #password(body: Record<string, unknown>): Promise<Response> {
+    const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+    const password = typeof body.password === "string" ? body.password : "";
+    if (!email) return authError(400, "validation_failed", "missing email or phone");
+    return await this.pool.tx("read write", async (tx) => {
+      const [user] = await tx<UserRow[]>`select * from auth.users
+        where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated' and is_sso_user = false`;
+      if (!user) return authError(400, "invalid_credentials", "Invalid login credentials");
+      readable(user);
+      const hash = user.encrypted_password ?? "";
+      // No usable bcrypt hash (empty, NULL, another scheme): GoTrue refuses without hashing.
+      if (!/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return authError(400, "invalid_credentials", "Invalid login credentials");
+      if (user.banned_until && user.banned_until.getTime() > Date.now()) return authError(400, "user_banned", "User is banned");
+      const [{ ok }] = await tx`select extensions.crypt(${password}, ${hash}) = ${hash} as ok`;
+      if (!ok) return authError(400, "invalid_credentials", "Invalid login credentials");
+      if (!user.email_confirmed_at) return authError(400, "email_not_confirmed", "Email not confirmed");
+
+      const sessionId = crypto.randomUUID();
+      const [signedIn] = await tx<UserRow[]>`update auth.users set last_sign_in_at = now(), updated_at = now()
+        where id = ${user.id} returning *`;
+      await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal)
+        values (${sessionId}, ${user.id}, now(), now(), 'aal1')`;
+      const refresh = await this.#issueRefreshToken(tx, user.id, sessionId, null);
+      return json(200, await this.#tokenResponse(tx, signedIn, sessionId, refresh));
+    });
+  }
+
+  async #refresh(body: Record<string, unknown>): Promise<Response> {
+    const token = typeof body.refresh_token === "string" ? body.refresh_token : "";
+    if (!token) return authError(400, "validation_failed", "Refresh Token is required");
+    const notFound = () => authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
+    return await this.pool.tx("read write", async (tx) => {
+      const [row] = await tx<{ id: string; token: string; revoked: boolean; session_id: string | null; updated_at: Date }[]>`
+        select * from auth.refresh_tokens where token = ${token} for update`;
+      if (!row || !row.session_id) return notFound();
+      const [session] = await tx`select user_id from auth.sessions where id = ${row.session_id} for update`;
+      if (!session) return notFound();
+      const [user] = await tx<UserRow[]>`select * from auth.users where id = ${session.user_id}`;
+      if (!user) return notFound();
+      readable(user);
+      if (user.banned_until && user.banned_until.getTime() > Date.now()) return authError(400, "user_banned", "User is banned");
+
+      let issued: string;
+      if (row.revoked) {
+        const [active] = await tx<{ token: string; parent: string | null }[]>`select token, parent from auth.refresh_tokens
+          where session_id = ${row.session_id} and revoked = false order by id desc limit 1`;
+        if (active && active.parent === row.token) {
+          // The client lost the answer to its last refresh: it gets the current token again.
+          issued = active.token;
+        } else if (this.config.rotation && Date.now() - row.updated_at.getTime() > this.config.reuseInterval * 1000) {
+          // Reuse of an old token: someone else may hold it. The whole session is revoked.
+          await tx`update auth.refresh_tokens set revoked = true, updated_at = now() where session_id = ${row.session_id} and revoked = false`;
+          // Returned, not thrown, so that the revocation commits.
+          return authError(400, "refresh_token_already_used", "Invalid Refresh Token: Already Used");
+        } else {
+          issued = await this.#issueRefreshToken(tx, user.id, row.session_id, row.token);
+        }
+      } else {
+        await tx`update auth.refresh_tokens set revoked = true, updated_at = now() where id = ${row.id}`;
+        issued = await this.#issueRefreshToken(tx, user.id, row.session_id, row.token);
       }
-      const users = await this.pool.tx("read write", (tx) =>
-        tx<UserRow[]>`update auth.users set last_sign_in_at = now()
-          where lower(email) = lower(${body.email}) and encrypted_password = extensions.crypt(${body.password}, encrypted_password)
-          returning *`);
-      if (users.length !== 1) return authError(400, "invalid_credentials", "Invalid login credentials");
-      return json(200, await this.#session(users[0]));
+      await tx`update auth.sessions set refreshed_at = now(), updated_at = now() where id = ${row.session_id}`;
+      return json(200, await this.#tokenResponse(tx, user, row.session_id, issued));
+    });
+  }
+
+  async #issueRefreshToken(tx: Tx, userId: string, sessionId: string, parent: string | null): Promise<string> {
+    const token = newRefreshToken();
+    await tx`insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at, parent, session_id)
+      values (${NIL_INSTANCE}, ${token}, ${userId}, false, now(), now(), ${parent}, ${sessionId})`;
+    return token;
+  }
+
+  async #tokenResponse(tx: Tx, u: UserRow, sessionId: string, refreshToken: string) {
+    const now = Math.floor(Date.now() / 1000);
+    const claims: Claims = {
+      iss: `${this.apiUrl}/auth/v1`, sub: u.id, aud: u.aud ?? "authenticated", exp: now + this.config.jwtExpiry, iat: now,
+      email: u.email ?? "", phone: u.phone ?? "", app_metadata: u.raw_app_meta_data ?? {}, user_metadata: u.raw_user_meta_data ?? {},
+      role: u.role ?? "", aal: "aal1", amr: [{ method: "password", timestamp: now }], session_id: sessionId,
+      is_anonymous: u.is_anonymous,
+    };
+    return {
+      access_token: await this.keys.signEs256(claims), token_type: "bearer", expires_in: this.config.jwtExpiry,
+      expires_at: now + this.config.jwtExpiry, refresh_token: refreshToken, user: userJson(u, await this.#identities(tx, u.id)),
+    };
+  }
+
+  #identities(tx: Tx, userId: string) {
+    return tx<IdentityRow[]>`select * from auth.identities where user_id = ${userId} order by created_at`;
+  }
+
+  /** GoTrue's requireAuthentication: a valid access token whose user and session still exist. */
+  async #authenticated(req: Request, tx: Tx): Promise<{ claims: Claims; user: UserRow }> {
+    const token = bearer(req);
+    if (!token) throw new AuthFailure(authError(401, "no_authorization", "This endpoint requires a valid Bearer token"));
+    let claims: Claims;
+    try {
+      claims = await this.keys.verify(token);
+    } catch (e) {
+      throw new AuthFailure(authError(403, "bad_jwt", `invalid JWT: unable to parse or verify signature, ${(e as JwtError).message}`));
     }
-    if (grant === "refresh_token") {
-      let claims: Claims;
-      try {
-        claims = await verifyJwt(String(body.refresh_token ?? ""), this.secret);
-      } catch {
-        return authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
-      }
-      if (claims.typ !== "refresh") return authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
-      const [user] = await this.pool.tx("read only", (tx) => this.#user(tx, String(claims.sub)));
-      if (!user) return authError(400, "refresh_token_not_found", "Invalid Refresh Token: Refresh Token Not Found");
-      return json(200, await this.#session(user, String(claims.session_id)));
+    if (typeof claims.sub !== "string" || !/^[0-9a-f-]{36}$/i.test(claims.sub)) {
+      throw new AuthFailure(authError(403, "bad_jwt", "invalid claim: missing sub claim"));
     }
-    return authError(400, "validation_failed", "Unsupported grant_type");
+    const [user] = await tx<UserRow[]>`select * from auth.users where id = ${claims.sub}`;
+    if (!user) throw new AuthFailure(authError(403, "user_not_found", "User from sub claim in JWT does not exist"));
+    if (typeof claims.session_id === "string" && claims.session_id !== "") {
+      const [session] = /^[0-9a-f-]{36}$/i.test(claims.session_id)
+        ? await tx`select id from auth.sessions where id = ${claims.session_id}`
+        : [];
+      if (!session) throw new AuthFailure(authError(403, "session_not_found", "Session from session_id claim in JWT does not exist"));
+    }
+    return { claims, user };
   }
 
   async #getUser(req: Request): Promise<Response> {
-    let claims: Claims;
-    try {
-      claims = await verifyJwt(bearer(req) ?? "", this.secret);
-    } catch (e) {
-      return authError(401, "bad_jwt", `invalid JWT: ${(e as JwtError).message}`);
+    return await this.pool.tx("read only", async (tx) => {
+      const { user } = await this.#authenticated(req, tx);
+      readable(user);
+      return json(200, userJson(user, await this.#identities(tx, user.id)));
+    });
+  }
+
+  async #logout(req: Request): Promise<Response> {
+    const scope = new URL(req.url).searchParams.get("scope") ?? "global";
+    if (!["global", "local", "others"].includes(scope)) {
+      return authError(400, "validation_failed", "Unsupported logout scope, must be one of: global, local, others");
     }
-    if (claims.role !== "authenticated" || !claims.sub) return authError(403, "bad_jwt", "invalid claim: missing sub claim");
-    const [user] = await this.pool.tx("read only", (tx) => this.#user(tx, String(claims.sub)));
-    if (!user) return authError(403, "user_not_found", "User from sub claim in JWT does not exist");
-    return json(200, userJson(user));
+    return await this.pool.tx("read write", async (tx) => {
+      const { claims, user } = await this.#authenticated(req, tx);
+      const sessionId = typeof claims.session_id === "string" ? claims.session_id : null;
+      if (scope === "local" && sessionId) await tx`delete from auth.sessions where id = ${sessionId}`;
+      else if (scope === "others" && sessionId) await tx`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
+      else if (scope === "global") await tx`delete from auth.sessions where user_id = ${user.id}`;
+      return new Response(null, { status: 204, headers: { "Access-Control-Allow-Origin": "*" } });
+    });
+  }
+}
+
+/** GoTrue scans token columns into Go strings; a NULL there fails the request as it does there. */
+function readable(user: UserRow) {
+  if (STRING_COLUMNS.some((c) => user[c] === null)) {
+    throw new AuthFailure(authError(500, "unexpected_failure", "Database error querying schema"));
   }
 }

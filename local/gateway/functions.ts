@@ -2,9 +2,11 @@
 // `supabase/functions/<name>/index.ts` calls Deno.serve(handler); here that call is captured
 // instead of listening, and /functions/v1/<name> hands the request (headers intact) to it.
 // With verify_jwt (the default; `verify_jwt = false` in config.toml turns it off) a valid JWT
-// is required first, as on Supabase. Preflight OPTIONS requests reach the function unchecked.
+// is required first, as on Supabase, where the edge runtime checks it against the legacy JWT
+// secret only: a user token signed with the project's asymmetric key (ES256) is refused there,
+// so it is here. Preflight OPTIONS requests reach the function unchecked.
 import { bearer, json } from "./http.ts";
-import { verifyJwt } from "./jwt.ts";
+import type { Keys } from "./jwt.ts";
 
 type Handler = (req: Request, info?: unknown) => Response | Promise<Response>;
 
@@ -12,7 +14,7 @@ export class Functions {
   #handlers = new Map<string, Handler>();
   #verifyJwt = new Map<string, boolean>();
 
-  constructor(readonly dir: string, readonly configToml: string, readonly secret: string) {}
+  constructor(readonly dir: string, readonly configToml: string, readonly keys: Keys) {}
 
   async load() {
     const toml = await Deno.readTextFile(this.configToml).catch(() => "");
@@ -38,7 +40,7 @@ export class Functions {
       const token = bearer(req);
       if (!token) return json(401, { code: 401, message: "Missing authorization header" });
       try {
-        await verifyJwt(token, this.secret);
+        await this.keys.verify(token, { legacyOnly: true });
       } catch {
         return json(401, { code: 401, message: "Invalid JWT" });
       }

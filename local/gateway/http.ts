@@ -17,7 +17,15 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
-/** PostgREST's error body: {code, details, hint, message}. */
+/** Longest piece of an error body the gateway writes: errors never echo unbounded input back. */
+export const MAX_ECHO = 1000;
+
+/** `s` cut to MAX_ECHO characters (null stays null). */
+export function truncate(s: string | null): string | null {
+  return s === null || s.length <= MAX_ECHO ? s : `${s.slice(0, MAX_ECHO)}… (${s.length - MAX_ECHO} more characters)`;
+}
+
+/** PostgREST's error body: {code, details, hint, message}, each cut to MAX_ECHO characters. */
 export function pgrstError(
   status: number,
   code: string,
@@ -26,7 +34,7 @@ export function pgrstError(
   hint: string | null = null,
   headers: Record<string, string> = {},
 ): Response {
-  return json(status, { code, details, hint, message }, headers);
+  return json(status, { code, details: truncate(details), hint: truncate(hint), message: truncate(message) }, headers);
 }
 
 export function preflight(): Response {

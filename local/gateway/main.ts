@@ -6,10 +6,10 @@
 //   /metrics                 Prometheus text         (metrics.ts, service_role key)
 //   /                        static pages (PAGES_DIR)
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
-import { Auth } from "./auth.ts";
+import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
-import { type Claims, JwtError, verifyJwt } from "./jwt.ts";
+import { type Claims, JwtError, Keys } from "./jwt.ts";
 import { Metrics } from "./metrics.ts";
 import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
@@ -40,13 +40,14 @@ Deno.env.set("SUPABASE_ANON_KEY", env("ANON_KEY"));
 Deno.env.set("SUPABASE_SERVICE_ROLE_KEY", env("SERVICE_ROLE_KEY"));
 Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 
+const keys = await Keys.fromSecret(secret);
 const rest = new Rest(pool);
-const auth = new Auth(admin, secret, apiUrl);
-const realtime = new Realtime(admin, secret);
-const functions = new Functions(functionsDir, configToml, secret);
+const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()));
+const realtime = new Realtime(admin, keys);
+const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
 await realtime.start();
-const metrics = new Metrics(secret, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
+const metrics = new Metrics(keys, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
 
 /** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
 async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
@@ -55,7 +56,7 @@ async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
     return json(401, { message: "No API key found in request", hint: "No `apikey` request header or url param was found." });
   }
   try {
-    const claims = await verifyJwt(key, secret);
+    const claims = await keys.verify(key, { legacyOnly: true });
     if (claims.role === "anon" || claims.role === "service_role") return null;
   } catch { /* answered below */ }
   return json(401, { message: "Invalid API key", hint: "Double check your Supabase `anon` or `service_role` API key." });
@@ -65,7 +66,7 @@ async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
 async function callerOf(req: Request): Promise<{ role: string; claims: Claims } | Response> {
   const token = bearer(req) ?? req.headers.get("apikey") ?? "";
   try {
-    const claims = await verifyJwt(token, secret);
+    const claims = await keys.verify(token);
     const role = String(claims.role ?? "anon");
     if (!API_ROLES.has(role)) {
       return pgrstError(401, "PGRST301", `role "${role}" is not allowed`);
@@ -89,6 +90,45 @@ function requestHeaders(req: Request, remote: string): Record<string, string> {
   delete headers["cf-connecting-ip"];
   headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${remote}` : remote;
   return headers;
+}
+
+/**
+ * Request bodies larger than this are refused with 413 before anything reads them (Supabase's
+ * API gateway refuses oversized bodies before they reach PostgREST, Auth or Realtime as well).
+ */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const tooLarge = () =>
+  json(413, { code: "PGRST413", message: "Payload Too Large", details: null, hint: `The request body is limited to ${MAX_BODY_BYTES} bytes.` });
+
+/**
+ * The request with its body read up to MAX_BODY_BYTES, or a 413 answer: a declared
+ * Content-Length over the limit is refused unread, and a streamed body is cut off at the limit.
+ */
+async function boundedBody(req: Request): Promise<Request | Response> {
+  if (!req.body) return req;
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (declared > MAX_BODY_BYTES) {
+    req.body.cancel().catch(() => {});
+    return tooLarge();
+  }
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      reader.cancel().catch(() => {});
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) (body.set(c, at), at += c.byteLength);
+  return new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal });
 }
 
 async function serveStatic(path: string): Promise<Response> {
@@ -117,10 +157,15 @@ async function route(req: Request, remote: string): Promise<Response> {
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
   if (!api) return serveStatic(path);
-  if (!(isFunction && req.method === "OPTIONS") && !path.startsWith("/realtime/v1/websocket")) {
+  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself.
+  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json";
+  if (!(isFunction && req.method === "OPTIONS") && !open) {
     const refused = await checkApiKey(req, url);
     if (refused) return refused;
   }
+  const bounded = await boundedBody(req);
+  if (bounded instanceof Response) return bounded;
+  req = bounded;
 
   if (api === "/rest/v1/") {
     const m = path.match(/^\/rest\/v1\/rpc\/([A-Za-z0-9_]+)$/);
@@ -129,9 +174,9 @@ async function route(req: Request, remote: string): Promise<Response> {
     if (caller instanceof Response) return caller;
     return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote));
   }
-  if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length));
+  if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length), remote);
   if (api === "/functions/v1/") return functions.handle(req, path.slice(api.length).split("/")[0]);
-  if (path === "/realtime/v1/websocket") return realtime.upgrade(req);
+  if (path === "/realtime/v1/websocket") return realtime.upgrade(req, remote);
   if (path.startsWith("/realtime/v1/api/broadcast")) return realtime.broadcastApi(req, path.slice("/realtime/v1/api/broadcast".length));
   return json(404, { message: "Not found" });
 }

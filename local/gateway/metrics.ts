@@ -11,7 +11,7 @@
 //   process_resident_memory_bytes, process_heap_used_bytes
 // Labels are bounded: a route or code not seen before is folded into "other" once 400 series exist.
 import { bearer, json } from "./http.ts";
-import { verifyJwt } from "./jwt.ts";
+import type { Keys } from "./jwt.ts";
 
 type PoolLike = { size: number; inUse: number; waiting: number };
 type Sources = { pools: Record<string, PoolLike>; realtimeClients: () => number };
@@ -44,7 +44,7 @@ export class Metrics {
   #latency = new Map<string, Histogram>();
   readonly started = Date.now();
 
-  constructor(readonly secret: string, readonly sources: Sources) {}
+  constructor(readonly keys: Keys, readonly sources: Sources) {}
 
   #bump(map: Map<string, number>, key: Record<string, string>, by = 1) {
     let k = labels(key);
@@ -96,7 +96,7 @@ export class Metrics {
     }
     if (!key) return false;
     try {
-      return (await verifyJwt(key, this.secret)).role === "service_role";
+      return (await this.keys.verify(key, { legacyOnly: true })).role === "service_role";
     } catch {
       return false;
     }

@@ -1,45 +1,72 @@
-// Supabase Realtime's broadcast, locally: the Phoenix websocket protocol realtime-js speaks
-// (serializer 1.0.0 objects or 2.0.0 arrays, binary user broadcast pushes), private channels
-// authorized by RLS on realtime.messages for the joining user, delivery of what realtime.send()
-// NOTIFYs once its transaction commits, and the REST broadcast API for server-side senders.
+// Supabase Realtime's broadcast, locally, as supabase/realtime's `realtime_channel.ex` and
+// `batch_broadcast.ex` behave: the Phoenix websocket protocol realtime-js speaks (serializer
+// 1.0.0 objects or 2.0.0 arrays, binary user broadcast pushes), private channels authorized by
+// RLS on realtime.messages for the joining user, and delivery of the rows realtime.send() stores.
+// Token lifecycle: a join needs `role` and `exp` in its JWT; an `access_token` message re-runs
+// the read check and a channel that fails it, or whose token expires, is shut down (a `system`
+// error message, then `phx_close`). REST broadcast: a private message the caller may not write
+// is accepted (202) and dropped; it is delivered directly and never stored.
 import postgres from "postgres";
-import { type Claims, verifyJwt } from "./jwt.ts";
-import { bearer, json } from "./http.ts";
+import { type Claims, JwtError, type Keys, peekClaims } from "./jwt.ts";
+import { bearer, json, truncate } from "./http.ts";
 import { actAs, API_ROLES, isConnectionError, type Pool } from "./pool.ts";
 
-type Channel = { joinRef: string | null; isPrivate: boolean; claims: Claims; self: boolean };
-type Socket = { ws: WebSocket; vsn: string; apikey: string; channels: Map<string, Channel> };
+type Channel = {
+  joinRef: string | null; topic: string; subTopic: string; isPrivate: boolean; claims: Claims; token: string; self: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+};
+type Socket = { ws: WebSocket; vsn: string; apikey: string; ip: string; channels: Map<string, Channel>; joining: number };
 type Msg = { join_ref: string | null; ref: string | null; topic: string; event: string; payload: Record<string, unknown> };
+type Delivery = { topic: string; event: string; payload: unknown; private: boolean; id?: string };
 
 const NOTIFY_CHANNEL = "realtime:broadcast";
+/** Hosted's default `max_channels_per_client`. */
+export const MAX_CHANNELS_PER_SOCKET = 100;
+/** Local cap on open sockets per client address (Supabase caps concurrent users per project). */
+export const MAX_SOCKETS_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_SOCKETS_PER_ADDRESS") ?? "250");
+/** Hosted re-checks a channel's token at least this often (`@confirm_token_ms_interval`). */
+const CONFIRM_TOKEN_MS = 5 * 60 * 1000;
+const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
 
 class Decision {
   constructor(readonly allowed: boolean) {}
 }
 
+/** A token check's failure, with the message hosted Realtime gives. */
+class TokenRefused extends Error {}
+
 export class Realtime {
   #sockets = new Set<Socket>();
+  #perAddress = new Map<string, number>();
   /** Open websockets (for /metrics). */
   get clients() { return this.#sockets.size; }
 
-  constructor(readonly admin: Pool, readonly secret: string) {}
+  constructor(readonly admin: Pool, readonly keys: Keys) {}
+
+  // ---- delivery of realtime.send() ------------------------------------------------------------
 
   #listener: ReturnType<typeof postgres> | null = null;
+  /** When the current LISTEN was established (0: not listening). */
+  #listenedAt = 0;
   #lastHeard = 0;
   #connecting = false;
+  #deliveries: Promise<void> = Promise.resolve();
 
   /**
-   * LISTENs for realtime.send() notifications on a connection of its own, and keeps it alive:
-   * every second a ping goes through the database, and a listener that has not heard one for
-   * three seconds (the database restarted, the connection broke) is replaced. A restart of
-   * Postgres therefore costs at most a few seconds of broadcasts (those are not replayed: a
-   * live page refetches event_dashboard when it reconnects), never the rest of the night.
+   * LISTENs on a connection of its own and watches it: the connection's close is noticed at
+   * once (onclose), and a ping through the database every second must come back; otherwise the
+   * listener is replaced. `listening` is true only once a ping sent after the current LISTEN has
+   * arrived, so /health never reports a dead connection as listening (broadcasts committed while
+   * it reconnects are not replayed: a live page refetches event_dashboard when it reconnects).
    */
   async start() {
     await this.#listen();
     setInterval(() => {
-      this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.catch(() => {});
-      if (Date.now() - this.#lastHeard > 3000 && !this.#connecting) {
+      if (this.#listenedAt) {
+        this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.catch(() => {});
+      }
+      const silent = Date.now() - Math.max(this.#lastHeard, this.#listenedAt) > 3000;
+      if ((!this.#listenedAt || silent) && !this.#connecting) {
         this.#listen().catch((e) => console.error("realtime: listen failed:", e));
       }
     }, 1000);
@@ -47,24 +74,34 @@ export class Realtime {
 
   /** Whether broadcasts are being received now (false while the listener reconnects). */
   get listening(): boolean {
-    return this.#listener !== null && Date.now() - this.#lastHeard <= 3000;
+    return this.#listenedAt > 0 && this.#lastHeard > this.#listenedAt && Date.now() - this.#lastHeard <= 3000;
   }
 
   async #listen() {
     this.#connecting = true;
+    this.#listenedAt = 0;
     const old = this.#listener;
-    this.#listener = null;
     old?.end({ timeout: 0 }).catch(() => {});
-    const sql = postgres(this.admin.url, { max: 1, idle_timeout: 0, connect_timeout: 2, onnotice: () => {} });
-    try {
-      await sql.listen(NOTIFY_CHANNEL, (raw) => {
+    // onnotify is a postgres.js connection option its types leave out (sql.listen uses it).
+    const options = {
+      max: 1, idle_timeout: 0, max_lifetime: null, connect_timeout: 2, onnotice: () => {},
+      onnotify: (channel: string, raw: string) => {
+        if (channel !== NOTIFY_CHANNEL || this.#listener !== sql) return;
         this.#lastHeard = Date.now();
-        const msg = JSON.parse(raw);
-        if (!msg.ping) this.#deliver(msg);
-      });
-      this.#listener = sql;
-      this.#lastHeard = Date.now();
+        this.#onNotify(raw);
+      },
+      // The LISTEN dies with its connection: stop claiming to listen, and listen again.
+      onclose: () => {
+        if (this.#listener === sql) this.#listenedAt = 0;
+      },
+    };
+    const sql: ReturnType<typeof postgres> = postgres(this.admin.url, options as Parameters<typeof postgres>[1]);
+    this.#listener = sql;
+    try {
+      await sql`listen ${sql(NOTIFY_CHANNEL)}`;
+      if (this.#listener === sql) this.#listenedAt = Date.now();
     } catch (e) {
+      if (this.#listener === sql) this.#listener = null;
       sql.end({ timeout: 0 }).catch(() => {});
       if (!isConnectionError(e)) throw e;
     } finally {
@@ -72,9 +109,50 @@ export class Realtime {
     }
   }
 
+  #onNotify(raw: string) {
+    let note: { ping?: boolean; id?: string };
+    try {
+      note = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (note.ping || typeof note.id !== "string" || !this.#anyChannel()) return;
+    const id = note.id;
+    // One after another, so messages arrive in commit order.
+    this.#deliveries = this.#deliveries.then(async () => {
+      try {
+        const [row] = await this.admin.sql<{ id: string; topic: string; event: string; payload: unknown; private: boolean }[]>`
+          select id, topic, event, payload, private from realtime.messages where id = ${id}`;
+        if (row) this.#deliver({ topic: row.topic, event: row.event, payload: row.payload, private: Boolean(row.private), id: row.id });
+      } catch (e) {
+        console.error("realtime: could not read a broadcast:", (e as Error).message);
+      }
+    });
+  }
+
+  #anyChannel() {
+    for (const s of this.#sockets) if (s.channels.size > 0) return true;
+    return false;
+  }
+
+  #deliver(msg: Delivery, except?: Socket) {
+    const topic = `realtime:${msg.topic}`;
+    const payload: Record<string, unknown> = { type: "broadcast", event: msg.event, payload: msg.payload };
+    if (msg.id) payload.meta = { id: msg.id };
+    for (const socket of this.#sockets) {
+      const channel = socket.channels.get(topic);
+      if (!channel || channel.isPrivate !== msg.private || (socket === except && !channel.self)) continue;
+      this.#send(socket, { join_ref: channel.joinRef, ref: null, topic, event: "broadcast", payload });
+    }
+  }
+
+  // ---- authorization --------------------------------------------------------------------------
+
   /**
    * Runs `check` as the API role of `claims` in a transaction that is always rolled back, and
-   * answers whether RLS let it through. service_role bypasses RLS, as on Supabase.
+   * answers whether RLS let it through, as Realtime does: a probe message of the topic is
+   * inserted, then read (or written) as the caller with realtime.topic() set to the topic.
+   * service_role bypasses RLS, as on Supabase.
    */
   async #authorized(claims: Claims, topic: string, check: "read" | "write"): Promise<boolean> {
     const role = String(claims.role ?? "anon");
@@ -86,7 +164,7 @@ export class Realtime {
           values (${topic}, 'broadcast', true, 'authorization_check', '{}') returning id`;
         await actAs(tx, role, { "request.jwt.claims": JSON.stringify(claims), "realtime.topic": topic });
         if (check === "read") {
-          throw new Decision((await tx`select 1 from realtime.messages where id = ${probe.id}`).length === 1);
+          throw new Decision((await tx`select 1 from realtime.messages where id = ${probe.id} and topic = ${topic}`).length === 1);
         }
         await tx`savepoint try_write`;
         try {
@@ -105,6 +183,50 @@ export class Realtime {
     return false;
   }
 
+  /** Verifies a channel token as Realtime's confirm_token does: signature, exp, role and exp present. */
+  async #confirmToken(token: string): Promise<Claims> {
+    let claims: Claims;
+    try {
+      claims = await this.keys.verify(token);
+    } catch (e) {
+      const err = e as JwtError;
+      if (err.message === "JWT expired") {
+        const exp = peekClaims(token)?.exp;
+        throw new TokenRefused(`InvalidJWTToken: Token has expired ${Math.floor(Date.now() / 1000) - Number(exp)} seconds ago`);
+      }
+      throw new TokenRefused(`InvalidJWTToken: ${err.message}`);
+    }
+    if (!("role" in claims) || !("exp" in claims)) throw new TokenRefused(`InvalidJWTToken: ${MISSING_CLAIMS}`);
+    return claims;
+  }
+
+  /** Re-checks the token when it expires (and at least every 5 minutes), as confirm_token does. */
+  #armExpiry(socket: Socket, channel: Channel) {
+    if (channel.timer) clearTimeout(channel.timer);
+    const left = Number(channel.claims.exp) * 1000 - Date.now();
+    channel.timer = setTimeout(() => {
+      channel.timer = undefined;
+      if (socket.channels.get(channel.topic) !== channel) return;
+      this.#confirmToken(channel.token).then(
+        () => this.#armExpiry(socket, channel),
+        (e) => this.#shutdown(socket, channel, (e as Error).message),
+      );
+    }, Math.max(0, Math.min(CONFIRM_TOKEN_MS, left + 1)));
+  }
+
+  /** Realtime's shutdown_response: a system error message, then the channel closes. */
+  #shutdown(socket: Socket, channel: Channel, message: string) {
+    if (channel.timer) clearTimeout(channel.timer);
+    socket.channels.delete(channel.topic);
+    this.#send(socket, {
+      join_ref: channel.joinRef, ref: null, topic: channel.topic, event: "system",
+      payload: { extension: "system", status: "error", message, channel: channel.subTopic },
+    });
+    this.#send(socket, { join_ref: channel.joinRef, ref: channel.joinRef, topic: channel.topic, event: "phx_close", payload: {} });
+  }
+
+  // ---- the websocket --------------------------------------------------------------------------
+
   #send(socket: Socket, m: Msg) {
     if (socket.ws.readyState !== WebSocket.OPEN) return;
     // Serializer 2.0.0 sends arrays; 1.0.0 sends objects without join_ref, as Phoenix's V1 does.
@@ -119,34 +241,40 @@ export class Realtime {
     this.#send(socket, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: "phx_reply", payload: { status, response } });
   }
 
-  #deliver(msg: { topic: string; event: string; payload: unknown; private: boolean }, except?: Socket) {
-    const topic = `realtime:${msg.topic}`;
-    for (const socket of this.#sockets) {
-      const channel = socket.channels.get(topic);
-      if (!channel || channel.isPrivate !== Boolean(msg.private) || (socket === except && !channel.self)) continue;
-      this.#send(socket, {
-        join_ref: channel.joinRef, ref: null, topic, event: "broadcast",
-        payload: { type: "broadcast", event: msg.event, payload: msg.payload },
-      });
-    }
-  }
-
   /** GET /realtime/v1/websocket?apikey=…&vsn=… */
-  async upgrade(req: Request): Promise<Response> {
+  async upgrade(req: Request, clientIp: string): Promise<Response> {
     const url = new URL(req.url);
     const apikey = url.searchParams.get("apikey") ?? "";
     try {
-      await verifyJwt(apikey, this.secret);
+      const claims = await this.keys.verify(apikey);
+      if (claims.role !== "anon" && claims.role !== "service_role") throw new Error("not an API key");
     } catch {
       return json(403, { message: "Unauthorized: invalid or missing apikey" });
     }
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return json(400, { message: "Expected a websocket upgrade" });
+    const open = this.#perAddress.get(clientIp) ?? 0;
+    if (open >= MAX_SOCKETS_PER_ADDRESS) {
+      return json(429, { message: "Too many connections from this address" }, { "Retry-After": "10" });
+    }
+    this.#perAddress.set(clientIp, open + 1);
     const { socket: ws, response } = Deno.upgradeWebSocket(req);
     ws.binaryType = "arraybuffer";
-    const socket: Socket = { ws, vsn: url.searchParams.get("vsn") ?? "1.0.0", apikey, channels: new Map() };
+    const socket: Socket = { ws, vsn: url.searchParams.get("vsn") ?? "1.0.0", apikey, ip: clientIp, channels: new Map(), joining: 0 };
+    let counted = true;
+    const gone = () => {
+      this.#sockets.delete(socket);
+      for (const ch of socket.channels.values()) if (ch.timer) clearTimeout(ch.timer);
+      socket.channels.clear();
+      if (counted) {
+        counted = false;
+        const n = (this.#perAddress.get(clientIp) ?? 1) - 1;
+        if (n > 0) this.#perAddress.set(clientIp, n);
+        else this.#perAddress.delete(clientIp);
+      }
+    };
     ws.onopen = () => this.#sockets.add(socket);
-    ws.onclose = () => this.#sockets.delete(socket);
-    ws.onerror = () => this.#sockets.delete(socket);
+    ws.onclose = gone;
+    ws.onerror = gone;
     ws.onmessage = (e) => {
       let m: Msg;
       try {
@@ -167,20 +295,14 @@ export class Realtime {
     switch (m.event) {
       case "phx_join":
         return await this.#join(socket, m);
-      case "phx_leave":
+      case "phx_leave": {
+        const channel = socket.channels.get(m.topic);
+        if (channel?.timer) clearTimeout(channel.timer);
         socket.channels.delete(m.topic);
         return this.#reply(socket, m, "ok");
-      case "access_token": {
-        const channel = socket.channels.get(m.topic);
-        if (!channel) return;
-        try {
-          channel.claims = await verifyJwt(String(m.payload.access_token ?? ""), this.secret);
-        } catch {
-          socket.channels.delete(m.topic);
-          this.#send(socket, { join_ref: m.join_ref, ref: null, topic: m.topic, event: "phx_close", payload: {} });
-        }
-        return;
       }
+      case "access_token":
+        return await this.#accessToken(socket, m);
       case "broadcast":
         return await this.#clientBroadcast(socket, m);
       default:
@@ -191,44 +313,93 @@ export class Realtime {
   async #join(socket: Socket, m: Msg) {
     const config = (m.payload.config ?? {}) as { private?: boolean; broadcast?: { self?: boolean } };
     const subTopic = m.topic.replace(/^realtime:/, "");
-    let claims: Claims;
-    try {
-      claims = await verifyJwt(String(m.payload.access_token ?? socket.apikey), this.secret);
-    } catch (e) {
-      return this.#reply(socket, m, "error", { reason: `Invalid JWT: ${(e as Error).message}` });
-    }
     if (!config.private) {
       return this.#reply(socket, m, "error", { reason: "PrivateOnly: This project only allows private channels" });
     }
+    if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= MAX_CHANNELS_PER_SOCKET) {
+      return this.#reply(socket, m, "error", { reason: "ChannelRateLimitReached: Too many channels" });
+    }
+    // The slot is held while the join is checked, and handed to the channel in the same step.
+    socket.joining++;
+    const slot = { held: true };
+    try {
+      await this.#admit(socket, m, subTopic, Boolean(config.broadcast?.self), slot);
+    } finally {
+      if (slot.held) socket.joining--;
+    }
+  }
+
+  async #admit(socket: Socket, m: Msg, subTopic: string, self: boolean, slot: { held: boolean }) {
+    const token = typeof m.payload.access_token === "string" ? m.payload.access_token : socket.apikey;
+    let claims: Claims;
+    try {
+      claims = await this.#confirmToken(token);
+    } catch (e) {
+      return this.#reply(socket, m, "error", { reason: (e as Error).message });
+    }
     if (!await this.#authorized(claims, subTopic, "read")) {
       return this.#reply(socket, m, "error", {
-        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${subTopic}`,
+        reason: `Unauthorized: You do not have permissions to read from this Channel topic: ${truncate(subTopic)}`,
       });
     }
-    socket.channels.set(m.topic, { joinRef: m.join_ref, isPrivate: true, claims, self: Boolean(config.broadcast?.self) });
+    const previous = socket.channels.get(m.topic);
+    if (previous?.timer) clearTimeout(previous.timer);
+    const channel: Channel = {
+      joinRef: m.join_ref, topic: m.topic, subTopic, isPrivate: true, claims, token, self,
+    };
+    socket.channels.set(m.topic, channel);
+    slot.held = false;
+    socket.joining--;
+    this.#armExpiry(socket, channel);
     this.#reply(socket, m, "ok", {});
+  }
+
+  /** A new token for a joined channel: the same token or none changes nothing; else re-check. */
+  async #accessToken(socket: Socket, m: Msg) {
+    const channel = socket.channels.get(m.topic);
+    const token = m.payload.access_token;
+    if (!channel || token === null || token === undefined || token === channel.token) return;
+    if (typeof token !== "string") return this.#shutdown(socket, channel, "InvalidJWTToken: Token claims must be a map");
+    let claims: Claims;
+    try {
+      claims = await this.#confirmToken(token);
+    } catch (e) {
+      return this.#shutdown(socket, channel, (e as Error).message);
+    }
+    if (!await this.#authorized(claims, channel.subTopic, "read")) {
+      return this.#shutdown(socket, channel, `You do not have permissions to read from this Channel topic: ${truncate(channel.subTopic)}`);
+    }
+    if (socket.channels.get(m.topic) !== channel) return;
+    channel.claims = claims;
+    channel.token = token;
+    this.#armExpiry(socket, channel);
   }
 
   async #clientBroadcast(socket: Socket, m: Msg) {
     const channel = socket.channels.get(m.topic);
     const subTopic = m.topic.replace(/^realtime:/, "");
     if (!channel || !await this.#authorized(channel.claims, subTopic, "write")) {
-      return this.#reply(socket, m, "error", { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${subTopic}` });
+      return this.#reply(socket, m, "error", { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${truncate(subTopic)}` });
     }
     this.#deliver({ topic: subTopic, event: String(m.payload.event), payload: m.payload.payload, private: true }, socket);
     this.#reply(socket, m, "ok");
   }
 
+  // ---- REST broadcast -------------------------------------------------------------------------
+
   /**
-   * POST /realtime/v1/api/broadcast {messages: [{topic, event, payload, private}]} and
-   * POST /realtime/v1/api/broadcast/<topic>/events/<event>[?private=true] (realtime-js httpSend).
-   * Private messages need the service role or a user that RLS lets write to the topic.
+   * POST /realtime/v1/api/broadcast {messages: [{topic, event, payload, private?, id?}]} and
+   * POST /realtime/v1/api/broadcast/<topic>/events/<event>[?private=true]. As batch_broadcast.ex:
+   * an invalid message (no topic, event or object payload) is 422; private messages are sent
+   * for the service role, or per topic when RLS lets the caller write to it, and silently
+   * dropped otherwise; the answer is 202 either way. Messages are delivered, not stored.
    */
   async broadcastApi(req: Request, rest: string): Promise<Response> {
     if (req.method !== "POST") return json(405, { message: "Use POST" });
     let claims: Claims;
     try {
-      claims = await verifyJwt(bearer(req) ?? req.headers.get("apikey") ?? "", this.secret);
+      claims = await this.keys.verify(bearer(req) ?? req.headers.get("apikey") ?? "");
+      if (!("role" in claims) || !("exp" in claims)) throw new JwtError("PGRST303", MISSING_CLAIMS);
     } catch (e) {
       return json(401, { message: `Invalid JWT: ${(e as Error).message}` });
     }
@@ -242,22 +413,32 @@ export class Realtime {
     const single = rest.match(/^\/([^/]+)\/events\/([^/]+)$/);
     const messages = single
       ? [{ topic: decodeURIComponent(single[1]), event: decodeURIComponent(single[2]), payload: body, private: url.searchParams.get("private") === "true" }]
-      : (body as { messages?: unknown }).messages;
-    if (!Array.isArray(messages) || messages.length === 0 ||
-      !messages.every((x) => x && typeof x.topic === "string" && typeof x.event === "string")) {
-      return json(400, { message: "Expected {messages: [{topic, event, payload, private}]}" });
+      : (body as { messages?: unknown } | null)?.messages;
+    const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
+    if (!Array.isArray(messages) || messages.length === 0) {
+      return json(422, { errors: { messages: ["can't be blank"] } });
     }
+    const errors = messages.map((x) => {
+      const e: Record<string, string[]> = {};
+      if (!isObject(x) || typeof x.topic !== "string" || x.topic === "") e.topic = ["can't be blank"];
+      if (!isObject(x) || typeof x.event !== "string" || x.event === "") e.event = ["can't be blank"];
+      if (!isObject(x) || !isObject(x.payload)) e.payload = [isObject(x) && x.payload !== undefined && x.payload !== null ? "is invalid" : "can't be blank"];
+      return e;
+    });
+    if (errors.some((e) => Object.keys(e).length > 0)) return json(422, { errors: { messages: errors } });
+
+    const typed = messages as { topic: string; event: string; payload: Record<string, unknown>; private?: unknown; id?: unknown }[];
+    const superUser = claims.role === "service_role";
+    const writable = new Map<string, boolean>();
     try {
-      for (const msg of messages) {
-        if (msg.private && !await this.#authorized(claims, msg.topic, "write")) {
-          return json(403, { message: `Unauthorized: You do not have permissions to write to this Channel topic: ${msg.topic}` });
+      for (const msg of typed) {
+        const isPrivate = msg.private === true;
+        if (isPrivate && !superUser) {
+          if (!writable.has(msg.topic)) writable.set(msg.topic, await this.#authorized(claims, msg.topic, "write"));
+          if (!writable.get(msg.topic)) continue;
         }
+        this.#deliver({ topic: msg.topic, event: msg.event, payload: msg.payload, private: isPrivate, id: typeof msg.id === "string" ? msg.id : undefined });
       }
-      await this.admin.tx("read write", async (tx) => {
-        for (const msg of messages) {
-          await tx`select realtime.send(${tx.json(msg.payload ?? {})}, ${msg.event}, ${msg.topic}, ${Boolean(msg.private)})`;
-        }
-      });
     } catch (e) {
       if (isConnectionError(e)) return json(503, { message: "Database unavailable" }, { "Retry-After": "1" });
       throw e;

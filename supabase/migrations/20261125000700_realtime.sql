@@ -81,6 +81,15 @@ grant execute on function private.can_listen(text) to authenticated;
 -- Policies
 -- =============================================================================================
 
+-- Realtime runs this check at join with realtime.topic() set to the channel's topic. The row's own
+-- topic must be that topic too: a member of two events must not read one event's messages
+-- through a channel authorized for the other. Nobody may write to realtime.messages through the
+-- API (no insert or update policy): broadcasts come from the triggers above, and announcements
+-- go through event-broadcast with the service role.
 create policy "Organization members can receive their events' broadcasts" on realtime.messages
   for select to authenticated
-  using (realtime.messages.extension = 'broadcast' and private.can_listen((select realtime.topic())));
+  using (
+    realtime.messages.extension = 'broadcast'
+    and realtime.messages.topic = (select realtime.topic())
+    and private.can_listen((select realtime.topic()))
+  );

@@ -6,12 +6,28 @@ grant usage on schema tests to anon, authenticated, service_role;
 -- The project revokes PUBLIC's default EXECUTE; pgTAP's assertions must run under any role.
 grant execute on all functions in schema extensions to anon, authenticated, service_role;
 
-/** Creates a Supabase Auth user and returns its id. */
+/**
+ * Creates a Supabase Auth user (password Password-1, email confirmed) and returns its id. The row
+ * and its `email` identity are written the way GoTrue writes them (nil instance id, token columns
+ * '' rather than NULL), so the user can sign in through a real Auth server as well as the local one.
+ */
 create or replace function tests.create_user(p_email text)
 returns uuid language sql security definer set search_path = '' as $$
-  insert into auth.users (id, email, encrypted_password)
-  values (gen_random_uuid(), p_email, extensions.crypt('Password-1', extensions.gen_salt('bf', 4)))
-  returning id
+  with u as (
+    insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+      confirmation_token, recovery_token, email_change_token_new, email_change, email_change_token_current,
+      phone_change, phone_change_token, reauthentication_token, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', p_email,
+      extensions.crypt('Password-1', extensions.gen_salt('bf', 4)), now(), '', '', '', '', '', '', '', '',
+      '{"provider": "email", "providers": ["email"]}', '{}', now(), now())
+    returning id, email
+  ), i as (
+    insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+    select id::text, id, jsonb_build_object('sub', id::text, 'email', email, 'email_verified', true, 'phone_verified', false),
+      'email', now(), now(), now()
+    from u
+  )
+  select id from u
 $$;
 
 /** Acts as the signed-in user from here on in this transaction (like PostgREST with a JWT). */

@@ -1,7 +1,7 @@
 -- Organisers' view: event_dashboard, the broadcasts on register and check-in, and who may
 -- receive them (RLS on realtime.messages).
 begin;
-select plan(17);
+select plan(20);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon, authenticated;
@@ -49,6 +49,22 @@ select is((select count(*)::int from realtime.messages where topic = realtime.to
 select tests.act_as_postgres();
 select tests.act_as('anon');
 select is((select count(*)::int from realtime.messages), 0, 'anonymous clients receive nothing');
+select tests.act_as_postgres();
+-- A channel authorized for one event reads that event's messages only, even for a member of both.
+select realtime.send('{"note": "second night"}', 'announcement', 'event:' || pg_temp.id('open_event2'), true);
+select set_config('realtime.topic', pg_temp.topic(), true);
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is((select count(*)::int from realtime.messages where topic <> realtime.topic()), 0,
+  'a member reads only the rows of the channel''s own topic, not another event''s of the same organization');
+select tests.act_as_postgres();
+select tests.act_as('anon');
+select is(tests.error_of(format('insert into realtime.messages (topic, extension, event, payload, private) values (%L, ''broadcast'', ''x'', ''{}'', true)', pg_temp.topic())),
+  '42501 new row violates row-level security policy for table "messages"', 'anonymous callers cannot write to realtime.messages');
+select tests.act_as_postgres();
+select set_config('realtime.topic', pg_temp.topic(), true);
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is(tests.error_of(format('insert into realtime.messages (topic, extension, event, payload, private) values (%L, ''broadcast'', ''x'', ''{}'', true)', pg_temp.topic())),
+  '42501 new row violates row-level security policy for table "messages"', 'nor can members: broadcasts come from the database and the service role');
 select tests.act_as_postgres();
 select set_config('realtime.topic', 'event:not-a-uuid', true);
 select tests.authenticate_as(pg_temp.id('staff_a'));
