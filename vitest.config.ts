@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // the environment), so files run one at a time: they share one database.
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
+    include: ["tests/**/*.test.ts", "local/tests/**/*.test.ts"],
     globalSetup: ["tests/setup.ts"],
     fileParallelism: false,
     testTimeout: 30_000,

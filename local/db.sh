@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's Postgres: install the Debian packages, create the cluster, start/stop it,
 # bootstrap the Supabase platform objects, apply migrations with the Supabase CLI, seed.
-#   local/db.sh install|up|down|status|bootstrap|migrate|seed|reset
+#   local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|extension <name>…
 source "$(dirname "$0")/lib.sh"
 
 install() {
@@ -37,7 +37,9 @@ init() {
   is_root && chown postgres:postgres "$CLUSTER_DIR"
   local pwfile="$CLUSTER_DIR/.pw"
   echo "$DB_PASSWORD" > "$pwfile"; is_root && chown postgres "$pwfile"
-  as_pg "$PG_BIN/initdb" -D "$PGDATA" -U postgres --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
+  # The bootstrap superuser is supabase_admin, as on Supabase; `postgres` is created by the
+  # bootstrap with the attributes a hosted project gives it.
+  as_pg "$PG_BIN/initdb" -D "$PGDATA" -U "$ADMIN_USER" --pwfile="$pwfile" -E UTF8 --locale=C.UTF-8 \
     --auth-local=trust --auth-host=scram-sha-256 >"$STATE_DIR/initdb.log" 2>&1 \
     || die "initdb failed; see $STATE_DIR/initdb.log"
   rm -f "$pwfile"
@@ -56,6 +58,7 @@ max_parallel_workers = $(nproc)
 shared_buffers = 256MB
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+$CRON_HOST
 log_min_messages = warning
 log_min_error_statement = panic
 $durability
@@ -67,7 +70,10 @@ up() {
   ln -sfn "$CLUSTER_DIR" "$STATE_DIR/cluster"
   install
   init
-  if running; then return 0; fi
+  # pg_cron runs each job over a connection as the job's owner (postgres): through the socket
+  # folder, where local connections are trusted, since it has no password to give over TCP.
+  grep -q '^cron.host' "$PGDATA/postgresql.conf" || echo "$CRON_HOST" | as_pg tee -a "$PGDATA/postgresql.conf" >/dev/null
+  if running; then ensure_roles; return 0; fi
   if port_open "$DB_PORT"; then
     die "port $DB_PORT is in use by another program ($(port_owner "$DB_PORT" || echo unknown)); stop it or set ${STACK^^}_DB_PORT"
   fi
@@ -77,6 +83,23 @@ up() {
     die "Postgres did not start; see $CLUSTER_DIR/postgres.log"
   fi
   ln -sfn "$CLUSTER_DIR/postgres.log" "$PG_LOG"
+  ensure_roles
+}
+
+# The two login roles every cluster needs before a database exists: supabase_admin (initdb's
+# user; added once to a cluster created before it existed, while postgres was still a superuser)
+# and postgres (its attributes are set by the bootstrap).
+ensure_roles() {
+  if ! PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -h 127.0.0.1 -p "$DB_PORT" -U "$ADMIN_USER" -d template1 -c 'select 1' >/dev/null 2>&1; then
+    say "adding the platform superuser $ADMIN_USER to an older cluster"
+    psql_db -d template1 -c "create role $ADMIN_USER superuser createdb createrole replication bypassrls login password '$DB_PASSWORD'" \
+      || die "could not create $ADMIN_USER; recreate the cluster: rm -rf $CLUSTER_DIR"
+  fi
+  psql_admin -d template1 -c "do \$\$ begin
+      if not exists (select from pg_roles where rolname = 'postgres') then
+        create role postgres login password '$DB_PASSWORD';
+      end if;
+    end \$\$"
 }
 
 down() {
@@ -85,10 +108,11 @@ down() {
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
 }
 
+# The platform a Supabase project starts with, created by supabase_admin (never a migration).
 bootstrap() {
   local f
   for f in "$ROOT"/local/bootstrap/*.sql; do
-    psql_db -d postgres -f "$f" || die "bootstrap failed in ${f#"$ROOT"/}"
+    psql_admin -d postgres -f "$f" || die "bootstrap failed in ${f#"$ROOT"/}"
   done
 }
 
@@ -102,6 +126,15 @@ migrate() {
   return 0
 }
 
+# `create extension` of an extension in supautils' privileged list (pgtap for the tests), as
+# supautils does it for postgres on Supabase: run by the platform's superuser.
+extension() {
+  local name
+  for name in "$@"; do
+    psql_admin -d postgres -c "create extension if not exists \"$name\" with schema extensions" || die "could not create extension $name"
+  done
+}
+
 seed() {
   psql_db -d postgres -f "$ROOT/supabase/seed.sql" || die "seed failed"
 }
@@ -109,7 +142,10 @@ seed() {
 reset() {
   up
   say "recreating database postgres"
-  psql_db -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres'
+  # On Supabase the database belongs to postgres (and so does its public schema).
+  psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres'
+  # pg_cron's scheduler lives in the dropped database and does not come back by itself.
+  as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null
   bootstrap
   migrate
   seed
@@ -119,5 +155,6 @@ status() { if running; then echo "running on $DB_URL"; else echo stopped; return
 
 case "${1:-}" in
   install|up|down|status|bootstrap|migrate|seed|reset) "$1" ;;
-  *) die "usage: local/db.sh install|up|down|status|bootstrap|migrate|seed|reset" ;;
+  extension) shift; extension "$@" ;;
+  *) die "usage: local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|extension <name>…" ;;
 esac

@@ -32,6 +32,7 @@ KEY=$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)
 CLUSTER_DIR="/var/tmp/guestlist-$KEY/$STACK"
 PGDATA="$CLUSTER_DIR/data"
 PG_LOG="$STATE_DIR/postgres.log"
+CRON_HOST="cron.host = '$CLUSTER_DIR'"
 
 export ROOT STACK API_PORT DB_PORT JWT_SECRET DB_URL API_URL PGDATA
 
@@ -51,6 +52,11 @@ port_owner() {
   command -v ss >/dev/null && ss -ltnpH "sport = :$1" 2>/dev/null | sed -n 's/.*users:((\("[^"]*",pid=[0-9]*\).*/\1/p' | head -1
 }
 
+# `postgres` is what a project's owner gets on Supabase (not a superuser): migrations, seed, tests.
 psql_db() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U postgres "$@"; }
+# The platform's own superuser, as on Supabase: creates the cluster, the database and the
+# platform bootstrap; nothing of the product runs as it.
+ADMIN_USER=supabase_admin
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" PGPASSWORD=$DB_PASSWORD "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$DB_PORT" -U "$ADMIN_USER" "$@"; }
 
 supabase_cli() { (cd "$ROOT" && "$ROOT/node_modules/.bin/supabase" "$@"); }

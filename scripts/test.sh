@@ -19,10 +19,14 @@ trap stop_stack EXIT
 
 # A broken migration or bootstrap stops here, with the CLI's own message.
 local/db.sh reset || exit 1
-local/stack.sh up
+# Every test client signs in from 127.0.0.1, like many phones behind one carrier NAT: the run
+# raises Auth's /token refill rate for it (burst 30 stays), as tests/setup.ts raises the per-IP
+# limit, so the order of the test files cannot exhaust the bucket.
+GOTRUE_RATE_LIMIT_TOKEN_REFRESH=${GOTRUE_RATE_LIMIT_TOKEN_REFRESH:-900} local/stack.sh up
 eval "$(local/stack.sh status | sed 's/^/export /')"
 
 pgtap() {
+  local/db.sh extension pgtap
   psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
     --ext .sql -r supabase/tests/database

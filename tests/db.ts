@@ -17,6 +17,9 @@ export async function callAs(sql: Sql, role: "anon" | "authenticated", fn: strin
   return sql.begin(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${JSON.stringify({ role, sub })}, true),
                     set_config('request.headers', '{"x-forwarded-for": "127.0.0.1"}', true)`;
+    // The role's own settings (anon's 3 s statement_timeout…), as PostgREST applies them.
+    await tx`select set_config(split_part(c, '=', 1), substr(c, strpos(c, '=') + 1), true)
+             from pg_roles r, unnest(r.rolconfig) c where r.rolname = ${role}`;
     await tx.unsafe(`set local role ${role}`);
     const [row] = await tx.unsafe(call, names.map((n) => args[n]) as never[]);
     return row.result as Record<string, unknown>;

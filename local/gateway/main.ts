@@ -80,14 +80,16 @@ async function callerOf(req: Request): Promise<{ role: string; claims: Claims } 
 }
 
 /**
- * Request headers as PostgREST passes them to SQL (lower-case names). This gateway is the trusted
- * proxy: it appends the client's socket address to x-forwarded-for and drops cf-connecting-ip,
- * which only Supabase's edge may set, so a client cannot choose the IP it is counted under.
+ * Request headers as PostgREST passes them to SQL (lower-case names). This gateway stands in for
+ * Supabase's edge (Cloudflare, then the API gateway): it sets cf-connecting-ip to the client's
+ * socket address, overwriting whatever the client sent, and passes x-forwarded-for on as the
+ * client wrote it with the proxy's hop (the socket address) appended. So a client cannot choose
+ * the IP it is counted under by either header.
  */
 function requestHeaders(req: Request, remote: string): Record<string, string> {
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
-  delete headers["cf-connecting-ip"];
+  headers["cf-connecting-ip"] = remote;
   headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${remote}` : remote;
   return headers;
 }
@@ -170,9 +172,10 @@ async function route(req: Request, remote: string): Promise<Response> {
   if (api === "/rest/v1/") {
     const m = path.match(/^\/rest\/v1\/rpc\/([A-Za-z0-9_]+)$/);
     if (!m) return pgrstError(404, "PGRST125", `Invalid path specified in request URL`, null, "The local stack serves RPC only");
+    const jwtStart = performance.now();
     const caller = await callerOf(req);
     if (caller instanceof Response) return caller;
-    return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote));
+    return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote), performance.now() - jwtStart);
   }
   if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length), remote);
   if (api === "/functions/v1/") return functions.handle(req, path.slice(api.length).split("/")[0]);

@@ -1,29 +1,57 @@
-// PostgREST's behaviour for RPC (`/rest/v1/rpc/<fn>`): the caller's JWT picks the role, the
-// request's claims and headers become GUCs, the db_pre_request hook runs, and one transaction
-// per call; errors map to HTTP as PostgREST maps them (SQLSTATE classes, PTxyz, PGRST).
+// PostgREST's behaviour for RPC (`/rest/v1/rpc/<fn>`), read from its source (v12–v14:
+// App.hs, Plan.hs, Query/PreQuery.hs, ApiRequest/Payload.hs, Error.hs, Config/Database.hs):
+// - the schema cache holds the public functions (with their volatility) and the settings of
+//   every role authenticator can switch to (pg_db_role_setting), reloaded on a miss or a 503;
+// - one transaction per call, read-only for GET and for a stable or immutable function;
+// - inside it, before the call: search_path, the impersonated role's settings (its
+//   statement_timeout…), the role, request.jwt.claims, request.method, request.path,
+//   request.headers, then the db_pre_request hook;
+// - errors map to HTTP as Error.hs maps them (SQLSTATE classes, PTxyz, PGRST); every 503 gets
+//   `Retry-After` and drops the schema cache, pool exhaustion is 504 PGRST003;
+// - `Server-Timing` on successful answers, as with `server-timing-enabled`.
 import { type Claims } from "./jwt.ts";
 import { json, pgrstError } from "./http.ts";
-import { actAs, isConnectionError, type Pool, PoolTimeout, quoteIdent as ident } from "./pool.ts";
+import { isConnectionError, type Pool, PoolTimeout, quoteIdent as ident } from "./pool.ts";
 
 type Arg = { name: string; type: string; hasDefault: boolean };
-type Fn = { name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean };
+type Fn = { name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean; readOnly: boolean };
+
+/** Supabase configures PostgREST with `db-extra-search-path = public, extensions`. */
+const SEARCH_PATH = `"public", "extensions"`;
 
 export class Rest {
   #functions: Map<string, Fn[]> | null = null;
   #preRequest: string | null = null;
+  #roleSettings = new Map<string, [string, string][]>();
+  #loading: Promise<Map<string, Fn[]>> | null = null;
 
   constructor(readonly pool: Pool) {}
 
-  /** The schema cache: public functions and the pre-request hook of the authenticator role. */
-  async #load() {
-    const { rows, preRequest } = await this.pool.tx("read only", async (tx) => ({
+  /** The schema cache: public functions, the pre-request hook, and the API roles' settings. */
+  async #load(): Promise<Map<string, Fn[]>> {
+    const { rows, preRequest, settings } = await this.pool.tx("read only", async (tx) => ({
       rows: await tx`select p.proname as name, p.proretset as returns_set, p.prorettype = 'void'::regtype as returns_void,
+                            p.provolatile in ('s', 'i') as read_only,
                             p.pronargs as nargs, p.pronargdefaults as ndefaults, coalesce(p.proargnames, '{}') as argnames,
                             array(select format_type(t, null) from unnest(p.proargtypes) t) as argtypes
                      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
                      where n.nspname = 'public' and p.prokind = 'f'`,
       // The authenticator role's own setting, as PostgREST reads it.
       preRequest: (await tx`select current_setting('pgrst.db_pre_request', true) as p`)[0].p as string | null,
+      // PostgREST's queryRoleSettings: settings of the roles authenticator is a member of, those
+      // a user may set (context 'user') or authenticator has the SET privilege on.
+      settings: await tx`
+        with role_setting as (
+          select r.rolname, unnest(r.rolconfig) as setting
+          from pg_auth_members m join pg_roles r on r.oid = m.roleid
+          where m.member = quote_ident(current_user)::regrole::oid),
+        kv as (
+          select rolname, substr(setting, 1, strpos(setting, '=') - 1) as key, substr(setting, strpos(setting, '=') + 1) as value
+          from role_setting)
+        select kv.rolname, kv.key, kv.value
+        from kv join pg_settings ps on ps.name = kv.key
+          and (ps.context = 'user' or has_parameter_privilege(quote_ident(current_user)::regrole::oid, ps.name, 'set'))
+        where kv.key <> 'default_transaction_isolation'`,
     }));
     const functions = new Map<string, Fn[]>();
     for (const r of rows) {
@@ -32,17 +60,27 @@ export class Rest {
         type,
         hasDefault: i >= r.nargs - r.ndefaults,
       }));
-      const fn = { name: r.name, args, returnsSet: r.returns_set, returnsVoid: r.returns_void };
+      const fn = { name: r.name, args, returnsSet: r.returns_set, returnsVoid: r.returns_void, readOnly: r.read_only };
       functions.set(r.name, [...(functions.get(r.name) ?? []), fn]);
     }
+    const roleSettings = new Map<string, [string, string][]>();
+    for (const s of settings) roleSettings.set(s.rolname, [...(roleSettings.get(s.rolname) ?? []), [s.key, s.value]]);
     this.#functions = functions;
     this.#preRequest = preRequest || null;
+    this.#roleSettings = roleSettings;
+    return functions;
+  }
+
+  /** One schema cache load at a time; concurrent callers share it (as PostgREST's connWorker). */
+  #reload(): Promise<Map<string, Fn[]>> {
+    this.#loading ??= this.#load().finally(() => (this.#loading = null));
+    return this.#loading;
   }
 
   async #find(name: string, keys: string[]): Promise<Fn | undefined> {
     for (const reload of [false, true]) {
-      if (!this.#functions || reload) await this.#load();
-      const match = (this.#functions!.get(name) ?? []).find((fn) =>
+      const functions = this.#functions && !reload ? this.#functions : await this.#reload();
+      const match = (functions.get(name) ?? []).find((fn) =>
         keys.every((k) => fn.args.some((a) => a.name === k)) &&
         fn.args.every((a) => a.hasDefault || keys.includes(a.name))
       );
@@ -50,26 +88,48 @@ export class Rest {
     }
   }
 
-  async handle(req: Request, fnName: string, role: string, claims: Claims, headers: Record<string, string>): Promise<Response> {
+  /** Answers one RPC call. `jwtMs` is the time the gateway spent on the JWT (for Server-Timing). */
+  async handle(req: Request, fnName: string, role: string, claims: Claims, headers: Record<string, string>, jwtMs = 0): Promise<Response> {
+    const res = await this.#handle(req, fnName, role, claims, headers, jwtMs);
+    if (res.status !== 503) return res;
+    // App.hs: any 503 makes PostgREST reconnect and reload its schema cache, and the answer gets
+    // `Retry-After` (the reconnection back-off: 0 until a retry has failed) before its own headers.
+    this.#functions = null;
+    const out = new Headers({ "Retry-After": "0" });
+    res.headers.forEach((v, k) => out.append(k, v));
+    return new Response(res.body, { status: res.status, headers: out });
+  }
+
+  async #handle(req: Request, fnName: string, role: string, claims: Claims, headers: Record<string, string>, jwtMs: number): Promise<Response> {
     if (!["GET", "HEAD", "POST"].includes(req.method)) {
       return pgrstError(405, "PGRST101", "For functions, only GET and POST verbs are allowed");
     }
+    const timing = new Timing(jwtMs);
     let args: Record<string, unknown> = {};
+    let body: string | null = null;
     if (req.method === "POST") {
       const text = await req.text();
       if (text.trim() !== "") {
+        let parsed: unknown;
         try {
-          args = JSON.parse(text);
+          parsed = JSON.parse(text);
         } catch {
           return pgrstError(400, "PGRST102", "Empty or invalid json");
         }
-        if (typeof args !== "object" || args === null || Array.isArray(args)) {
+        if (Array.isArray(parsed) && parsed.some((v) => typeof v === "object" && v !== null && !Array.isArray(v))) {
           return pgrstError(400, "PGRST102", "Empty or invalid json", "A function call takes a JSON object of named arguments");
+        }
+        // Payload.hs: an object gives the named arguments; `null`, a scalar or an array without
+        // objects counts as no arguments at all.
+        if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) {
+          args = parsed as Record<string, unknown>;
+          body = text;
         }
       }
     } else {
       args = Object.fromEntries(new URL(req.url).searchParams);
     }
+    timing.mark("parse");
 
     try {
       const keys = Object.keys(args);
@@ -80,51 +140,105 @@ export class Rest {
           null);
       }
       const named = fn.args.filter((a) => keys.includes(a.name));
-      const call = `public.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::${a.type}`).join(", ")})`;
-      const query = fn.returnsVoid
-        ? `select ${call}`
-        : fn.returnsSet
-        ? `select coalesce(jsonb_agg(t), '[]'::jsonb) as r from ${call} t`
-        : `select to_jsonb(${call}) as r`;
-      const params = named.map((a) => {
-        const v = args[a.name];
-        return v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
-      });
-
-      // GET runs read-only, as in PostgREST: a function that writes answers 405 (25006).
-      const mode = req.method === "POST" ? "read write" : "read only";
-      const out = await this.pool.tx(mode, async (tx) => {
-        await actAs(tx, role, {
-          "request.jwt.claims": JSON.stringify(claims),
-          "request.headers": JSON.stringify(headers),
-          "request.method": req.method,
-          "request.path": new URL(req.url).pathname,
+      let query: string;
+      let params: (string | null)[];
+      if (req.method === "POST" && named.length > 0) {
+        // As PostgREST with a JSON body: the body is one json parameter, read with json_to_record
+        // into the arguments' types (so a `\u0000` in a string is Postgres' 22P05, a 400).
+        const cols = named.map((a) => `${ident(a.name)} ${a.type}`).join(", ");
+        const call = `public.${ident(fn.name)}(${named.map((a) => `${ident(a.name)} => (select ${ident(a.name)} from pgrst_args)`).join(", ")})`;
+        query = `with pgrst_args as (select * from json_to_record($1::text::json) as _(${cols})) ${select(fn, call)}`;
+        params = [body];
+      } else {
+        const call = `public.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::${a.type}`).join(", ")})`;
+        query = select(fn, call);
+        params = named.map((a) => {
+          const v = args[a.name];
+          return v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
         });
+      }
+      timing.mark("plan");
+
+      // Plan.hs: GET, and POST to a stable or immutable function, run read-only; a function that
+      // writes anyway answers 405 (25006).
+      const mode = req.method === "POST" && !fn.readOnly ? "read write" : "read only";
+      const settings: [string, string][] = [
+        ["search_path", SEARCH_PATH],
+        // Query/PreQuery.hs: the role's settings come before the role itself.
+        ...(this.#roleSettings.get(role) ?? []),
+        ["role", role],
+        ["request.jwt.claims", JSON.stringify(claims)],
+        ["request.method", req.method],
+        ["request.path", new URL(req.url).pathname],
+        ["request.headers", JSON.stringify(headers)],
+      ];
+      const out = await this.pool.tx(mode, async (tx) => {
+        await tx.unsafe(`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
+          settings.flat());
         if (this.#preRequest) await tx.unsafe(`select ${this.#preRequest}()`);
         const [row] = await tx.unsafe(query, params);
         const [gucs] = await tx`select current_setting('response.status', true) as status,
                                        current_setting('response.headers', true) as headers`;
         return { body: row?.r, status: gucs.status, headers: gucs.headers };
       });
+      timing.mark("transaction");
 
       const extra: Record<string, string> = {};
       for (const h of out.headers ? JSON.parse(out.headers) as Record<string, string>[] : []) Object.assign(extra, h);
-      if (fn.returnsVoid) return new Response(null, { status: Number(out.status) || 204, headers: { ...extra } });
-      return json(Number(out.status) || 200, out.body, extra);
+      const status = Number(out.status) || (fn.returnsVoid ? 204 : 200);
+      timing.mark("response");
+      if (status >= 400) return json(status, out.body, extra);
+      extra["Server-Timing"] = timing.header();
+      if (fn.returnsVoid) return new Response(null, { status, headers: extra });
+      return json(status, out.body, extra);
     } catch (e) {
       return errorResponse(e, role);
     }
   }
 }
 
-/** PostgREST's mapping of a database error to an HTTP answer. */
+function select(fn: Fn, call: string): string {
+  return fn.returnsVoid
+    ? `select ${call}`
+    : fn.returnsSet
+    ? `select coalesce(jsonb_agg(t), '[]'::jsonb) as r from ${call} t`
+    : `select to_jsonb(${call}) as r`;
+}
+
+/**
+ * Response/Performance.hs: `Server-Timing: jwt;dur=…, parse;dur=…, plan;dur=…,
+ * transaction;dur=…, response;dur=…`, durations in milliseconds with one decimal.
+ */
+class Timing {
+  #last = performance.now();
+  #parts: [string, number][];
+  constructor(jwtMs: number) {
+    this.#parts = [["jwt", jwtMs]];
+  }
+  mark(name: string) {
+    const now = performance.now();
+    this.#parts.push([name, now - this.#last]);
+    this.#last = now;
+  }
+  header(): string {
+    return this.#parts.map(([k, ms]) => `${k};dur=${ms.toFixed(1)}`).join(", ");
+  }
+}
+
+/** PostgREST's mapping of a database error to an HTTP answer (Error.hs). */
 export function errorResponse(e: unknown, role: string): Response {
   if (e instanceof PoolTimeout) {
-    return pgrstError(503, "PGRST003", e.message, null, null, { "Retry-After": "1" });
+    // AcquisitionTimeoutUsageError: 504, and no Retry-After (only 503s get one).
+    return pgrstError(504, "PGRST003", "Timed out acquiring connection from connection pool.");
   }
   if (isConnectionError(e)) {
-    return pgrstError(503, "PGRST001", "Database client error. Retrying the connection.",
-      String((e as Error).message ?? e), null, { "Retry-After": "1" });
+    const err = e as { code?: string; errno?: string; name?: string; message?: string };
+    const detail = String(err.message ?? e);
+    // Could not connect at all (ConnectionUsageError) or lost the connection mid-call (ClientError).
+    const cannotConnect = ["ECONNREFUSED", "CONNECT_TIMEOUT"].includes(err.code ?? err.errno ?? "") || err.name === "ConnectionRefused";
+    return cannotConnect
+      ? pgrstError(503, "PGRST000", "Database connection error. Retrying the connection.", detail)
+      : pgrstError(503, "PGRST001", "Database client error. Retrying the connection.", detail);
   }
   const err = e as { code?: string; message: string; detail?: string; hint?: string };
   const code = err.code ?? "";
@@ -142,13 +256,18 @@ export function errorResponse(e: unknown, role: string): Response {
     console.error(e);
     return pgrstError(500, "PGRST000", "Internal gateway error", String(err.message ?? e));
   }
-  return pgrstError(statusOf(code, role), code, err.message, err.detail ?? null, err.hint ?? null);
+  const status = statusOf(code, err.message, role);
+  // Error.hs: a 401 says how to authenticate.
+  return pgrstError(status, code, err.message, err.detail ?? null, err.hint ?? null,
+    status === 401 ? { "WWW-Authenticate": "Bearer" } : {});
 }
 
-function statusOf(code: string, role: string): number {
+function statusOf(code: string, message: string, role: string): number {
   if (/^PT\d{3}$/.test(code)) return Number(code.slice(2));
+  if (code === "21000") return /requires a WHERE clause$/.test(message) ? 400 : 500;
+  if (code === "22023") return /^role.*does not exist$/.test(message) ? 401 : 400;
   const exact: Record<string, number> = {
-    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "P0001": 400, "42883": 404, "42P01": 404, "42P17": 500,
+    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503, "P0001": 400, "42883": 404, "42P01": 404, "42P17": 500,
   };
   if (code in exact) return exact[code];
   if (code === "42501") return role === "anon" ? 401 : 403;

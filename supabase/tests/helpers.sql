@@ -46,7 +46,7 @@ begin
   execute format('set local role %I', p_role);
 end $$;
 
-/** Back to the test's own superuser session. */
+/** Back to the test's own session (postgres, which on Supabase is no superuser). */
 create or replace function tests.act_as_postgres()
 returns void language plpgsql as $$
 begin
