@@ -360,6 +360,7 @@ export type Database = {
         }
         Returns: Json
       }
+      ops_stats: { Args: { p_event_id?: string }; Returns: Json }
       register_and_create_guest_v2: {
         Args: {
           p_email: string
