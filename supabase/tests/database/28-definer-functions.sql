@@ -27,7 +27,8 @@ insert into allowed values
   ('authenticated', 'check_in_guest'),          -- a scan at the door
   ('authenticated', 'event_dashboard'),         -- live totals for the organiser page
   ('authenticated', 'authorize_event_broadcast'), -- may this user announce on the event's channel
-  ('authenticated', 'set_event_registration_limit'); -- owner/admin raises an event's registrations per minute
+  ('authenticated', 'set_event_registration_limit'), -- owner/admin raises an event's registrations per minute
+  ('authenticated', 'ops_stats');               -- owner/admin: the night's operations (service_role sees all)
 
 -- The lints' query, for one role, over the schemas PostgREST exposes on Supabase.
 create function pg_temp.definer_executable(p_role text)
