@@ -51,6 +51,8 @@ export async function request(calls: Call[], t0: number, step: string, path: str
       headers: { apikey: ANON_KEY, authorization: `Bearer ${init.token ?? ANON_KEY}`, "content-type": "application/json",
         "x-client-info": "supabase-js-bench" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      // A request that hangs counts as a network failure (retried), so no guest outlives its cap.
+      signal: AbortSignal.timeout(30_000),
     });
     status = res.status;
     headers = res.headers;
@@ -81,7 +83,7 @@ export async function userToken(userId: string, email: string) {
 
 /** The gateway's /metrics as {series → value}. */
 export async function gatewayMetrics(): Promise<Map<string, number>> {
-  const text = await (await fetch(`${API_URL}/metrics`, { headers: { apikey: SERVICE_KEY } })).text();
+  const text = await (await fetch(`${API_URL}/metrics`, { headers: { apikey: SERVICE_KEY }, signal: AbortSignal.timeout(5000) })).text();
   const out = new Map<string, number>();
   for (const line of text.split("\n")) {
     const m = line.match(/^([^#\s][^ ]*) ([0-9.eE+-]+)$/);

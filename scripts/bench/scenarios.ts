@@ -230,7 +230,7 @@ export async function probes(w: World, door: Link, dashboard: Link, until: () =>
   const time = async (into: number[], f: () => Promise<Response>) => {
     const t = now();
     try {
-      const r = await f();
+      const r = await Promise.race([f(), sleep(30_000).then(() => { throw new Error("timeout"); })]);
       await r.text();
       if (!r.ok) errors[String(r.status)] = (errors[String(r.status)] ?? 0) + 1;
     } catch {
