@@ -105,6 +105,7 @@ export type Database = {
           slug: string
           starts_at: string
           venue: string | null
+          version: number
         }
         Insert: {
           capacity?: number | null
@@ -118,6 +119,7 @@ export type Database = {
           slug: string
           starts_at: string
           venue?: string | null
+          version?: number
         }
         Update: {
           capacity?: number | null
@@ -131,6 +133,7 @@ export type Database = {
           slug?: string
           starts_at?: string
           venue?: string | null
+          version?: number
         }
         Relationships: [
           {
@@ -144,7 +147,7 @@ export type Database = {
       guests: {
         Row: {
           checked_in_at: string | null
-          client_user_id: string
+          client_user_id: string | null
           created_at: string
           event_id: string
           id: string
@@ -155,7 +158,7 @@ export type Database = {
         }
         Insert: {
           checked_in_at?: string | null
-          client_user_id: string
+          client_user_id?: string | null
           created_at?: string
           event_id: string
           id?: string
@@ -166,7 +169,7 @@ export type Database = {
         }
         Update: {
           checked_in_at?: string | null
-          client_user_id?: string
+          client_user_id?: string | null
           created_at?: string
           event_id?: string
           id?: string
@@ -192,6 +195,61 @@ export type Database = {
             foreignKeyName: "guests_team_id_fkey"
             columns: ["team_id"]
             referencedRelation: "teams"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
+      invitations: {
+        Row: {
+          accepted_at: string | null
+          accepted_by: string | null
+          created_at: string
+          email: string
+          expires_at: string
+          id: string
+          invited_by: string | null
+          organization_id: string
+          promoter_id: string | null
+          role: string
+          token_hash: string
+        }
+        Insert: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email: string
+          expires_at: string
+          id?: string
+          invited_by?: string | null
+          organization_id: string
+          promoter_id?: string | null
+          role: string
+          token_hash: string
+        }
+        Update: {
+          accepted_at?: string | null
+          accepted_by?: string | null
+          created_at?: string
+          email?: string
+          expires_at?: string
+          id?: string
+          invited_by?: string | null
+          organization_id?: string
+          promoter_id?: string | null
+          role?: string
+          token_hash?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "invitations_organization_id_fkey"
+            columns: ["organization_id"]
+            referencedRelation: "organizations"
+            referencedColumns: ["id"]
+          },
+          {
+            foreignKeyName: "invitations_promoter_id_fkey"
+            columns: ["promoter_id"]
+            referencedRelation: "promoters"
             referencedColumns: ["id"]
           },
         ]
@@ -249,6 +307,7 @@ export type Database = {
           id: string
           organization_id: string
           slug: string
+          user_id: string | null
         }
         Insert: {
           created_at?: string
@@ -256,6 +315,7 @@ export type Database = {
           id?: string
           organization_id: string
           slug: string
+          user_id?: string | null
         }
         Update: {
           created_at?: string
@@ -263,6 +323,7 @@ export type Database = {
           id?: string
           organization_id?: string
           slug?: string
+          user_id?: string | null
         }
         Relationships: [
           {
@@ -271,18 +332,27 @@ export type Database = {
             referencedRelation: "organizations"
             referencedColumns: ["id"]
           },
+          {
+            foreignKeyName: "promoters_organization_id_user_id_fkey"
+            columns: ["organization_id", "user_id"]
+            referencedRelation: "organization_members"
+            referencedColumns: ["organization_id", "user_id"]
+          },
         ]
       }
       team_members: {
         Row: {
+          is_leader: boolean
           promoter_id: string
           team_id: string
         }
         Insert: {
+          is_leader?: boolean
           promoter_id: string
           team_id: string
         }
         Update: {
+          is_leader?: boolean
           promoter_id?: string
           team_id?: string
         }
@@ -334,6 +404,7 @@ export type Database = {
       [_ in never]: never
     }
     Functions: {
+      accept_invitation: { Args: { p_token: string }; Returns: Json }
       authenticate_and_create_guest_v2: {
         Args: {
           p_event_id: string
@@ -349,8 +420,66 @@ export type Database = {
         Args: { p_event_id: string; p_nonce: string; p_qr_token: string }
         Returns: Json
       }
+      check_in_guest_by_id: {
+        Args: { p_event_id: string; p_guest_id: string; p_nonce: string }
+        Returns: Json
+      }
       check_phone_with_cache: { Args: { p_phone: string }; Returns: Json }
+      claim_outbox: { Args: { p_limit?: number }; Returns: Json }
+      complete_outbox: {
+        Args: { p_error?: string; p_id: number }
+        Returns: undefined
+      }
+      create_event: {
+        Args: {
+          p_capacity?: number
+          p_ends_at: string
+          p_guest_list_closes_at: string
+          p_is_published?: boolean
+          p_name: string
+          p_organization_id: string
+          p_slug: string
+          p_starts_at: string
+          p_venue: string
+        }
+        Returns: Json
+      }
+      create_organization: { Args: { p_name: string }; Returns: Json }
+      create_promoter: {
+        Args: {
+          p_display_name: string
+          p_organization_id: string
+          p_slug: string
+        }
+        Returns: Json
+      }
+      create_team: {
+        Args: { p_name: string; p_organization_id: string }
+        Returns: Json
+      }
+      delete_my_guest_account: {
+        Args: { p_session_token: string }
+        Returns: Json
+      }
+      duplicate_event: {
+        Args: { p_days?: number; p_event_id: string; p_slug: string }
+        Returns: Json
+      }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
+      export_guest_list: { Args: { p_event_id: string }; Returns: string }
+      find_guests: {
+        Args: { p_event_id: string; p_query: string }
+        Returns: Json
+      }
+      invite_member: {
+        Args: {
+          p_email: string
+          p_organization_id: string
+          p_promoter_id?: string
+          p_role: string
+        }
+        Returns: Json
+      }
       join_event_with_session: {
         Args: {
           p_event_id: string
@@ -360,7 +489,19 @@ export type Database = {
         }
         Returns: Json
       }
-      ops_stats: { Args: { p_event_id?: string }; Returns: Json }
+      link_promoter: {
+        Args: { p_event_id: string; p_promoter_id: string; p_team_id?: string }
+        Returns: Json
+      }
+      my_events: { Args: Record<PropertyKey, never>; Returns: Json }
+      my_guest_data: { Args: { p_session_token: string }; Returns: Json }
+      my_organizations: { Args: Record<PropertyKey, never>; Returns: Json }
+      organization_overview: {
+        Args: { p_organization_id: string }
+        Returns: Json
+      }
+      promoter_event_feed: { Args: { p_event_id: string }; Returns: Json }
+      promoter_overview: { Args: Record<PropertyKey, never>; Returns: Json }
       register_and_create_guest_v2: {
         Args: {
           p_email: string
@@ -379,12 +520,59 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: Json
       }
+      remove_member: {
+        Args: { p_organization_id: string; p_user_id: string }
+        Returns: Json
+      }
+      request_password_reset: { Args: { p_phone: string }; Returns: Json }
+      reset_guest_password: {
+        Args: { p_password: string; p_token: string }
+        Returns: Json
+      }
       resolve_promoter_link: {
         Args: { p_event_slug: string; p_promoter_slug: string }
         Returns: Json
       }
+      revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
       set_event_registration_limit: {
         Args: { p_event_id: string; p_per_minute: number }
+        Returns: Json
+      }
+      set_member_role: {
+        Args: {
+          p_organization_id: string
+          p_promoter_id?: string
+          p_role: string
+          p_user_id: string
+        }
+        Returns: Json
+      }
+      set_team_member: {
+        Args: {
+          p_is_leader?: boolean
+          p_member?: boolean
+          p_promoter_id: string
+          p_team_id: string
+        }
+        Returns: Json
+      }
+      unlink_promoter: {
+        Args: { p_event_id: string; p_promoter_id: string }
+        Returns: Json
+      }
+      update_event: {
+        Args: {
+          p_capacity?: number
+          p_ends_at: string
+          p_event_id: string
+          p_guest_list_closes_at: string
+          p_is_published?: boolean
+          p_name: string
+          p_slug: string
+          p_starts_at: string
+          p_venue: string
+          p_version: number
+        }
         Returns: Json
       }
     }

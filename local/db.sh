@@ -29,7 +29,16 @@ install() {
 
 running() { [ -f "$PGDATA/postmaster.pid" ] && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; }
 
+# Bumped when a cluster made by an older version of these scripts can no longer be upgraded in
+# place (2: supabase_admin owns the cluster and postgres is not a superuser).
+LAYOUT=2
+
 init() {
+  if [ -f "$PGDATA/PG_VERSION" ] && [ "$(cat "$CLUSTER_DIR/.layout" 2>/dev/null)" != "$LAYOUT" ]; then
+    say "the cluster in $CLUSTER_DIR predates the current platform layout: recreating it (local data only)"
+    running && as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -m fast -w stop >/dev/null
+    rm -rf "$PGDATA"
+  fi
   [ -f "$PGDATA/PG_VERSION" ] && return 0
   say "creating cluster in $CLUSTER_DIR"
   mkdir -p "$CLUSTER_DIR"
@@ -43,6 +52,7 @@ init() {
     --auth-local=trust --auth-host=scram-sha-256 >"$STATE_DIR/initdb.log" 2>&1 \
     || die "initdb failed; see $STATE_DIR/initdb.log"
   rm -f "$pwfile"
+  echo "$LAYOUT" > "$CLUSTER_DIR/.layout"
   local durability=""
   # The test cluster is thrown away after every run: durability buys nothing there.
   [ "$STACK" = test ] && durability=$'fsync = off\nsynchronous_commit = off\nfull_page_writes = off'

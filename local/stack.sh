@@ -20,8 +20,11 @@ gateway_up() {
   fi
   say "starting the API gateway on $API_URL"
   eval "$(node "$ROOT/local/keys.mjs" | sed 's/^/export /')"
+  # The static pages, built for this stack with its URL and anon key in their one config file.
+  node "$ROOT/scripts/build-pages.mjs" --out "$STATE_DIR/pages" --url "$API_URL" --anon-key "$ANON_KEY" \
+    || die "building the pages (scripts/build-pages.mjs) failed"
   DB_PORT=$DB_PORT FUNCTIONS_DIR="$ROOT/supabase/functions" SUPABASE_CONFIG="$ROOT/supabase/config.toml" \
-    PAGES_DIR="$ROOT/client/pages" nohup "$DENO" run --allow-all --config "$ROOT/deno.json" "$ROOT/local/gateway/main.ts" \
+    PAGES_DIR="$STATE_DIR/pages" nohup "$DENO" run --allow-all --config "$ROOT/deno.json" "$ROOT/local/gateway/main.ts" \
     >"$GW_LOG" 2>&1 </dev/null &
   echo $! >"$GW_PID"
   for _ in $(seq 1 120); do

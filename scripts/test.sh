@@ -43,6 +43,8 @@ layer "supabase db advisors" advisors
 layer "deno check, lint, test (gateway, edge functions)" deno_all
 layer "tsc (client and tests)" npx tsc -p .
 layer "pgTAP (pg_prove)" pgtap
+# The browser tests (tests/browser, inside vitest) drive Debian's Chromium.
+bash scripts/chromium.sh || failed+=("chromium install")
 layer "vitest" npx vitest run
 
 if [ ${#failed[@]} -gt 0 ]; then

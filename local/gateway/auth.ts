@@ -17,6 +17,7 @@
 import { type Claims, JwtError, type Keys } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
 import { isConnectionError, type Pool, type Tx } from "./pool.ts";
+import { createHash } from "node:crypto";
 
 const NIL_INSTANCE = "00000000-0000-0000-0000-000000000000";
 /** Columns GoTrue reads into Go strings: a NULL there makes GoTrue fail on the whole row. */
@@ -131,6 +132,8 @@ export class Auth {
 
   async handle(req: Request, path: string, clientIp: string): Promise<Response> {
     try {
+      const link = await this.#emailLinks(req, path);
+      if (link) return link;
       if (path === ".well-known/jwks.json" && req.method === "GET") return json(200, this.keys.jwks());
       if (path === "token" && req.method === "POST") return await this.#token(req, clientIp);
       if (path === "user" && req.method === "GET") return await this.#getUser(req);
@@ -294,6 +297,160 @@ export class Auth {
       else if (scope === "others" && sessionId) await tx`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
       else if (scope === "global") await tx`delete from auth.sessions where user_id = ${user.id}`;
       return new Response(null, { status: 204, headers: { "Access-Control-Allow-Origin": "*" } });
+    });
+  }
+
+  // ===========================================================================================
+  // Email links (invitations, magic links, password recovery), as GoTrue shapes them:
+  //   POST /invite                (service role)  creates the user, "sends" the invite email
+  //   POST /admin/generate_link   (service role)  the same link, returned instead of sent
+  //   GET  /verify?token&type&redirect_to         the link itself: signs in, redirects with the
+  //                                               session in the URL fragment
+  //   POST /verify {type, token_hash}             the same, answering the session as JSON
+  //   PUT  /user {password?, data?}               the signed-in user sets a password
+  // There is no mail server here: every link is written to the gateway log, where Supabase's
+  // local stack would show the email in its mail catcher. Tokens are stored as GoTrue stores
+  // them (sha224 of email + one-time code, in confirmation_token / recovery_token, '' when
+  // unused), valid for an hour and single use.
+  // ===========================================================================================
+
+  async #emailLinks(req: Request, path: string): Promise<Response | null> {
+    if (path === "invite" && req.method === "POST") return await this.#admin(req, (body) => this.#link(req, "invite", body, true));
+    if (path === "admin/generate_link" && req.method === "POST") {
+      return await this.#admin(req, (body) => this.#link(req, String(body.type ?? ""), body, false));
+    }
+    if (path === "verify" && req.method === "GET") return await this.#verifyRedirect(req);
+    if (path === "verify" && req.method === "POST") return await this.#verifyPost(req);
+    if (path === "user" && req.method === "PUT") return await this.#updateUser(req);
+    return null;
+  }
+
+  async #jsonBody(req: Request): Promise<Record<string, unknown>> {
+    try {
+      const body = await req.json();
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
+      return body;
+    } catch {
+      throw new AuthFailure(authError(400, "bad_json", "Could not parse request body as JSON"));
+    }
+  }
+
+  /** GoTrue's requireAdmin: a token of an admin role (the service role). */
+  async #admin(req: Request, then: (body: Record<string, unknown>) => Promise<Response>): Promise<Response> {
+    const token = bearer(req);
+    if (!token) return authError(401, "no_authorization", "This endpoint requires a valid Bearer token");
+    let claims: Claims;
+    try {
+      claims = await this.keys.verify(token);
+    } catch (e) {
+      return authError(403, "bad_jwt", `invalid JWT: unable to parse or verify signature, ${(e as JwtError).message}`);
+    }
+    if (claims.role !== "service_role" && claims.role !== "supabase_admin") return authError(403, "not_admin", "User not allowed");
+    return then(await this.#jsonBody(req));
+  }
+
+  /** Creates or finds the user, stores a fresh token, logs the link; `sent` shapes the answer as /invite does. */
+  async #link(req: Request, type: string, body: Record<string, unknown>, sent: boolean): Promise<Response> {
+    if (!["invite", "magiclink", "recovery", "signup"].includes(type)) {
+      return authError(400, "validation_failed", "Invalid email action link type requested");
+    }
+    const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return authError(400, "validation_failed", "Unable to validate email address: invalid format");
+    const redirectTo = String(body.redirect_to ?? new URL(req.url).searchParams.get("redirect_to") ?? this.apiUrl);
+    const otp = String(crypto.getRandomValues(new Uint32Array(1))[0] % 1_000_000).padStart(6, "0");
+    const hashed = createHash("sha224").update(email + otp).digest("hex");
+    const column = type === "invite" || type === "signup" ? "confirmation_token" : "recovery_token";
+    const sentAt = column === "confirmation_token" ? "confirmation_sent_at" : "recovery_sent_at";
+    const data = (body.data ?? {}) as Record<string, unknown>;
+
+    return await this.pool.tx("read write", async (tx) => {
+      const [existing] = await tx<UserRow[]>`select * from auth.users
+        where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated' for update`;
+      if (existing && (type === "invite" || type === "signup") && existing.email_confirmed_at) {
+        return authError(422, "email_exists", "A user with this email address has already been registered");
+      }
+      if (!existing && type === "recovery") return authError(404, "user_not_found", "User with this email not found");
+      let user: UserRow;
+      if (existing) {
+        readable(existing);
+        [user] = await tx<UserRow[]>`update auth.users set ${tx(column)} = ${hashed}, ${tx(sentAt)} = now(), updated_at = now()
+          where id = ${existing.id} returning *`;
+      } else {
+        // As GoTrue creates an invited user: no password yet (''), every token column '', an email identity.
+        const id = crypto.randomUUID();
+        const now = new Date();
+        const row: Record<string, unknown> = Object.fromEntries(STRING_COLUMNS.map((c) => [c, ""]));
+        Object.assign(row, {
+          instance_id: NIL_INSTANCE, id, aud: "authenticated", role: "authenticated", email, encrypted_password: "",
+          raw_app_meta_data: tx.json({ provider: "email", providers: ["email"] }), raw_user_meta_data: tx.json(data as never),
+          invited_at: type === "invite" ? now : null, created_at: now, updated_at: now, [column]: hashed, [sentAt]: now,
+        });
+        [user] = await tx<UserRow[]>`insert into auth.users ${tx(row as never)} returning *`;
+        await tx`insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
+          values (${id}, ${id}, ${tx.json({ sub: id, email, email_verified: false, phone_verified: false })}, 'email', now(), now())`;
+      }
+      const actionLink = `${this.apiUrl}/auth/v1/verify?token=${hashed}&type=${type}&redirect_to=${encodeURIComponent(redirectTo)}`;
+      console.log(`auth: ${type} link for ${email} (no mail server here): ${actionLink}`);
+      const u = userJson(user, await this.#identities(tx, user.id));
+      if (sent) return json(200, u);
+      return json(200, { ...u, action_link: actionLink, email_otp: otp, hashed_token: hashed, redirect_to: redirectTo, verification_type: type });
+    });
+  }
+
+  /** Consumes a link's token (confirms the email, clears the token) and signs the user in. */
+  async #consume(type: string, tokenHash: string): Promise<Record<string, unknown> | null> {
+    const column = type === "invite" || type === "signup" ? "confirmation_token" : "recovery_token";
+    const sentAt = column === "confirmation_token" ? "confirmation_sent_at" : "recovery_sent_at";
+    if (!["invite", "magiclink", "recovery", "signup", "email"].includes(type) || !/^[0-9a-f]{56}$/.test(tokenHash)) return null;
+    return await this.pool.tx("read write", async (tx) => {
+      const [user] = await tx<UserRow[]>`update auth.users set ${tx(column)} = '', email_confirmed_at = coalesce(email_confirmed_at, now()),
+          last_sign_in_at = now(), updated_at = now()
+        where ${tx(column)} = ${tokenHash} and ${tx(sentAt)} > now() - interval '1 hour'
+        returning *`;
+      if (!user) return null;
+      const sessionId = crypto.randomUUID();
+      await tx`insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (${sessionId}, ${user.id}, now(), now(), 'aal1')`;
+      const refresh = await this.#issueRefreshToken(tx, user.id, sessionId, null);
+      return await this.#tokenResponse(tx, user, sessionId, refresh);
+    });
+  }
+
+  async #verifyRedirect(req: Request): Promise<Response> {
+    const q = new URL(req.url).searchParams;
+    const redirectTo = q.get("redirect_to") || this.apiUrl;
+    const session = await this.#consume(q.get("type") ?? "", q.get("token") ?? "");
+    const fragment = session
+      ? new URLSearchParams(Object.entries(session).filter(([k]) => k !== "user").map(([k, v]) => [k, String(v)])
+        .concat([["type", q.get("type") ?? ""]]))
+      : new URLSearchParams({ error: "access_denied", error_code: "otp_expired", error_description: "Email link is invalid or has expired" });
+    return new Response(null, { status: 303, headers: { Location: `${redirectTo}#${fragment}` } });
+  }
+
+  async #verifyPost(req: Request): Promise<Response> {
+    const body = await this.#jsonBody(req);
+    let hash = typeof body.token_hash === "string" ? body.token_hash : "";
+    if (!hash && typeof body.token === "string" && typeof body.email === "string") {
+      hash = createHash("sha224").update(body.email.trim().toLowerCase() + body.token).digest("hex");
+    }
+    const session = await this.#consume(String(body.type ?? ""), hash);
+    if (!session) return authError(403, "otp_expired", "Token has expired or is invalid");
+    return json(200, session);
+  }
+
+  async #updateUser(req: Request): Promise<Response> {
+    const body = await this.#jsonBody(req);
+    const password = typeof body.password === "string" ? body.password : null;
+    if (password !== null && password.length < 6) return authError(422, "weak_password", "Password should be at least 6 characters.");
+    const data = body.data && typeof body.data === "object" ? body.data : {};
+    return await this.pool.tx("read write", async (tx) => {
+      const { user } = await this.#authenticated(req, tx);
+      const [updated] = await tx<UserRow[]>`update auth.users set
+          encrypted_password = case when ${password}::text is null then encrypted_password
+                                    else extensions.crypt(${password}, extensions.gen_salt('bf', 10)) end,
+          raw_user_meta_data = coalesce(raw_user_meta_data, '{}'::jsonb) || ${tx.json(data as never)},
+          updated_at = now()
+        where id = ${user.id} returning *`;
+      return json(200, userJson(updated, await this.#identities(tx, updated.id)));
     });
   }
 }

@@ -4,7 +4,7 @@
 //   /functions/v1/<name>     edge functions          (functions.ts)
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
 //   /metrics                 Prometheus text         (metrics.ts, service_role key)
-//   /                        static pages (PAGES_DIR)
+//   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
@@ -133,19 +133,55 @@ async function boundedBody(req: Request): Promise<Request | Response> {
   return new Request(req.url, { method: req.method, headers: req.headers, body, signal: req.signal });
 }
 
-async function serveStatic(path: string): Promise<Response> {
-  const clean = path === "/" ? "/index.html" : path.replace(/\.\.+/g, "");
-  const types: Record<string, string> = {
-    html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",
-    svg: "image/svg+xml", png: "image/png", json: "application/json",
-  };
-  for (const file of [`${pagesDir}${clean}`, `${pagesDir}${clean}.html`]) {
-    try {
-      const body = await Deno.readFile(file);
-      return new Response(body, { headers: { "Content-Type": types[file.split(".").pop()!] ?? "application/octet-stream" } });
-    } catch { /* next */ }
+const pageRoutes: [RegExp, string][] = [
+  [/^\/$/, "/index.html"],
+  [/^\/p\/[^/]+\/[^/]+\/?$/, "/guest.html"],
+  [/^\/door\/?$/, "/door.html"],
+  [/^\/live\/?$/, "/live.html"],
+];
+const staticTypes: Record<string, string> = {
+  html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",
+  svg: "image/svg+xml", png: "image/png", json: "application/json", ico: "image/x-icon", txt: "text/plain; charset=utf-8",
+};
+const compressible = /^(text\/|application\/json|image\/svg)/;
+
+/**
+ * The static pages (PAGES_DIR, built by scripts/build-pages.mjs), as a static host in front of a
+ * Supabase project serves them: page routes to their HTML file, hashed assets cached for good,
+ * HTML and config.js revalidated, gzip when the browser accepts it, old `/promotor/<p>/<e>`
+ * links redirected to `/p/<p>/<e>`, and 404.html for anything else.
+ */
+async function serveStatic(req: Request, url: URL): Promise<Response> {
+  const path = url.pathname;
+  if (req.method !== "GET" && req.method !== "HEAD") return json(405, { message: "Method not allowed" }, { Allow: "GET, HEAD" });
+  const old = path.match(/^\/promotor\/([^/]+)\/([^/]+)\/?$/);
+  if (old) return new Response(null, { status: 301, headers: { Location: `/p/${old[1]}/${old[2]}${url.search}` } });
+  const route = pageRoutes.find(([re]) => re.test(path))?.[1];
+  const file = route ?? (path.split("/").some((seg) => seg === ".." || seg.startsWith(".")) ? null : path);
+  let status = 200;
+  let body: Uint8Array | null = null;
+  let name = file ?? "/404.html";
+  if (file && !file.endsWith("/")) {
+    try { body = await Deno.readFile(`${pagesDir}${file}`); } catch { /* 404 below */ }
   }
-  return json(404, { message: "Not found" });
+  if (!body) {
+    status = 404;
+    name = "/404.html";
+    try { body = await Deno.readFile(`${pagesDir}/404.html`); } catch { return json(404, { message: "Not found" }); }
+  }
+  const type = staticTypes[name.split(".").pop()!] ?? "application/octet-stream";
+  const headers: Record<string, string> = {
+    "Content-Type": type,
+    "Cache-Control": name.startsWith("/assets/") ? "public, max-age=31536000, immutable" : "no-cache",
+    "X-Content-Type-Options": "nosniff",
+    Vary: "Accept-Encoding",
+  };
+  if (compressible.test(type) && /\bgzip\b/.test(req.headers.get("accept-encoding") ?? "") && body.length > 256) {
+    headers["Content-Encoding"] = "gzip";
+    const stream = new Blob([body as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+    return new Response(req.method === "HEAD" ? null : stream, { status, headers });
+  }
+  return new Response(req.method === "HEAD" ? null : body as BlobPart, { status, headers });
 }
 
 async function route(req: Request, remote: string): Promise<Response> {
@@ -158,9 +194,11 @@ async function route(req: Request, remote: string): Promise<Response> {
   }
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
-  if (!api) return serveStatic(path);
-  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself.
-  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json";
+  if (!api) return serveStatic(req, url);
+  // The JWKS is public on Supabase, like any JWKS; the websocket checks its apikey itself. Auth's
+  // email-link endpoint is open too: the link in an email carries no apikey.
+  const open = path.startsWith("/realtime/v1/websocket") || path === "/auth/v1/.well-known/jwks.json" ||
+    (path === "/auth/v1/verify" && req.method === "GET");
   if (!(isFunction && req.method === "OPTIONS") && !open) {
     const refused = await checkApiKey(req, url);
     if (refused) return refused;

@@ -1,4 +1,5 @@
--- Organizations run nights; their members (owner, admin, staff) are Supabase Auth users.
+-- Organizations run nights; their members are Supabase Auth users with a role: owner, admin and
+-- staff run the night (the team); a promoter signs in to see their own links and guests only.
 
 -- =============================================================================================
 -- Tables
@@ -13,7 +14,7 @@ create table public.organizations (
 create table public.organization_members (
   organization_id uuid not null references public.organizations (id) on delete cascade,
   user_id uuid not null references auth.users (id) on delete cascade,
-  role text not null check (role in ('owner', 'admin', 'staff')),
+  role text not null check (role in ('owner', 'admin', 'staff', 'promoter')),
   created_at timestamptz not null default now(),
   primary key (organization_id, user_id)
 );
@@ -27,9 +28,11 @@ alter table public.organization_members enable row level security;
 -- =============================================================================================
 
 /**
- * Whether the signed-in user belongs to the organization, with one of `p_roles`
- * (any role when null). SECURITY DEFINER so policies can use it without reading
- * organization_members through RLS (which would recurse).
+ * Whether the signed-in user belongs to the organization, with one of `p_roles`; null means
+ * the team (owner, admin or staff): a promoter is admitted only where `p_roles` names them,
+ * so that no team-wide rule leaks other promoters' guests to a promoter.
+ * SECURITY DEFINER so policies can use it without reading organization_members through RLS
+ * (which would recurse).
  */
 create or replace function private.is_member(p_organization_id uuid, p_roles text[] default null)
 returns boolean
@@ -42,7 +45,7 @@ as $$
     select 1 from public.organization_members m
     where m.organization_id = p_organization_id
       and m.user_id = (select auth.uid())
-      and (p_roles is null or m.role = any (p_roles))
+      and m.role = any (coalesce(p_roles, array['owner', 'admin', 'staff']))
   )
 $$;
 

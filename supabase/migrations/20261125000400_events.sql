@@ -16,6 +16,9 @@ create table public.events (
   guest_list_closes_at timestamptz not null,
   capacity integer check (capacity > 0),
   is_published boolean not null default false,
+  -- Bumped by every edit: an edit names the version it started from, so two people editing the
+  -- same night at once cannot silently overwrite each other (the second gets 409).
+  version integer not null default 1,
   created_at timestamptz not null default now(),
   unique (organization_id, slug),
   check (ends_at > starts_at),
@@ -27,9 +30,16 @@ create table public.promoters (
   organization_id uuid not null references public.organizations (id) on delete cascade,
   slug text not null unique check (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' and length(slug) <= 100),
   display_name text not null check (length(display_name) between 1 and 100),
-  created_at timestamptz not null default now()
+  -- The account that signs in as this promoter (role 'promoter'); a promoter without one still
+  -- has working links.
+  user_id uuid,
+  created_at timestamptz not null default now(),
+  unique (organization_id, user_id),
+  foreign key (organization_id, user_id) references public.organization_members (organization_id, user_id)
+    on delete set null (user_id)
 );
 create index promoters_organization_id_idx on public.promoters (organization_id);
+create index promoters_user_id_idx on public.promoters (user_id);
 
 create table public.teams (
   id uuid primary key default gen_random_uuid(),
@@ -42,6 +52,8 @@ create table public.teams (
 create table public.team_members (
   team_id uuid not null references public.teams (id) on delete cascade,
   promoter_id uuid not null references public.promoters (id) on delete cascade,
+  -- A team leader sees the whole team's links and guests.
+  is_leader boolean not null default false,
   primary key (team_id, promoter_id)
 );
 create index team_members_promoter_id_idx on public.team_members (promoter_id);

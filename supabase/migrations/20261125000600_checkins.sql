@@ -134,7 +134,8 @@ $$;
 
 /**
  * The night at a glance for its organization's members: totals, per promoter and per team,
- * arrivals per 15 minutes and the latest arrivals (first name and last initial only).
+ * registrations and arrivals per 15 minutes and the latest arrivals (first name and last initial
+ * only).
  */
 create or replace function public.event_dashboard(p_event_id uuid)
 returns jsonb
@@ -174,6 +175,12 @@ begin
       from (select date_bin('15 minutes', g.checked_in_at, v_event.starts_at) slot, count(*) n
             from public.guests g
             where g.event_id = p_event_id and g.checked_in_at is not null
+            group by 1) s), '[]'::jsonb),
+    'registrations_per_15_min', coalesce((
+      select jsonb_agg(jsonb_build_object('slot', slot, 'registrations', n) order by slot)
+      from (select date_bin('15 minutes', g.created_at, v_event.starts_at) slot, count(*) n
+            from public.guests g
+            where g.event_id = p_event_id
             group by 1) s), '[]'::jsonb),
     'latest_arrivals', coalesce((
       select jsonb_agg(jsonb_build_object('guest_id', a.id, 'first_name', a.first_name,

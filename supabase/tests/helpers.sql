@@ -139,6 +139,37 @@ $$;
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
 /**
+ * tests.world() plus the management actors of organization A: an admin, a promoter account
+ * signed in as promoter P (Pat), a team leader (promoter L, leader of team T, linked to the open
+ * event for T), and an account for promoter Q (Quinn), linked to the open event without a team.
+ */
+create or replace function tests.manage_world()
+returns jsonb language plpgsql as $$
+declare
+  w jsonb := tests.world();
+  org_a uuid := (w ->> 'org_a')::uuid;
+  admin_a uuid := tests.create_user('admin-' || gen_random_uuid() || '@a.test');
+  promoter_user uuid := tests.create_user('pat-' || gen_random_uuid() || '@a.test');
+  leader_user uuid := tests.create_user('lee-' || gen_random_uuid() || '@a.test');
+  other_user uuid := tests.create_user('quinn-' || gen_random_uuid() || '@a.test');
+  leader uuid := gen_random_uuid();
+begin
+  insert into public.organization_members values
+    (org_a, admin_a, 'admin'), (org_a, promoter_user, 'promoter'), (org_a, leader_user, 'promoter'), (org_a, other_user, 'promoter');
+  insert into public.promoters (id, organization_id, slug, display_name, user_id)
+    values (leader, org_a, 'l-' || left(leader::text, 8), 'Lee Leader', leader_user);
+  update public.promoters set user_id = promoter_user where id = (w ->> 'promoter')::uuid;
+  update public.promoters set user_id = other_user where id = (w ->> 'other_promoter')::uuid;
+  insert into public.team_members (team_id, promoter_id, is_leader) values ((w ->> 'team')::uuid, leader, true);
+  insert into public.event_promoters (event_id, promoter_id, team_id) values
+    ((w ->> 'open_event')::uuid, leader, (w ->> 'team')::uuid), ((w ->> 'open_event')::uuid, (w ->> 'other_promoter')::uuid, null);
+  return w || jsonb_build_object('admin_a', admin_a, 'promoter_user', promoter_user, 'leader_user', leader_user,
+    'other_user', other_user, 'leader', leader);
+end $$;
+
+grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+/**
  * A registration proof of work for register_and_create_guest_v2's p_proof: asks
  * public.registration_challenge() (as the current role) and finds the nonce in SQL. Files that
  * register many guests lower `pow_difficulty` first; 22-proof-of-work.sql keeps the default.

@@ -26,15 +26,20 @@ select is(
   (select array_agg(p.proname::text order by p.proname)
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')),
-  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'join_event_with_session',
-        'register_and_create_guest_v2', 'registration_challenge', 'resolve_promoter_link'],
+  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'delete_my_guest_account', 'join_event_with_session',
+        'my_guest_data', 'register_and_create_guest_v2', 'registration_challenge', 'request_password_reset', 'reset_guest_password',
+        'resolve_promoter_link'],
   'anon may call exactly the guest functions');
 
 select is(
   (select array_agg(p.proname::text order by p.proname)
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['authorize_event_broadcast', 'check_in_guest', 'event_dashboard', 'ops_stats', 'set_event_registration_limit'],
+  array['accept_invitation', 'authorize_event_broadcast', 'check_in_guest', 'check_in_guest_by_id', 'create_event',
+        'create_organization', 'create_promoter', 'create_team', 'duplicate_event', 'event_dashboard', 'export_guest_list',
+        'find_guests', 'invite_member', 'link_promoter', 'my_events', 'my_organizations', 'ops_stats', 'organization_overview', 'promoter_event_feed',
+        'promoter_overview', 'remove_member', 'revoke_invitation', 'set_event_registration_limit', 'set_member_role',
+        'set_team_member', 'unlink_promoter', 'update_event'],
   'authenticated may call exactly the staff functions');
 
 select is(

@@ -3,8 +3,8 @@ begin;
 select plan(5);
 
 select is((select array_agg(jobname::text order by jobname) from cron.job where jobname <> 'realtime-messages-retention'),
-  array['purge-guest-sessions', 'purge-ops-counters', 'purge-password-line', 'purge-phone-lookup-cache', 'purge-rate-limit-counters',
-        'purge-registration-challenges'], 'the jobs are scheduled by name');
+  array['anonymise-inactive-guests', 'purge-guest-sessions', 'purge-ops-counters', 'purge-password-line', 'purge-phone-lookup-cache',
+        'purge-rate-limit-counters', 'purge-registration-challenges'], 'the jobs are scheduled by name');
 select is((select schedule from cron.job where jobname = 'purge-phone-lookup-cache'), '* * * * *', 'the phone cache is purged every minute');
 
 insert into private.phone_lookup_cache values (private.sha256('+351900000001'), true, now() - interval '1 second'),

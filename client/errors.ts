@@ -1,0 +1,41 @@
+// Errors as typed values: every failed call becomes an ApiError carrying the server's stable
+// machine code (`code`), the HTTP status, and the server's sentences for people. Pages branch
+// on `code` and show their own sentence for it (client/pages/i18n.ts), never the raw text.
+
+/** Every machine code the API answers with (README "Errors"), plus the client's own. */
+export const ERROR_CODES = [
+  "invalid_phone", "weak_password", "password_too_long", "invalid_first_name", "invalid_last_name",
+  "invalid_email", "input_too_long", "invalid_nonce", "invalid_credentials", "invalid_session",
+  "not_authenticated", "forbidden", "event_not_found", "promoter_not_linked", "phone_already_registered",
+  "guest_list_closed", "nonce_reused", "rate_limited", "account_locked", "busy",
+  "proof_required", "proof_invalid", "proof_reused", "invalid_limit", "invalid_body", "invalid_json", "method_not_allowed", "broadcast_failed",
+  // The client's own: the network failed, a password confirmation differs, an unexpected answer.
+  "network", "password_mismatch", "unexpected",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class ApiError extends Error {
+  constructor(
+    /** The stable machine code (the body's `message`), e.g. `invalid_phone`. */
+    readonly code: string,
+    /** HTTP status; 0 when the network failed before an answer arrived. */
+    readonly status: number,
+    readonly details: string | null = null,
+    readonly hint: string | null = null,
+    /** The offending input field for a client-side check, if any. */
+    readonly field: string | null = null,
+  ) {
+    super(details ?? code);
+    this.name = "ApiError";
+  }
+}
+
+/** An ApiError from an error body as PostgREST and the edge functions send it. */
+export function fromBody(status: number, body: Record<string, unknown> | null | undefined): ApiError {
+  const s = (v: unknown) => (typeof v === "string" && v !== "" ? v : null);
+  if (status === 0) return new ApiError("network", 0, s(body?.message));
+  const code = s(body?.message);
+  // A PostgREST/platform error (PGRST…, SQLSTATE) has no stable product code in `message`.
+  const known = code && /^[a-z_]+$/.test(code) ? code : status === 503 || status === 504 ? "busy" : "unexpected";
+  return new ApiError(known, status, s(body?.details), s(body?.hint));
+}

@@ -1,0 +1,162 @@
+// What every page shares: the one config file (/config.js: Supabase URL and anon key), the
+// supabase-js client, a tiny DOM helper, the language switch, error display, and for the staff
+// pages the sign-in form and the event picker.
+import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import { type Api, createApi, type Options } from "../../api.ts";
+import { ApiError } from "../../errors.ts";
+import type { MyEvent } from "../../schemas.ts";
+import { errorText, formatWhen, type Key, lang, setLang, t } from "./i18n.ts";
+
+declare global {
+  interface Window { GUESTLIST_CONFIG?: { supabaseUrl: string; anonKey: string } }
+}
+
+export function config(): { supabaseUrl: string; anonKey: string } {
+  const c = window.GUESTLIST_CONFIG;
+  if (!c?.supabaseUrl || !c?.anonKey) throw new Error("config.js is missing: it must set window.GUESTLIST_CONFIG");
+  return c;
+}
+
+export function supabaseClient(persistSession: boolean): SupabaseClient {
+  const c = config();
+  return createClient(c.supabaseUrl, c.anonKey, {
+    auth: { persistSession, autoRefreshToken: persistSession, detectSessionInUrl: false },
+  });
+}
+
+export function api(supabase: SupabaseClient, options?: Options): Api {
+  return createApi(supabase, options);
+}
+
+type Attrs = Record<string, string | number | boolean | null | undefined | ((e: Event) => void)>;
+/** Creates an element: h("button", {type: "submit", onclick: f}, "text", child). */
+export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: (Node | string | null | false)[]): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (typeof v === "function") el.addEventListener(k.replace(/^on/, ""), v);
+    else if (v === true) el.setAttribute(k, "");
+    else el.setAttribute(k, String(v));
+  }
+  for (const c of children) if (c !== null && c !== false) el.append(c);
+  return el;
+}
+
+/** A labelled input with its help text and error slot, wired for screen readers. */
+export function field(id: string, label: Key, attrs: Attrs, help?: Key): HTMLDivElement {
+  const helpId = help ? `${id}-help` : null;
+  return h("div", { class: "field" },
+    h("label", { for: id }, t(label)),
+    h("input", { id, name: id, "aria-describedby": helpId, ...attrs }),
+    help ? h("p", { class: "help", id: helpId! }, t(help)) : null,
+  );
+}
+
+/** The page's live region for errors and waiting states (role=alert is announced at once). */
+export function showError(region: HTMLElement, e: unknown) {
+  const code = e instanceof ApiError ? e.code : "unexpected";
+  region.dataset.code = code;
+  region.className = "message error";
+  region.textContent = errorText(code);
+  if (!(e instanceof ApiError)) console.error(e);
+}
+export function showInfo(region: HTMLElement, text: string) {
+  delete region.dataset.code;
+  region.className = "message info";
+  region.textContent = text;
+}
+export function clearMessage(region: HTMLElement) {
+  delete region.dataset.code;
+  region.className = "message";
+  region.textContent = "";
+}
+
+/** The language switch in the header; `rerender` redraws the page in the new language. */
+export function mountLangSwitch(rerender: () => void) {
+  const button = document.getElementById("lang") as HTMLButtonElement;
+  const label = () => {
+    button.textContent = t("lang_switch");
+    button.setAttribute("aria-label", t("lang_switch_label"));
+    button.lang = lang() === "pt" ? "en" : "pt";
+  };
+  setLang(lang());
+  label();
+  button.addEventListener("click", () => {
+    setLang(lang() === "pt" ? "en" : "pt");
+    label();
+    rerender();
+  });
+}
+
+/**
+ * Runs `action` once at a time for a form: a double tap or a second Enter while the first
+ * request is under way sends nothing more. The button keeps its size (no layout jump).
+ */
+export function once(button: HTMLButtonElement, action: () => Promise<void>): () => Promise<void> {
+  let running = false;
+  return async () => {
+    if (running) return;
+    running = true;
+    const label = button.textContent;
+    button.setAttribute("aria-busy", "true");
+    button.dataset.label = label ?? "";
+    button.textContent = t("working");
+    try {
+      await action();
+    } finally {
+      running = false;
+      if (button.isConnected) {
+        button.removeAttribute("aria-busy");
+        button.textContent = label;
+      }
+    }
+  };
+}
+
+/** Staff sign-in (Supabase Auth password grant); resolves once signed in. */
+export function signInForm(root: HTMLElement, supabase: SupabaseClient, onDone: () => void) {
+  const message = h("p", { class: "message", role: "alert", "aria-live": "assertive", id: "message" });
+  const submit = h("button", { type: "submit", class: "primary" }, t("sign_in"));
+  const form = h("form", { class: "card", novalidate: true },
+    h("h1", {}, t("sign_in_title")),
+    field("email", "staff_email", { type: "email", autocomplete: "username", required: true }),
+    field("password", "staff_password", { type: "password", autocomplete: "current-password", required: true }),
+    message, submit);
+  const run = once(submit, async () => {
+    clearMessage(message);
+    const email = (form.querySelector("#email") as HTMLInputElement).value.trim();
+    const password = (form.querySelector("#password") as HTMLInputElement).value;
+    const { error } = await supabase.auth.signInWithPassword({ email, password });
+    if (error) {
+      const code = error.status === 0 || error.name === "AuthRetryableFetchError" ? "network"
+        : error.status === 429 ? "rate_limited" : "invalid_credentials";
+      showError(message, new ApiError(code, error.status ?? 0, error.message));
+      (form.querySelector("#password") as HTMLInputElement).focus();
+      return;
+    }
+    onDone();
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  root.replaceChildren(form);
+  (form.querySelector("#email") as HTMLInputElement).focus();
+}
+
+/** The events the signed-in member may pick (my_events). */
+export async function pickEvent(root: HTMLElement, a: Api, storageKey: string, onPick: (e: MyEvent) => void) {
+  const message = h("p", { class: "message", role: "alert", "aria-live": "assertive", id: "message" });
+  const list = h("ul", { class: "events" });
+  root.replaceChildren(h("section", { class: "card" }, h("h1", {}, t("pick_event")), message, list));
+  try {
+    const events = await a.myEvents();
+    if (events.length === 0) list.append(h("li", {}, t("no_events")));
+    for (const ev of events) {
+      list.append(h("li", {}, h("button", {
+        type: "button", class: "event", "data-event-id": ev.id,
+        onclick: () => { localStorage.setItem(storageKey, ev.id); onPick(ev); },
+      }, h("strong", {}, ev.name), h("span", {}, `${formatWhen(ev.starts_at)} · ${ev.organization_name}`))));
+    }
+    (list.querySelector("button") as HTMLButtonElement | null)?.focus();
+  } catch (e) {
+    showError(message, e);
+  }
+}

@@ -1,0 +1,196 @@
+// Every sentence the pages show, in Portuguese (the product's market, the default) and English.
+// Each error code of the API has a sentence in both (the type makes a missing one a compile error).
+import type { ErrorCode } from "../../errors.ts";
+
+export type Lang = "pt" | "en";
+
+const pt = {
+  lang_switch: "English", lang_switch_label: "Switch to English", lang_name: "pt",
+  loading: "A carregar…",
+  promoter_by: "Lista de {name}", team: "Equipa {name}",
+  closes_at: "A lista fecha {when}",
+  phone_label: "Número de telemóvel", phone_help: "Ex.: 912 345 678, ou +44 … para outro país.",
+  continue: "Continuar",
+  password_label: "Palavra-passe", welcome_back: "Bem-vindo de volta. Escreve a tua palavra-passe.",
+  log_in: "Entrar na lista",
+  new_here: "Primeira vez? Cria a tua conta para entrar na lista.",
+  first_name: "Nome", last_name: "Apelido", email: "Email",
+  new_password: "Palavra-passe", new_password_help: "8 ou mais caracteres, com maiúscula, minúscula e algarismo.",
+  confirm_password: "Repete a palavra-passe",
+  register: "Criar conta e entrar na lista",
+  other_phone: "Usar outro número",
+  join_as: "Entrar na lista como {name}", not_you: "Não és {name}? Usar outro número",
+  pass_title: "O teu passe", pass_for: "{name}, estás na lista.",
+  pass_help: "Mostra este código à porta.", save_image: "Guardar imagem",
+  qr_alt: "Código QR do passe de {name}",
+  waiting: "Há muita gente a entrar agora. Estás na fila — não feches a página.",
+  waiting_position: "Estás na fila: posição {position}, cerca de {seconds} s.",
+  waiting_retry: "A ligar de novo…",
+  working: "Um momento…",
+  closed_title: "A lista está fechada", closed_body: "Já não é possível entrar na lista para esta noite.",
+  unknown_title: "Link não encontrado", unknown_body: "Este link não leva a uma noite aberta. Pede um novo link ao teu promotor.",
+  // staff pages
+  sign_in_title: "Entrar", sign_in: "Entrar", sign_out: "Sair", staff_email: "Email", staff_password: "Palavra-passe",
+  pick_event: "Escolhe o evento", no_events: "Não há eventos na tua organização.", change_event: "Mudar de evento",
+  door_title: "Porta", scan_camera: "Ler com a câmara", stop_camera: "Parar câmara", camera_unavailable: "A câmara não está disponível. Escreve o código.",
+  token_label: "Código do passe", check_in: "Dar entrada",
+  queued: "{count} leitura(s) à espera de envio", queue_empty: "Tudo enviado",
+  saved_offline: "Sem rede: leitura guardada", saved_offline_body: "Será enviada quando a rede voltar.",
+  verdict_checked_in: "Entrada", verdict_already_checked_in: "Já entrou às {time}", verdict_unknown: "Código desconhecido",
+  verdict_wrong_event: "Passe de outro evento", verdict_list_closed: "Lista fechada",
+  tap_to_continue: "Toca para continuar", recent_scans: "Leituras recentes",
+  live_title: "Ao vivo", state_live: "Ao vivo", state_connecting: "A ligar…", state_offline: "Sem ligação — a tentar de novo",
+  registered: "Inscritos", arrived: "Chegaram", capacity: "Lotação", no_capacity: "sem limite",
+  by_promoter: "Por promotor", by_team: "Por equipa", promoter: "Promotor", team_col: "Equipa",
+  arrivals_feed: "Chegadas", no_arrivals: "Ainda ninguém chegou.",
+  chart_title: "Inscrições e chegadas por 15 minutos", chart_registrations: "Inscrições", chart_arrivals: "Chegadas",
+  chart_empty: "Ainda sem dados.", announcement: "Aviso",
+};
+
+const en: typeof pt = {
+  lang_switch: "Português", lang_switch_label: "Mudar para português", lang_name: "en",
+  loading: "Loading…",
+  promoter_by: "{name}'s list", team: "Team {name}",
+  closes_at: "The list closes {when}",
+  phone_label: "Mobile number", phone_help: "E.g. 912 345 678, or +44 … for another country.",
+  continue: "Continue",
+  password_label: "Password", welcome_back: "Welcome back. Type your password.",
+  log_in: "Get on the list",
+  new_here: "First time? Create your account to get on the list.",
+  first_name: "First name", last_name: "Last name", email: "Email",
+  new_password: "Password", new_password_help: "8 or more characters, with an upper-case letter, a lower-case letter and a digit.",
+  confirm_password: "Repeat the password",
+  register: "Create account and get on the list",
+  other_phone: "Use another number",
+  join_as: "Get on the list as {name}", not_you: "Not {name}? Use another number",
+  pass_title: "Your pass", pass_for: "{name}, you are on the list.",
+  pass_help: "Show this code at the door.", save_image: "Save image",
+  qr_alt: "QR code of {name}'s pass",
+  waiting: "Lots of people are joining right now. You are in the queue — keep this page open.",
+  waiting_position: "You are in the queue: position {position}, about {seconds} s.",
+  waiting_retry: "Connecting again…",
+  working: "One moment…",
+  closed_title: "The list is closed", closed_body: "It is no longer possible to get on the list for this night.",
+  unknown_title: "Link not found", unknown_body: "This link does not lead to an open night. Ask your promoter for a new link.",
+  sign_in_title: "Sign in", sign_in: "Sign in", sign_out: "Sign out", staff_email: "Email", staff_password: "Password",
+  pick_event: "Pick the event", no_events: "Your organization has no events.", change_event: "Change event",
+  door_title: "Door", scan_camera: "Scan with the camera", stop_camera: "Stop camera", camera_unavailable: "The camera is not available. Type the code.",
+  token_label: "Pass code", check_in: "Check in",
+  queued: "{count} scan(s) waiting to be sent", queue_empty: "All sent",
+  saved_offline: "No network: scan saved", saved_offline_body: "It will be sent when the network is back.",
+  verdict_checked_in: "Checked in", verdict_already_checked_in: "Already checked in at {time}", verdict_unknown: "Unknown code",
+  verdict_wrong_event: "Pass for another event", verdict_list_closed: "List closed",
+  tap_to_continue: "Tap to continue", recent_scans: "Recent scans",
+  live_title: "Live", state_live: "Live", state_connecting: "Connecting…", state_offline: "Disconnected — trying again",
+  registered: "Registered", arrived: "Arrived", capacity: "Capacity", no_capacity: "no limit",
+  by_promoter: "By promoter", by_team: "By team", promoter: "Promoter", team_col: "Team",
+  arrivals_feed: "Arrivals", no_arrivals: "Nobody has arrived yet.",
+  chart_title: "Registrations and arrivals per 15 minutes", chart_registrations: "Registrations", chart_arrivals: "Arrivals",
+  chart_empty: "No data yet.", announcement: "Announcement",
+};
+
+export const errorsPt: Record<ErrorCode, string> = {
+  invalid_phone: "Este número de telemóvel não parece válido. Ex.: 912 345 678.",
+  weak_password: "A palavra-passe precisa de 8 ou mais caracteres, com maiúscula, minúscula e algarismo.",
+  password_too_long: "A palavra-passe é demasiado longa (máximo 72 bytes).",
+  invalid_first_name: "O nome deve ter 2 a 50 letras (espaços, hífenes e apóstrofos são aceites).",
+  invalid_last_name: "O apelido deve ter 2 a 50 letras (espaços, hífenes e apóstrofos são aceites).",
+  invalid_email: "Este email não parece válido.",
+  input_too_long: "Um dos campos é demasiado longo.",
+  invalid_nonce: "Leitura inválida. Tenta de novo.",
+  invalid_credentials: "Número ou palavra-passe errados. Confirma e tenta de novo.",
+  invalid_session: "A tua sessão expirou. Entra com o teu número e palavra-passe.",
+  not_authenticated: "Precisas de entrar primeiro.",
+  forbidden: "Não fazes parte da equipa deste evento.",
+  event_not_found: "Este evento não existe ou não está aberto.",
+  promoter_not_linked: "Este link de promotor não é válido para este evento. Pede um novo link.",
+  phone_already_registered: "Este número já tem conta. Entra com a tua palavra-passe.",
+  guest_list_closed: "A lista está fechada para esta noite.",
+  nonce_reused: "Esta leitura já foi usada. Lê o código de novo.",
+  rate_limited: "Demasiadas tentativas. Espera um minuto e tenta de novo.",
+  account_locked: "Demasiadas tentativas erradas. A conta está bloqueada durante alguns minutos.",
+  busy: "Há muita gente a entrar agora. Estás na fila — não feches a página.",
+  proof_required: "Falta a verificação deste dispositivo. Recarrega a página e tenta de novo.",
+  proof_invalid: "A verificação deste dispositivo falhou ou expirou. Recarrega a página e tenta de novo.",
+  proof_reused: "Esta verificação já foi usada. Recarrega a página e tenta de novo.",
+  invalid_limit: "Esse limite não é válido.",
+  invalid_body: "O pedido não é válido. Tenta de novo.",
+  invalid_json: "O pedido não é válido. Tenta de novo.",
+  method_not_allowed: "O pedido não é válido. Tenta de novo.",
+  broadcast_failed: "O aviso não foi entregue. Tenta de novo daqui a pouco.",
+  network: "Sem ligação à internet. Verifica a rede e tenta de novo.",
+  password_mismatch: "As palavras-passe não coincidem.",
+  unexpected: "Algo correu mal. Tenta de novo daqui a pouco.",
+};
+
+export const errorsEn: Record<ErrorCode, string> = {
+  invalid_phone: "This mobile number does not look right. E.g. 912 345 678.",
+  weak_password: "The password needs 8 or more characters, with an upper-case letter, a lower-case letter and a digit.",
+  password_too_long: "The password is too long (at most 72 bytes).",
+  invalid_first_name: "The first name must be 2 to 50 letters (spaces, hyphens and apostrophes are fine).",
+  invalid_last_name: "The last name must be 2 to 50 letters (spaces, hyphens and apostrophes are fine).",
+  invalid_email: "This email address does not look right.",
+  input_too_long: "One of the fields is too long.",
+  invalid_nonce: "Invalid scan. Try again.",
+  invalid_credentials: "Wrong number or password. Check both and try again.",
+  invalid_session: "Your session has expired. Log in with your number and password.",
+  not_authenticated: "You need to sign in first.",
+  forbidden: "You are not on the team of this event.",
+  event_not_found: "This event does not exist or is not open.",
+  promoter_not_linked: "This promoter link is not valid for this event. Ask for a new link.",
+  phone_already_registered: "This number already has an account. Log in with your password.",
+  guest_list_closed: "The list is closed for this night.",
+  nonce_reused: "This scan was already used. Scan the code again.",
+  rate_limited: "Too many attempts. Wait a minute and try again.",
+  account_locked: "Too many wrong attempts. The account is locked for a few minutes.",
+  busy: "Lots of people are joining right now. You are in the queue — keep this page open.",
+  proof_required: "This device's check is missing. Reload the page and try again.",
+  proof_invalid: "This device's check failed or expired. Reload the page and try again.",
+  proof_reused: "This device check was already used. Reload the page and try again.",
+  invalid_limit: "That limit is not valid.",
+  invalid_body: "The request is not valid. Try again.",
+  invalid_json: "The request is not valid. Try again.",
+  method_not_allowed: "The request is not valid. Try again.",
+  broadcast_failed: "The announcement was not delivered. Try again in a moment.",
+  network: "No internet connection. Check the network and try again.",
+  password_mismatch: "The passwords do not match.",
+  unexpected: "Something went wrong. Try again in a moment.",
+};
+
+export type Key = keyof typeof pt;
+const dicts: Record<Lang, typeof pt> = { pt, en };
+const errs: Record<Lang, Record<ErrorCode, string>> = { pt: errorsPt, en: errorsEn };
+
+const LANG_KEY = "guestlist.lang";
+let current: Lang = "pt";
+try {
+  const stored = globalThis.localStorage?.getItem(LANG_KEY);
+  if (stored === "en" || stored === "pt") current = stored;
+} catch { /* storage unavailable */ }
+
+export const lang = () => current;
+export function setLang(l: Lang) {
+  current = l;
+  try { localStorage.setItem(LANG_KEY, l); } catch { /* ignore */ }
+  document.documentElement.lang = l === "pt" ? "pt-PT" : "en";
+}
+
+/** The sentence for `key` in the current language, with {placeholders} filled. */
+export function t(key: Key, vars: Record<string, string | number> = {}): string {
+  return dicts[current][key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
+}
+
+/** The sentence for an error code in the current language (unknown codes: `unexpected`). */
+export function errorText(code: string): string {
+  const table = errs[current];
+  return (table as Record<string, string>)[code] ?? table.unexpected;
+}
+
+export function formatWhen(iso: string): string {
+  return new Intl.DateTimeFormat(current === "pt" ? "pt-PT" : "en-GB", {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  }).format(new Date(iso));
+}
+export function formatTime(iso: string): string {
+  return new Intl.DateTimeFormat(current === "pt" ? "pt-PT" : "en-GB", { hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+}

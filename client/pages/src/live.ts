@@ -1,0 +1,146 @@
+// The organiser's live page, /live: sign in, pick the event; totals, per promoter and team, a
+// feed of arrivals and a chart of registrations and arrivals per 15 minutes, all moving from the
+// private Realtime channel (client/live.ts refetches the dashboard after every reconnect), with
+// a visible connection indicator.
+import { type ConnectionState, subscribeToEvent } from "../../live.ts";
+import type { Dashboard, MyEvent } from "../../schemas.ts";
+import { api, h, mountLangSwitch, pickEvent, showError, signInForm, supabaseClient } from "./common.ts";
+import { formatTime, formatWhen, t } from "./i18n.ts";
+
+const EVENT_KEY = "guestlist.live.event";
+const app = document.getElementById("app")!;
+const supabase = supabaseClient(true);
+const client = api(supabase);
+
+let event: MyEvent | null = null;
+let dashboard: Dashboard | null = null;
+let state: ConnectionState = "connecting";
+let unsubscribe: (() => Promise<void>) | null = null;
+let view: () => void = () => {};
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** Grouped bars per 15-minute slot: registrations and arrivals. */
+function chart(d: Dashboard): Node {
+  const slots = new Map<number, { r: number; a: number }>();
+  for (const x of d.registrations_per_15_min) slots.set(Date.parse(x.slot), { r: x.registrations, a: slots.get(Date.parse(x.slot))?.a ?? 0 });
+  for (const x of d.arrivals_per_15_min) slots.set(Date.parse(x.slot), { r: slots.get(Date.parse(x.slot))?.r ?? 0, a: x.arrivals });
+  const rows = [...slots.entries()].sort((a, b) => a[0] - b[0]).slice(-24);
+  if (rows.length === 0) return h("p", { id: "chart-empty" }, t("chart_empty"));
+  const W = 640, H = 220, pad = 28, bw = Math.min(64, (W - pad) / rows.length);
+  const max = Math.max(1, ...rows.map(([, v]) => Math.max(v.r, v.a)));
+  const root = svg("svg", { viewBox: `0 0 ${W} ${H + 30}`, role: "img", "aria-labelledby": "chart-title", id: "chart" });
+  root.append(svg("title", { id: "chart-svg-title" }, t("chart_title")));
+  root.append(svg("line", { x1: pad, y1: H, x2: W, y2: H, stroke: "#444" }));
+  root.append(svg("text", { x: 0, y: 12, "font-size": 12, fill: "#111" }, String(max)));
+  rows.forEach(([slot, v], i) => {
+    const x = pad + i * bw;
+    const bar = (n: number, dx: number, color: string, label: string) => {
+      const height = (n / max) * (H - 20);
+      const rect = svg("rect", { x: x + dx, y: H - height, width: Math.max(1, bw / 2 - 3), height, fill: color });
+      rect.append(svg("title", {}, `${formatTime(new Date(slot).toISOString())} ${label}: ${n}`));
+      root.append(rect);
+    };
+    bar(v.r, 2, "#1a4fd6", t("chart_registrations"));
+    bar(v.a, bw / 2, "#0b6b2e", t("chart_arrivals"));
+    if (rows.length <= 12 || i % Math.ceil(rows.length / 12) === 0) {
+      root.append(svg("text", { x: x + 2, y: H + 16, "font-size": 11, fill: "#111" }, formatTime(new Date(slot).toISOString())));
+    }
+  });
+  return root;
+}
+
+function stateBadge() {
+  const key = state === "live" ? "state_live" : state === "offline" ? "state_offline" : "state_connecting";
+  return h("span", { class: "state", id: "connection", "data-state": state, role: "status", "aria-live": "polite" }, t(key));
+}
+
+function render() {
+  if (!event) return;
+  const d = dashboard;
+  const table = (head: string, rows: { name: string; registered: number; checked_in: number }[], id: string) =>
+    h("table", { id },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, head), h("th", { scope: "col", class: "n" }, t("registered")), h("th", { scope: "col", class: "n" }, t("arrived")))),
+      h("tbody", {}, ...rows.map((r) => h("tr", {}, h("td", {}, r.name), h("td", { class: "n" }, String(r.registered)), h("td", { class: "n" }, String(r.checked_in))))));
+  app.replaceChildren(
+    h("section", { class: "card" },
+      h("div", { class: "row spread" }, h("h1", {}, event.name), stateBadge()),
+      h("p", {}, formatWhen(event.starts_at)),
+      h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "link inline", onclick: () => void choose(null) }, t("change_event")),
+        h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
+    h("div", { class: "totals", id: "totals" },
+      h("div", {}, h("strong", { id: "total-registered" }, d ? String(d.totals.registered) : "–"), t("registered")),
+      h("div", {}, h("strong", { id: "total-arrived" }, d ? String(d.totals.checked_in) : "–"), t("arrived")),
+      h("div", {}, h("strong", { id: "total-capacity" }, d ? (d.event.capacity === null ? "∞" : String(d.event.capacity)) : "–"),
+        d?.event.capacity === null ? `${t("capacity")} (${t("no_capacity")})` : t("capacity"))),
+    h("section", { class: "card chart" },
+      h("h2", { id: "chart-title" }, t("chart_title")),
+      h("div", { class: "legend" },
+        h("span", {}, h("span", { class: "swatch", style: "background:#1a4fd6" }), t("chart_registrations")),
+        h("span", {}, h("span", { class: "swatch", style: "background:#0b6b2e" }), t("chart_arrivals"))),
+      d ? chart(d) : h("p", {}, t("loading"))),
+    h("div", { class: "grid2" },
+      h("section", { class: "card" }, h("h2", {}, t("by_promoter")),
+        table(t("promoter"), (d?.by_promoter ?? []).map((p) => ({ name: p.display_name, ...p })), "by-promoter")),
+      h("section", { class: "card" }, h("h2", {}, t("by_team")),
+        table(t("team_col"), (d?.by_team ?? []).map((x) => ({ ...x, name: x.name })), "by-team")),
+      h("section", { class: "card" }, h("h2", {}, t("arrivals_feed")),
+        d && d.latest_arrivals.length
+          ? h("ul", { class: "feed", id: "arrivals" }, ...d.latest_arrivals.map((a) =>
+            h("li", {}, h("strong", {}, formatTime(a.checked_in_at)), ` ${a.first_name}${a.last_initial ? ` ${a.last_initial}.` : ""} · ${a.promoter}`)))
+          : h("p", { id: "arrivals" }, t("no_arrivals")))),
+  );
+}
+
+async function signOut() {
+  await unsubscribe?.();
+  unsubscribe = null;
+  await supabase.auth.signOut();
+  event = null;
+  void route();
+}
+
+async function choose(e: MyEvent | null) {
+  await unsubscribe?.();
+  unsubscribe = null;
+  dashboard = null;
+  event = e;
+  if (!e) { localStorage.removeItem(EVENT_KEY); return void route(); }
+  view = render;
+  state = "connecting";
+  render();
+  unsubscribe = subscribeToEvent(supabase, client, e.id, {
+    onDashboard: (d) => { dashboard = d; render(); },
+    onState: (s) => {
+      state = s;
+      const badge = document.getElementById("connection");
+      if (badge) badge.replaceWith(stateBadge());
+    },
+    onError: (err) => { const m = document.getElementById("message"); if (m) showError(m, err); },
+  });
+}
+
+async function route() {
+  const { data } = await supabase.auth.getSession();
+  if (!data.session) { view = () => signInForm(app, supabase, () => void route()); return view(); }
+  const saved = localStorage.getItem(EVENT_KEY);
+  if (saved) {
+    try {
+      const e = (await client.myEvents()).find((x) => x.id === saved);
+      if (e) return choose(e);
+    } catch { /* the picker shows the error */ }
+  }
+  view = () => void pickEvent(app, client, EVENT_KEY, (e) => void choose(e));
+  view();
+}
+
+mountLangSwitch(() => view());
+void route();

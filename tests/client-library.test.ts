@@ -1,0 +1,125 @@
+// The pages' client library (client/api.ts) against the live stack: typed errors, the guest
+// calls end to end, the zod rules agreeing with the SQL's, a sentence in both languages for
+// every error code the API can answer, and the live dashboard's message reducer.
+import { readdirSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { check, createApi } from "../client/api";
+import { ApiError, ERROR_CODES } from "../client/errors";
+import { applyMessage, slotOf } from "../client/live";
+import { errorsEn, errorsPt } from "../client/pages/src/i18n";
+import * as S from "../client/schemas";
+import { connect } from "./db";
+import { client, makeWorld, randomPhone, type World } from "./env";
+
+const sql = connect(1);
+let w: World;
+beforeAll(async () => {
+  w = await makeWorld();
+});
+afterAll(() => sql.end());
+
+describe("client library (pages)", () => {
+  it("fails with a typed error carrying the server's code and sentences", async () => {
+    const api = createApi(client());
+    // A number the client accepts but the server refuses would reach the server; this one does not.
+    const local = await api.checkPhone("not a phone").catch((e) => e);
+    expect(local).toBeInstanceOf(ApiError);
+    expect([local.code, local.status]).toEqual(["invalid_phone", 400]);
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const server = await api.authenticate(randomPhone(), "Wrong-2026x", link).catch((e) => e);
+    expect(server).toBeInstanceOf(ApiError);
+    expect([server.code, server.status]).toEqual(["invalid_credentials", 401]);
+    expect(server.details).toMatch(/password/);
+  });
+
+  it("resolves a link, registers, logs in and joins with the session", async () => {
+    const api = createApi(client());
+    const card = await api.resolvePromoterLink(w.promoter_slug, w.open_slug);
+    expect(card.event.id).toBe(w.open_event);
+    const link = { eventId: card.event.id, promoterId: card.promoter.id, teamId: card.team?.id ?? null };
+    const phone = randomPhone();
+    const first = await api.register({ phone, firstName: "Rosa", lastName: "Return", email: "r@example.com", password: "Again-2026x" }, link);
+    const again = await api.authenticate(phone, "Again-2026x", link);
+    expect(again.qr_token).toBe(first.qr_token);
+    expect((await api.checkPhone(phone)).exists).toBe(true);
+    const other = await api.joinWithSession(first.session_token, { ...link, eventId: w.open_event2 });
+    expect(other.client_user_id).toBe(first.client_user_id);
+    expect(other.qr_token).not.toBe(first.qr_token);
+  });
+
+  it("checks inputs with the SQL's own rules: the client and the database agree", async () => {
+    const cases: [keyof typeof S, string, string][] = [
+      ["Phone", "912 345 678", "private.normalize_phone($1)"], ["Phone", "+44 7700 900123", "private.normalize_phone($1)"],
+      ["Phone", "00351 212345678", "private.normalize_phone($1)"], ["Phone", "812345678", "private.normalize_phone($1)"],
+      ["Phone", "91234", "private.normalize_phone($1)"], ["Phone", "+351 91 (234) 56-78", "private.normalize_phone($1)"],
+      ["Phone", "abc", "private.normalize_phone($1)"], ["Phone", "+0123456789", "private.normalize_phone($1)"],
+      ["NewPassword", "Noite-2026", "private.check_password($1)"], ["NewPassword", "noite-2026", "private.check_password($1)"],
+      ["NewPassword", "Short1a", "private.check_password($1)"], ["NewPassword", "ÉNORMEmente1", "private.check_password($1)"],
+      ["NewPassword", `Aa1${"é".repeat(35)}`, "private.check_password($1)"], ["NewPassword", "NOLOWER123", "private.check_password($1)"],
+      ["FirstName", "  Ana   Maria ", "private.clean_name('first_name', $1)"], ["FirstName", "João", "private.clean_name('first_name', $1)"],
+      ["FirstName", "O'Neil-Smith", "private.clean_name('first_name', $1)"], ["FirstName", "A", "private.clean_name('first_name', $1)"],
+      ["FirstName", "R2D2", "private.clean_name('first_name', $1)"], ["FirstName", "Ana--Rita", "private.clean_name('first_name', $1)"],
+      ["Email", " Bea@Example.COM ", "private.clean_email($1)"], ["Email", "bea@example", "private.clean_email($1)"],
+      ["Email", "bea@-example.com", "private.clean_email($1)"], ["Email", "a.b+c@sub.example.pt", "private.clean_email($1)"],
+    ];
+    for (const [schema, input, call] of cases) {
+      let server: string | null;
+      try {
+        const [row] = await sql.unsafe(`select (${call})::text as v`, [input]);
+        server = row.v || "ok"; // void checks answer ""
+      } catch (e) {
+        server = `error ${(e as { message: string }).message}`;
+      }
+      let local: string;
+      try {
+        const v = check(S[schema] as never, input) as unknown;
+        local = typeof v === "string" && schema !== "NewPassword" ? v : "ok";
+      } catch (e) {
+        local = `error ${(e as ApiError).code}`;
+      }
+      expect(`${schema} ${JSON.stringify(input)}: ${local}`).toBe(`${schema} ${JSON.stringify(input)}: ${server}`);
+    }
+  });
+
+  it("has a Portuguese and an English sentence for every error code the API can answer", () => {
+    const sources = [
+      ...readdirSync("supabase/migrations").map((f) => readFileSync(`supabase/migrations/${f}`, "utf8")),
+      ...readdirSync("supabase/functions", { recursive: true }).map(String).filter((f) => f.endsWith(".ts"))
+        .map((f) => readFileSync(`supabase/functions/${f}`, "utf8")),
+    ].join("\n");
+    const sqlCodes = [...sources.matchAll(/(?:fail|fail_retry|committed_error|password_failed)\((?:[^,'()]*,\s*)*'([a-z_]+)'/g)]
+      .map((m) => m[1]);
+    const fnCodes = [...sources.matchAll(/apiError\(\d+, "([a-z_]+)"/g)].map((m) => m[1]);
+    const codes = new Set([...sqlCodes, ...fnCodes].flatMap((c) => (c.endsWith("_") ? [`${c}first_name`, `${c}last_name`] : [c])));
+    expect(codes.size).toBeGreaterThan(15);
+    expect([...codes].filter((c) => !(ERROR_CODES as readonly string[]).includes(c))).toEqual([]);
+    for (const code of ERROR_CODES) {
+      expect(errorsPt[code], code).toBeTruthy();
+      expect(errorsEn[code], code).toBeTruthy();
+      expect(errorsPt[code], code).not.toBe(errorsEn[code]);
+    }
+  });
+
+  it("applies a live message to the dashboard: totals, promoter, team, feed and 15-minute slots", () => {
+    const id = (n: number) => `00000000-0000-4000-8000-00000000000${n}`;
+    const d: S.Dashboard = {
+      event: { id: id(1), name: "N", starts_at: "2026-12-01T23:00:00Z", ends_at: "2026-12-02T06:00:00Z", guest_list_closes_at: "2026-12-01T23:00:00Z", capacity: null },
+      totals: { registered: 1, checked_in: 0 },
+      by_promoter: [{ promoter_id: id(2), display_name: "P", registered: 1, checked_in: 0 }],
+      by_team: [{ team_id: id(3), name: "T", registered: 1, checked_in: 0 }],
+      arrivals_per_15_min: [], registrations_per_15_min: [{ slot: "2026-12-01T22:45:00Z", registrations: 1 }], latest_arrivals: [],
+    };
+    const m: S.GuestMessage = {
+      event_id: id(1), guest_id: id(4), first_name: "Ana", last_initial: "B", promoter: { id: id(2), display_name: "P" },
+      team: { id: id(3), name: "T" }, registered_at: "2026-12-01T22:50:00Z", checked_in_at: null, totals: { registered: 2, checked_in: 0 },
+    };
+    const r = applyMessage(d, "guest_registered", m);
+    expect([r.totals.registered, r.by_promoter[0].registered, r.by_team[0].registered]).toEqual([2, 2, 2]);
+    expect(r.registrations_per_15_min).toEqual([{ slot: "2026-12-01T22:45:00Z", registrations: 2 }]);
+    const a = applyMessage(r, "guest_checked_in", { ...m, checked_in_at: "2026-12-01T23:20:00Z", totals: { registered: 2, checked_in: 1 } });
+    expect([a.totals.checked_in, a.by_promoter[0].checked_in, a.by_team[0].checked_in]).toEqual([1, 1, 1]);
+    expect(a.arrivals_per_15_min).toEqual([{ slot: "2026-12-01T23:15:00.000Z", arrivals: 1 }]);
+    expect(a.latest_arrivals.map((x) => x.first_name)).toEqual(["Ana"]);
+    expect(slotOf("2026-12-01T22:59:59Z", "2026-12-01T23:00:00Z")).toBe("2026-12-01T22:45:00.000Z");
+  });
+});
