@@ -496,6 +496,7 @@ export type Database = {
       my_events: { Args: Record<PropertyKey, never>; Returns: Json }
       my_guest_data: { Args: { p_session_token: string }; Returns: Json }
       my_organizations: { Args: Record<PropertyKey, never>; Returns: Json }
+      ops_stats: { Args: { p_event_id?: string }; Returns: Json }
       organization_overview: {
         Args: { p_organization_id: string }
         Returns: Json

@@ -3,12 +3,14 @@
 //   /auth/v1/…               Auth: password sign-in  (auth.ts)
 //   /functions/v1/<name>     edge functions          (functions.ts)
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
+//   /metrics                 Prometheus text         (metrics.ts, service_role key)
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
 import { type Claims, JwtError, Keys } from "./jwt.ts";
+import { Metrics } from "./metrics.ts";
 import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
 import { Rest } from "./rest.ts";
@@ -45,6 +47,7 @@ const realtime = new Realtime(admin, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
 await realtime.start();
+const metrics = new Metrics(keys, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
 
 /** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
 async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
@@ -223,11 +226,11 @@ Deno.serve({
   hostname: "127.0.0.1",
   port,
   onListen: () => console.log(`gateway listening on ${apiUrl} (functions: ${loaded.join(", ") || "none"})`),
-}, async (req, info) => {
+}, (req, info) => metrics.measure(req, async () => {
   try {
     return await route(req, (info.remoteAddr as Deno.NetAddr).hostname);
   } catch (e) {
     console.error(e);
     return json(500, { message: "Internal gateway error" });
   }
-});
+}));

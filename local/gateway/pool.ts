@@ -35,6 +35,10 @@ export class Pool {
     this.#free = size;
   }
 
+  /** Connections in use, and callers waiting for one (for /metrics). */
+  get inUse() { return this.size - this.#free; }
+  get waiting() { return this.#waiters.length; }
+
   #acquire(): Promise<void> {
     if (this.#free > 0) {
       this.#free--;

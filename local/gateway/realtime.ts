@@ -38,6 +38,8 @@ class TokenRefused extends Error {}
 export class Realtime {
   #sockets = new Set<Socket>();
   #perAddress = new Map<string, number>();
+  /** Open websockets (for /metrics). */
+  get clients() { return this.#sockets.size; }
 
   constructor(readonly admin: Pool, readonly keys: Keys) {}
 

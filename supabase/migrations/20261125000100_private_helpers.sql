@@ -91,6 +91,7 @@ set search_path = ''
 as $$
 begin
   perform set_config('response.status', p_status::text, true);
+  perform private.ops_count('rejected:' || p_code);  -- for ops_stats (20261201009000_ops.sql)
   return jsonb_build_object('code', 'PT' || p_status, 'message', p_code, 'details', p_detail, 'hint', p_hint);
 end
 $$;

@@ -349,7 +349,11 @@ begin
     v_exists := exists (select 1 from private.client_users u where u.phone = v_phone);
     if current_setting('transaction_read_only') = 'off' then
       perform private.cache_phone(v_phone, v_exists);
+      perform private.ops_count('phone_cache_miss');
     end if;
+  elsif current_setting('transaction_read_only') = 'off' then
+    -- for ops_stats; a GET (read-only) lookup cannot be counted
+    perform private.ops_count('phone_cache_hit');
   end if;
   return jsonb_build_object('exists', v_exists, 'phone', v_phone);
 end

@@ -37,7 +37,7 @@ select is(
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
   array['accept_invitation', 'authorize_event_broadcast', 'check_in_guest', 'check_in_guest_by_id', 'create_event',
         'create_organization', 'create_promoter', 'create_team', 'duplicate_event', 'event_dashboard', 'export_guest_list',
-        'find_guests', 'invite_member', 'link_promoter', 'my_events', 'my_organizations', 'organization_overview', 'promoter_event_feed',
+        'find_guests', 'invite_member', 'link_promoter', 'my_events', 'my_organizations', 'ops_stats', 'organization_overview', 'promoter_event_feed',
         'promoter_overview', 'remove_member', 'revoke_invitation', 'set_event_registration_limit', 'set_member_role',
         'set_team_member', 'unlink_promoter', 'update_event'],
   'authenticated may call exactly the staff functions');

@@ -55,7 +55,8 @@ insert into allowed values
   ('authenticated', 'find_guests'),             -- door staff: look a guest up by name
   ('authenticated', 'check_in_guest_by_id'),    -- door staff: check_in_guest for a guest found by name
   ('authenticated', 'promoter_overview'),       -- a promoter's own links and counts
-  ('authenticated', 'promoter_event_feed');     -- a promoter's own (a leader: the team's) guests of a night
+  ('authenticated', 'promoter_event_feed'),     -- a promoter's own (a leader: the team's) guests of a night
+  ('authenticated', 'ops_stats');               -- owner/admin: the night's operations (service_role sees all)
 
 -- The lints' query, for one role, over the schemas PostgREST exposes on Supabase.
 create function pg_temp.definer_executable(p_role text)
