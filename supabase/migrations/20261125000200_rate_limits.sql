@@ -178,9 +178,14 @@ language sql
 security definer
 set search_path = ''
 as $$
-  delete from private.rate_limit_counters c
-  where c.window_start < now() - make_interval(secs => coalesce(
-    (select max(l.window_seconds) from private.rate_limits l where l.bucket = c.bucket), 0));
+  -- Skips rows a request holds: a request that began just before its window ended may still be
+  -- counting in it, and the purge must never wait for it (nor it for the purge: a deadlock).
+  delete from private.rate_limit_counters d
+  where d.ctid in (
+    select c.ctid from private.rate_limit_counters c
+    where c.window_start < now() - make_interval(secs => coalesce(
+      (select max(l.window_seconds) from private.rate_limits l where l.bucket = c.bucket), 0))
+    for update skip locked);
 $$;
 
 -- =============================================================================================
