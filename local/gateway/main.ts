@@ -15,6 +15,18 @@ import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
 import { Rest } from "./rest.ts";
 
+// postgres.js can throw from a timer when Postgres dies under a write (a socket already gone):
+// nobody can catch that, and it must cost that one connection, not the whole gateway, which
+// PostgREST would survive. Such errors are logged; the pool reconnects by itself.
+globalThis.addEventListener("error", (e) => {
+  e.preventDefault();
+  console.error("gateway: uncaught error (kept running):", e.error);
+});
+globalThis.addEventListener("unhandledrejection", (e) => {
+  e.preventDefault();
+  console.error("gateway: unhandled rejection (kept running):", e.reason);
+});
+
 const env = (k: string, fallback?: string) => {
   const v = Deno.env.get(k) ?? fallback;
   if (v === undefined) throw new Error(`${k} is not set`);
