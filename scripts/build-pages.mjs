@@ -27,7 +27,7 @@ await build({
     target: "es2022",
     reportCompressedSize: false,
     rollupOptions: {
-      input: Object.fromEntries(["index", "guest", "door", "live", "404"].map((p) => [p, resolve(pages, `${p}.html`)])),
+      input: Object.fromEntries(["index", "guest", "door", "live", "404", "manage", "promoter", "me"].map((p) => [p, resolve(pages, `${p}.html`)])),
     },
   },
 });
