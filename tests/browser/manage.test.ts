@@ -106,6 +106,25 @@ describe("running a night from /manage and /promoter", () => {
     expect(await promoter.locator("#feed-registered").textContent()).toBe("0");
   });
 
+  it("invites door staff, who follow their link and land on the scanner with the night", async () => {
+    await owner.fill("#inv-email", `porta-${stamp}@walkthrough.test`);
+    await owner.selectOption("#inv-role", "staff");
+    await owner.click("#invite-form button[type=submit]");
+    await expect.poll(() => owner.locator("#invite-link").textContent()).toContain("/auth/v1/verify?token=");
+    const staffLink = (await owner.locator("#invite-link").getAttribute("href"))!;
+    expect(staffLink).not.toBe(invitationLink);
+    const door = await (await phone(browser)).newPage();
+    await door.goto(staffLink);
+    await door.fill("#new-password", "Porta-2026x");
+    await door.click("#accept-form button[type=submit]");
+    await door.waitForURL("**/door");
+    const night = door.locator("button.event", { hasText: "Sexta no Rio" });
+    await night.waitFor();
+    await checkScreen(door, "door-staff-invited");
+    await checkScreen(owner, "manage-team-ready");
+    await door.context().close();
+  });
+
   it("a guest registers through the link and the promoter sees it arrive, live", async () => {
     const [{ id: eventId }] = await sql`select id from public.events where slug = ${nightSlug}`;
     const [{ id: promoterId }] = await sql`select id from public.promoters where slug = ${promoterSlug}`;

@@ -327,6 +327,7 @@ function acceptInvitation(token: string) {
       const r = await call<{ organization_id: string; role: string }>(supabase, "accept_invitation", { p_token: token });
       history.replaceState(null, "", "/manage");
       if (r.role === "promoter") { location.href = "/promoter"; return; }
+      if (r.role === "staff") { location.href = "/door"; return; }
       localStorage.setItem(ORG_KEY, r.organization_id);
       await route();
     } catch (e) {
