@@ -152,13 +152,7 @@ export class Auth {
       return authError(400, "invalid_credentials", "unsupported_grant_type");
     }
     if (!this.#limiter.take(clientIp)) return authError(429, "over_request_rate_limit", "Request rate limit reached");
-    let body: Record<string, unknown>;
-    try {
-      body = await req.json();
-      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
-    } catch {
-      return authError(400, "bad_json", "Could not parse request body as JSON");
-    }
+    const body = await this.#jsonBody(req);
     return grant === "password" ? await this.#password(body) : await this.#refresh(body);
   }
 
@@ -326,13 +320,18 @@ export class Auth {
   }
 
   async #jsonBody(req: Request): Promise<Record<string, unknown>> {
+    let body: Record<string, unknown>;
     try {
-      const body = await req.json();
+      body = await req.json();
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
-      return body;
     } catch {
       throw new AuthFailure(authError(400, "bad_json", "Could not parse request body as JSON"));
     }
+    // Postgres text cannot hold NUL: refused here as a bad request, never a database error.
+    if (JSON.stringify(body).includes("\\u0000")) {
+      throw new AuthFailure(authError(400, "validation_failed", "Request body contains a NUL character"));
+    }
+    return body;
   }
 
   /** GoTrue's requireAdmin: a token of an admin role (the service role). */

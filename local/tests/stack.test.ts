@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
@@ -39,9 +39,13 @@ describe("local stack", () => {
   });
 
   it("applies migrations a second time as a no-op", () => {
-    const out = execFileSync("bash", ["local/db.sh", "migrate"], {
+    // The CLI reports on stderr (db.sh passes it on with VERBOSE), so read both streams.
+    const run = spawnSync("bash", ["local/db.sh", "migrate"], {
       encoding: "utf8", env: { ...process.env, VERBOSE: "1" }, stdio: ["ignore", "pipe", "pipe"],
     });
+    expect(run.status).toBe(0);
+    const out = run.stdout + run.stderr;
+    expect(out).toMatch(/Remote database is up to date/);
     expect(out).not.toMatch(/Applying migration/);
   });
 
