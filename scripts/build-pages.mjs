@@ -27,7 +27,8 @@ await build({
     target: "es2022",
     reportCompressedSize: false,
     rollupOptions: {
-      input: Object.fromEntries(["index", "guest", "door", "live", "404", "ops"].map((p) => [p, resolve(pages, `${p}.html`)])),
+      input: Object.fromEntries(["index", "guest", "door", "live", "404", "manage", "promoter", "me", "ops"]
+        .map((p) => [p, resolve(pages, `${p}.html`)])),
     },
   },
 });

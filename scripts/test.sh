@@ -22,7 +22,9 @@ local/db.sh reset || exit 1
 # Every test client signs in from 127.0.0.1, like many phones behind one carrier NAT: the run
 # raises Auth's /token refill rate for it (burst 30 stays), as tests/setup.ts raises the per-IP
 # limit, so the order of the test files cannot exhaust the bucket.
-GOTRUE_RATE_LIMIT_TOKEN_REFRESH=${GOTRUE_RATE_LIMIT_TOKEN_REFRESH:-900} local/stack.sh up
+# Exported, so that a test which restarts the gateway (the crash test) keeps the same setting.
+export GOTRUE_RATE_LIMIT_TOKEN_REFRESH=${GOTRUE_RATE_LIMIT_TOKEN_REFRESH:-900}
+local/stack.sh up
 eval "$(local/stack.sh status | sed 's/^/export /')"
 
 pgtap() {

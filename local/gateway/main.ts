@@ -150,6 +150,9 @@ const pageRoutes: [RegExp, string][] = [
   [/^\/p\/[^/]+\/[^/]+\/?$/, "/guest.html"],
   [/^\/door\/?$/, "/door.html"],
   [/^\/live\/?$/, "/live.html"],
+  [/^\/manage\/?$/, "/manage.html"],
+  [/^\/promoter\/?$/, "/promoter.html"],
+  [/^\/me\/?$/, "/me.html"],
 ];
 const staticTypes: Record<string, string> = {
   html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",

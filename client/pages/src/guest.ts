@@ -172,6 +172,7 @@ function passView(p: Pass) {
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
     h("p", {}, t("pass_help")),
     h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
+    h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
   ));
   (document.getElementById("pass-title") as HTMLElement).focus();
 }

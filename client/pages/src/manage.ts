@@ -1,0 +1,366 @@
+// The organiser's management page, /manage (owners and admins): organisations, nights (create,
+// edit with the version check, duplicate, publish, CSV), promoter links with their URL and QR,
+// promoters, teams and members (roles, invitations). Every rule is the database's
+// (docs/manage.md); this page only calls it and shows the answers. It is also where an
+// invitation link lands: /manage?invitation=<token>, signed in by Auth's link.
+import type { SupabaseClient } from "@supabase/supabase-js";
+import { qrSvg } from "../../qr.ts";
+import { clearMessage, h, mountLangSwitch, once, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
+import { formatWhen, t } from "./i18n.ts";
+import { call, type EventRow, fromLocalInput, invoke, type Org, type Overview, slugify, toLocalInput } from "./manage-api.ts";
+import { m, type MKey } from "./manage-i18n.ts";
+
+const ORG_KEY = "guestlist.manage.org";
+const app = document.getElementById("app")!;
+const supabase: SupabaseClient = supabaseClient(true);
+let view: () => void = () => {};
+let org: Org | null = null;
+let overview: Overview | null = null;
+let editing: string | null = null; // event id being edited, "new" for a new one
+
+const message = () => document.getElementById("message") as HTMLElement;
+const ROLES = ["owner", "admin", "staff", "promoter"] as const;
+const roleName = (r: string) => m(`role_${r}` as MKey);
+
+function input(id: string, label: MKey, attrs: Record<string, string | boolean | undefined> = {}, help?: MKey) {
+  const helpId = help ? `${id}-help` : undefined;
+  return h("div", { class: "field" }, h("label", { for: id }, m(label)),
+    h("input", { id, name: id, "aria-describedby": helpId, ...attrs }),
+    help ? h("p", { class: "help", id: helpId! }, m(help)) : null);
+}
+function select(id: string, label: MKey, options: [string, string][], value?: string) {
+  const s = h("select", { id, name: id }, ...options.map(([v, text]) => h("option", { value: v, selected: v === value }, text)));
+  return h("div", { class: "field" }, h("label", { for: id }, m(label)), s);
+}
+const val = (root: ParentNode, id: string) => (root.querySelector(`#${id}`) as HTMLInputElement | HTMLSelectElement).value;
+const messageP = () => h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" });
+
+/** Runs a change, shows its error or "saved", then reloads the overview and redraws. */
+async function act(action: () => Promise<unknown>, done?: string) {
+  clearMessage(message());
+  try {
+    await action();
+    await load();
+    render();
+    showInfo(message(), done ?? m("saved"));
+  } catch (e) {
+    showError(message(), e);
+  }
+}
+
+async function load() {
+  overview = await call<Overview>(supabase, "organization_overview", { p_organization_id: org!.id });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nights
+// ---------------------------------------------------------------------------------------------
+
+function eventForm(ev: EventRow | null): HTMLFormElement {
+  const now = new Date(Date.now() + 86400000);
+  now.setHours(23, 0, 0, 0);
+  const starts = ev?.starts_at ?? now.toISOString();
+  const ends = ev?.ends_at ?? new Date(Date.parse(starts) + 7 * 3600000).toISOString();
+  const closes = ev?.guest_list_closes_at ?? new Date(Date.parse(starts) + 2 * 3600000).toISOString();
+  const submit = h("button", { type: "submit", class: "primary" }, m("save"));
+  const form = h("form", { class: "card", id: "event-form", novalidate: true },
+    h("h3", {}, m(ev ? "edit_event" : "new_event")),
+    input("ev-name", "event_name", { required: true, maxlength: "200", value: ev?.name ?? "" }),
+    input("ev-slug", "event_slug", { required: true, maxlength: "100", value: ev?.slug ?? "", autocapitalize: "none" }, "event_slug_help"),
+    input("ev-venue", "venue", { maxlength: "200", value: ev?.venue ?? "" }),
+    input("ev-starts", "starts_at", { type: "datetime-local", required: true, value: toLocalInput(starts) }),
+    input("ev-ends", "ends_at", { type: "datetime-local", required: true, value: toLocalInput(ends) }),
+    input("ev-closes", "closes_at_label", { type: "datetime-local", required: true, value: toLocalInput(closes) }),
+    input("ev-capacity", "capacity_label", { type: "number", min: "1", inputmode: "numeric", value: ev?.capacity == null ? "" : String(ev.capacity) }),
+    h("div", { class: "field check" }, h("input", { type: "checkbox", id: "ev-published", checked: ev?.is_published ?? false }),
+      h("label", { for: "ev-published" }, m("published"))),
+    submit,
+    h("button", { type: "button", class: "link", onclick: () => { editing = null; render(); } }, m("cancel")));
+  const name = form.querySelector("#ev-name") as HTMLInputElement;
+  const slug = form.querySelector("#ev-slug") as HTMLInputElement;
+  if (!ev) name.addEventListener("input", () => { if (!slug.dataset.touched) slug.value = slugify(name.value); });
+  slug.addEventListener("input", () => { slug.dataset.touched = "1"; });
+  const run = once(submit, () => act(async () => {
+    const capacity = val(form, "ev-capacity");
+    const fields = {
+      p_slug: val(form, "ev-slug").trim(), p_name: val(form, "ev-name"), p_venue: val(form, "ev-venue") || null,
+      p_starts_at: fromLocalInput(val(form, "ev-starts")), p_ends_at: fromLocalInput(val(form, "ev-ends")),
+      p_guest_list_closes_at: fromLocalInput(val(form, "ev-closes")), p_capacity: capacity ? Number(capacity) : null,
+      p_is_published: (form.querySelector("#ev-published") as HTMLInputElement).checked,
+    };
+    if (ev) await call(supabase, "update_event", { p_event_id: ev.id, p_version: ev.version, ...fields });
+    else await call(supabase, "create_event", { p_organization_id: org!.id, ...fields });
+    editing = null;
+  }));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
+function linkRow(ev: EventRow, l: EventRow["links"][number]) {
+  const p = overview!.promoters.find((x) => x.id === l.promoter_id);
+  const team = overview!.teams.find((x) => x.id === l.team_id);
+  const url = `${location.origin}${l.path}`;
+  const qr = h("div", { class: "link-qr" });
+  qr.innerHTML = qrSvg(url, { title: url });
+  return h("li", { class: "link-row", "data-promoter": p?.slug ?? "" },
+    qr,
+    h("div", {},
+      h("strong", {}, p?.display_name ?? "?"), team ? ` · ${team.name}` : "",
+      h("p", { class: "url" }, h("a", { href: url }, url)),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "secondary small", onclick: () => void navigator.clipboard?.writeText(url).then(() => showInfo(message(), m("copied"))) }, m("copy")),
+        h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "unlink_promoter", { p_event_id: ev.id, p_promoter_id: l.promoter_id })) }, m("unlink")))));
+}
+
+function linkForm(ev: EventRow) {
+  const id = `link-${ev.id}`;
+  const submit = h("button", { type: "submit", class: "secondary" }, m("link_promoter"));
+  const form = h("form", { class: "inline-form", "aria-label": m("link_promoter") },
+    select(`${id}-promoter`, "promoters", overview!.promoters.map((p) => [p.id, p.display_name])),
+    select(`${id}-team`, "teams", [["", m("no_team")], ...overview!.teams.map((t) => [t.id, t.name] as [string, string])]),
+    submit);
+  const run = once(submit, () => act(() => call(supabase, "link_promoter", {
+    p_event_id: ev.id, p_promoter_id: val(form, `${id}-promoter`), p_team_id: val(form, `${id}-team`) || null,
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
+async function downloadCsv(ev: EventRow) {
+  const csv = await call<string>(supabase, "export_guest_list", { p_event_id: ev.id });
+  const a = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })), download: `${ev.slug}.csv` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+}
+
+function eventCard(ev: EventRow) {
+  if (editing === ev.id) return eventForm(ev);
+  const nextSlug = () => {
+    const d = new Date(Date.parse(ev.starts_at) + 7 * 86400000);
+    return `${ev.slug.replace(/-\d{4}-\d{2}-\d{2}$/, "")}-${d.toISOString().slice(0, 10)}`;
+  };
+  return h("article", { class: "card event-card", "data-slug": ev.slug },
+    h("div", { class: "row spread" }, h("h3", {}, ev.name), h("span", { class: ev.is_published ? "badge ok" : "badge" }, m(ev.is_published ? "is_published" : "draft"))),
+    h("p", {}, `${formatWhen(ev.starts_at)}${ev.venue ? ` · ${ev.venue}` : ""}`),
+    h("p", {}, ev.capacity === null ? m("registered_of", { registered: ev.registered }) : m("capacity_of", { registered: ev.registered, capacity: ev.capacity })),
+    h("div", { class: "row" },
+      h("button", { type: "button", class: "secondary small", onclick: () => { editing = ev.id; render(); } }, m("edit_event")),
+      h("button", { type: "button", class: "secondary small", onclick: () => void act(() => call(supabase, "duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
+      h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
+    h("h4", {}, m("links")),
+    ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
+    overview!.promoters.length ? linkForm(ev) : null);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Promoters, teams, members
+// ---------------------------------------------------------------------------------------------
+
+function promotersSection() {
+  const o = overview!;
+  const submit = h("button", { type: "submit", class: "secondary" }, m("new_promoter"));
+  const form = h("form", { class: "inline-form", id: "promoter-form" },
+    input("pr-name", "display_name", { required: true, maxlength: "100" }),
+    input("pr-slug", "promoter_slug", { required: true, maxlength: "100", autocapitalize: "none" }),
+    submit);
+  const name = form.querySelector("#pr-name") as HTMLInputElement;
+  const slug = form.querySelector("#pr-slug") as HTMLInputElement;
+  name.addEventListener("input", () => { if (!slug.dataset.touched) slug.value = slugify(name.value); });
+  slug.addEventListener("input", () => { slug.dataset.touched = "1"; });
+  const run = once(submit, () => act(() => call(supabase, "create_promoter", {
+    p_organization_id: org!.id, p_slug: val(form, "pr-slug").trim(), p_display_name: val(form, "pr-name"),
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return h("section", { class: "card", id: "promoters" }, h("h2", {}, m("promoters")),
+    h("ul", { class: "plain" }, ...o.promoters.map((p) => h("li", {}, h("strong", {}, p.display_name), ` /p/${p.slug}/… · ${m(p.user_id ? "has_account" : "no_account")}`))),
+    form);
+}
+
+function teamsSection() {
+  const o = overview!;
+  const name = (id: string) => o.promoters.find((p) => p.id === id)?.display_name ?? "?";
+  const newTeam = h("button", { type: "submit", class: "secondary" }, m("new_team"));
+  const teamForm = h("form", { class: "inline-form", id: "team-form" }, input("team-name", "team_name", { required: true, maxlength: "100" }), newTeam);
+  const runTeam = once(newTeam, () => act(() => call(supabase, "create_team", { p_organization_id: org!.id, p_name: val(teamForm, "team-name") })));
+  teamForm.addEventListener("submit", (e) => { e.preventDefault(); void runTeam(); });
+  return h("section", { class: "card", id: "teams" }, h("h2", {}, m("teams")),
+    ...o.teams.map((t) => {
+      const add = h("button", { type: "submit", class: "secondary small" }, m("add_to_team"));
+      const form = h("form", { class: "inline-form" },
+        select(`tm-${t.id}`, "promoters", o.promoters.map((p) => [p.id, p.display_name])),
+        h("div", { class: "field check" }, h("input", { type: "checkbox", id: `tl-${t.id}` }), h("label", { for: `tl-${t.id}` }, m("leader"))),
+        add);
+      const run = once(add, () => act(() => call(supabase, "set_team_member", {
+        p_team_id: t.id, p_promoter_id: val(form, `tm-${t.id}`), p_member: true,
+        p_is_leader: (form.querySelector(`#tl-${t.id}`) as HTMLInputElement).checked,
+      })));
+      form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+      return h("div", { class: "team" }, h("h3", {}, t.name),
+        t.members.length
+          ? h("ul", { class: "plain" }, ...t.members.map((x) => h("li", {}, name(x.promoter_id), x.is_leader ? ` (${m("leader")})` : "",
+            " ", h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "set_team_member", { p_team_id: t.id, p_promoter_id: x.promoter_id, p_member: false })) }, m("remove")))))
+          : h("p", {}, m("team_members_none")),
+        o.promoters.length ? form : null);
+    }),
+    teamForm);
+}
+
+function membersSection() {
+  const o = overview!;
+  const roles = ROLES.filter((r) => r !== "owner" || o.my_role === "owner");
+  const free = o.promoters.filter((p) => !p.user_id);
+  const invite = h("button", { type: "submit", class: "secondary" }, m("invite"));
+  const result = h("div", { id: "invite-result", "aria-live": "polite" });
+  const form = h("form", { class: "inline-form", id: "invite-form" },
+    input("inv-email", "invite_email", { type: "email", required: true, autocomplete: "off" }),
+    select("inv-role", "role", roles.map((r) => [r, roleName(r)]), "staff"),
+    free.length ? select("inv-promoter", "invite_promoter", [["", "—"], ...free.map((p) => [p.id, p.display_name] as [string, string])]) : null,
+    invite, result);
+  const run = once(invite, async () => {
+    clearMessage(message());
+    result.replaceChildren();
+    try {
+      const email = val(form, "inv-email").trim();
+      const answer = await invoke<{ email: string; delivered: string; link?: string }>(supabase, "invite-member", {
+        organization_id: org!.id, email, role: val(form, "inv-role"),
+        promoter_id: form.querySelector("#inv-promoter") ? val(form, "inv-promoter") || null : null,
+      });
+      await load();
+      render();
+      const box = document.getElementById("invite-result")!;
+      if (answer.link) {
+        box.replaceChildren(h("p", {}, m("invite_link", { email: answer.email })),
+          h("p", { class: "url" }, h("a", { href: answer.link, id: "invite-link" }, answer.link)));
+      } else {
+        box.replaceChildren(h("p", {}, m("invite_sent", { email: answer.email })));
+      }
+    } catch (e) {
+      showError(message(), e);
+    }
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return h("section", { class: "card", id: "members" }, h("h2", {}, m("members")),
+    h("ul", { class: "plain" }, ...o.members.map((x) => {
+      const id = `role-${x.user_id}`;
+      const s = h("select", { id, "aria-label": `${m("role")}: ${x.email}` }, ...ROLES.map((r) => h("option", { value: r, selected: r === x.role }, roleName(r))));
+      s.addEventListener("change", () => {
+        const promoter = s.value === "promoter" ? (free[0]?.id ?? null) : null;
+        void act(() => call(supabase, "set_member_role", { p_organization_id: org!.id, p_user_id: x.user_id, p_role: s.value, p_promoter_id: promoter }));
+      });
+      return h("li", { class: "row spread" }, h("span", {}, x.email), h("span", { class: "row" }, s,
+        h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "remove_member", { p_organization_id: org!.id, p_user_id: x.user_id })) }, m("remove"))));
+    })),
+    o.invitations.length ? h("ul", { class: "plain", id: "invitations" }, ...o.invitations.map((i) => h("li", {}, `${i.email} · ${roleName(i.role)} · ${formatWhen(i.expires_at)}`))) : null,
+    form);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages
+// ---------------------------------------------------------------------------------------------
+
+function render() {
+  if (!overview) return;
+  const o = overview;
+  view = render;
+  app.replaceChildren(
+    h("section", { class: "card" },
+      h("div", { class: "row spread" }, h("h1", {}, o.organization.name), h("span", {}, roleName(o.my_role))),
+      messageP(),
+      h("div", { class: "row" },
+        h("button", { type: "button", class: "link inline", onclick: () => { localStorage.removeItem(ORG_KEY); org = null; void route(); } }, m("my_orgs")),
+        h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void supabase.auth.signOut().then(() => route()) }, t("sign_out")))),
+    h("section", { id: "events" }, h("div", { class: "row spread" }, h("h2", {}, m("events")),
+      editing === null ? h("button", { type: "button", class: "secondary", id: "new-event", onclick: () => { editing = "new"; render(); } }, m("new_event")) : null),
+      editing === "new" ? eventForm(null) : null,
+      ...o.events.map(eventCard)),
+    promotersSection(), teamsSection(), membersSection());
+}
+
+async function openOrg(o: Org) {
+  org = o;
+  localStorage.setItem(ORG_KEY, o.id);
+  try {
+    await load();
+    render();
+  } catch (e) {
+    app.replaceChildren(h("section", { class: "card" }, messageP()));
+    showError(message(), e);
+  }
+}
+
+function orgPicker(orgs: Org[]) {
+  const manageable = orgs.filter((o) => o.role === "owner" || o.role === "admin");
+  const submit = h("button", { type: "submit", class: "primary" }, m("create_org"));
+  const form = h("form", { id: "org-form" }, input("org-name", "org_name", { required: true, maxlength: "120" }), submit);
+  const run = once(submit, async () => {
+    try {
+      const o = await call<Org>(supabase, "create_organization", { p_name: val(form, "org-name") });
+      await openOrg({ ...o, promoter_id: null });
+    } catch (e) {
+      showError(message(), e);
+    }
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  view = () => orgPicker(orgs);
+  app.replaceChildren(h("section", { class: "card" }, h("h1", {}, m("my_orgs")), messageP(),
+    manageable.length ? h("ul", { class: "events" }, ...manageable.map((o) => h("li", {},
+      h("button", { type: "button", class: "event", onclick: () => void openOrg(o) }, h("strong", {}, o.name), h("span", {}, roleName(o.role))))))
+      : h("p", {}, m("no_manage_role")),
+    orgs.some((o) => o.role === "promoter") ? h("p", {}, h("a", { href: "/promoter" }, m("go_promoter"))) : null),
+  form);
+}
+
+function acceptInvitation(token: string) {
+  view = () => acceptInvitation(token);
+  const submit = h("button", { type: "submit", class: "primary" }, m("accept_invitation"));
+  const form = h("form", { id: "accept-form" }, h("h1", {}, m("invited_title")), h("p", {}, m("invited_body")),
+    input("new-password", "choose_password", { type: "password", autocomplete: "new-password", minlength: "8" }), messageP(), submit);
+  const run = once(submit, async () => {
+    clearMessage(message());
+    const password = val(form, "new-password");
+    if (password) {
+      const { error } = await supabase.auth.updateUser({ password });
+      if (error) return showError(message(), error);
+    }
+    try {
+      const r = await call<{ organization_id: string; role: string }>(supabase, "accept_invitation", { p_token: token });
+      history.replaceState(null, "", "/manage");
+      if (r.role === "promoter") { location.href = "/promoter"; return; }
+      if (r.role === "staff") { location.href = "/door"; return; }
+      localStorage.setItem(ORG_KEY, r.organization_id);
+      await route();
+    } catch (e) {
+      showError(message(), e);
+    }
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  app.replaceChildren(form);
+}
+
+async function route() {
+  // An Auth email link lands here with the session in the fragment (implicit flow).
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get("access_token") && hash.get("refresh_token")) {
+    await supabase.auth.setSession({ access_token: hash.get("access_token")!, refresh_token: hash.get("refresh_token")! });
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const { data } = await supabase.auth.getSession();
+  if (!data.session) { view = () => signInForm(app, supabase, () => void route()); return view(); }
+  const invitation = new URLSearchParams(location.search).get("invitation");
+  if (invitation) return acceptInvitation(invitation);
+  try {
+    const orgs = await call<Org[]>(supabase, "my_organizations");
+    const saved = orgs.find((o) => o.id === localStorage.getItem(ORG_KEY) && (o.role === "owner" || o.role === "admin"));
+    const only = orgs.filter((o) => o.role === "owner" || o.role === "admin");
+    if (saved) return openOrg(saved);
+    if (only.length === 1 && orgs.length === 1) return openOrg(only[0]);
+    orgPicker(orgs);
+  } catch (e) {
+    app.replaceChildren(h("section", { class: "card" }, messageP()));
+    showError(message(), e);
+  }
+}
+
+mountLangSwitch(() => view());
+void route();

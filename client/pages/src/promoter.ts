@@ -1,0 +1,125 @@
+// The promoter's page, /promoter: their links (URL and QR to share) with registered and arrived
+// guests per night, and a night's feed of their own guests (a team leader: the team's), live from
+// the private Realtime topics promoter:<id> and team:<id>, which RLS opens to them alone.
+import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
+import { qrSvg } from "../../qr.ts";
+import { h, mountLangSwitch, showError, signInForm, supabaseClient } from "./common.ts";
+import { formatTime, formatWhen, t } from "./i18n.ts";
+import { call } from "./manage-api.ts";
+import { m } from "./manage-i18n.ts";
+
+type Link = {
+  event: { id: string; slug: string; name: string; venue: string | null; starts_at: string };
+  promoter: { id: string; slug: string; display_name: string }; team_id: string | null; path: string;
+  registered: number; checked_in: number;
+};
+type Overview = { promoters: { id: string; display_name: string }[]; teams: { id: string; name: string }[]; links: Link[] };
+type Feed = {
+  event: { id: string; name: string; starts_at: string }; totals: { registered: number; checked_in: number };
+  guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; registered_at: string; checked_in_at: string | null }[];
+};
+
+const app = document.getElementById("app")!;
+const supabase: SupabaseClient = supabaseClient(true);
+let view: () => void = () => {};
+let overview: Overview | null = null;
+let feed: Feed | null = null;
+let selected: string | null = null;
+let channels: RealtimeChannel[] = [];
+let live: "connecting" | "live" | "offline" = "connecting";
+
+const message = () => document.getElementById("message") as HTMLElement;
+
+async function refresh() {
+  try {
+    overview = await call<Overview>(supabase, "promoter_overview");
+    if (selected) feed = await call<Feed>(supabase, "promoter_event_feed", { p_event_id: selected });
+    render();
+  } catch (e) {
+    showError(message(), e);
+  }
+}
+
+async function subscribe() {
+  for (const c of channels) await supabase.removeChannel(c);
+  await supabase.realtime.setAuth();
+  const topics = [...overview!.promoters.map((p) => `promoter:${p.id}`), ...overview!.teams.map((x) => `team:${x.id}`)];
+  channels = topics.map((topic) => supabase.channel(topic, { config: { private: true } })
+    .on("broadcast", { event: "guest_registered" }, () => void refresh())
+    .on("broadcast", { event: "guest_checked_in" }, () => void refresh())
+    .subscribe((status) => {
+      live = status === "SUBSCRIBED" ? "live" : status === "CHANNEL_ERROR" || status === "CLOSED" || status === "TIMED_OUT" ? "offline" : live;
+      if (status === "SUBSCRIBED") void refresh(); // catch up on anything missed while away
+      const badge = document.getElementById("connection");
+      if (badge) badge.replaceWith(stateBadge());
+    }));
+}
+
+function stateBadge() {
+  const key = live === "live" ? "state_live" : live === "offline" ? "state_offline" : "state_connecting";
+  return h("span", { class: "state", id: "connection", "data-state": live, role: "status", "aria-live": "polite" }, t(key));
+}
+
+function render() {
+  const o = overview!;
+  view = render;
+  const mine = new Set(o.promoters.map((p) => p.id));
+  const group = (links: Link[], title: string) => links.length === 0 ? null : h("section", { class: "card" }, h("h2", {}, title),
+    h("ul", { class: "links" }, ...links.map((l) => {
+      const url = `${location.origin}${l.path}`;
+      const qr = h("div", { class: "link-qr" });
+      qr.innerHTML = qrSvg(url, { title: url });
+      return h("li", { class: "link-row", "data-event": l.event.slug },
+        qr,
+        h("div", {},
+          h("strong", {}, l.event.name), ` · ${l.promoter.display_name}`,
+          h("p", {}, formatWhen(l.event.starts_at)),
+          h("p", { class: "url" }, h("a", { href: url }, url)),
+          h("p", { class: "counts" }, `${t("registered")}: `, h("strong", { class: "registered" }, String(l.registered)),
+            ` · ${t("arrived")}: `, h("strong", { class: "arrived" }, String(l.checked_in))),
+          h("button", { type: "button", class: "secondary small", onclick: () => { selected = l.event.id; void refresh(); } }, m("pick_link"))));
+    })));
+  const parts: (Node | null)[] = [
+    h("section", { class: "card" }, h("div", { class: "row spread" }, h("h1", {}, m("promoter_title")), stateBadge()),
+      h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
+      h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out"))),
+    o.links.length === 0 ? h("p", { class: "card" }, m("no_promoter_links")) : null,
+    group(o.links.filter((l) => mine.has(l.promoter.id)), m("your_links")),
+    group(o.links.filter((l) => !mine.has(l.promoter.id)), m("team_links")),
+    feed ? h("section", { class: "card", id: "feed" },
+      h("h2", {}, `${m("guests_of_night")} · ${feed.event.name}`),
+      h("div", { class: "totals" },
+        h("div", {}, h("strong", { id: "feed-registered" }, String(feed.totals.registered)), t("registered")),
+        h("div", {}, h("strong", { id: "feed-arrived" }, String(feed.totals.checked_in)), t("arrived"))),
+      feed.guests.length
+        ? h("ul", { class: "feed", id: "guests" }, ...feed.guests.map((g) => h("li", {},
+          h("strong", {}, `${g.first_name ?? "—"}${g.last_initial ? ` ${g.last_initial}.` : ""}`),
+          ` · ${g.promoter} · `, g.checked_in_at ? m("arrived_at", { time: formatTime(g.checked_in_at) }) : m("registered_at", { time: formatTime(g.registered_at) }))))
+        : h("p", {}, m("no_guests"))) : null];
+  app.replaceChildren(...parts.filter((x): x is Node => x !== null));
+}
+
+async function signOut() {
+  for (const c of channels) await supabase.removeChannel(c);
+  channels = [];
+  await supabase.auth.signOut();
+  void route();
+}
+
+async function route() {
+  const { data } = await supabase.auth.getSession();
+  if (!data.session) { view = () => signInForm(app, supabase, () => void route()); return view(); }
+  app.replaceChildren(h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }));
+  try {
+    overview = await call<Overview>(supabase, "promoter_overview");
+    selected = overview.links[0]?.event.id ?? null;
+    if (selected) feed = await call<Feed>(supabase, "promoter_event_feed", { p_event_id: selected });
+    render();
+    await subscribe();
+  } catch (e) {
+    showError(message(), e);
+  }
+}
+
+mountLangSwitch(() => view());
+void route();
