@@ -31,7 +31,8 @@ pgtap() {
   local/db.sh extension pgtap
   psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
-    --ext .sql -r supabase/tests/database
+    --ext .sql -r supabase/tests/database | tee "$STATE_DIR/pg_prove.out"
+  return "${PIPESTATUS[0]}"
 }
 lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
@@ -47,7 +48,26 @@ layer "tsc (client and tests)" npx tsc -p .
 layer "pgTAP (pg_prove)" pgtap
 # The browser tests (tests/browser, inside vitest) drive Debian's Chromium.
 bash scripts/chromium.sh || failed+=("chromium install")
-layer "vitest" npx vitest run
+layer "vitest" npx vitest run --reporter=default --reporter=json --outputFile.json="$STATE_DIR/vitest.json"
+
+# One closing line that counts the tests of the two largest layers (pgTAP assertions and vitest
+# tests): failures are pg_prove's failed assertions plus vitest's failed tests.
+node -e '
+  const fs = require("node:fs");
+  const [prove, vitest] = process.argv.slice(1);
+  let passed = 0, failed = 0;
+  try {
+    const out = fs.readFileSync(prove, "utf8");
+    const total = Number((out.match(/Tests=(\d+)/) ?? [0, 0])[1]);
+    const bad = [...out.matchAll(/Failed (\d+)\/\d+ subtests/g)].reduce((n, m) => n + Number(m[1]), 0);
+    passed += total - bad; failed += bad;
+  } catch { failed += 1; }
+  try {
+    const v = JSON.parse(fs.readFileSync(vitest, "utf8"));
+    passed += v.numPassedTests; failed += v.numFailedTests;
+  } catch { failed += 1; }
+  console.log(`\ntests: ${passed} passed, ${failed} failed`);
+' "$STATE_DIR/pg_prove.out" "$STATE_DIR/vitest.json"
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '\n\033[31mfailed layers: %s\033[0m\n' "${failed[*]}" >&2
