@@ -62,9 +62,10 @@ export function orderViolations(guests: Guest[]) {
  * Password throughput while the line was saturated (at least `cores` password calls outstanding
  * for the whole second), and overall from the first password call to the last pass.
  */
-export function passwordThroughput(guests: Guest[], cores: number) {
+export function passwordThroughput(guests: Guest[], cores: number, samples: Sample[] = []) {
   const flows = guests.filter((g) => g.passwordFirst !== undefined && g.outcome === "pass");
-  if (!flows.length) return { saturatedPerSecond: null, saturatedSeconds: 0, overallPerSecond: null };
+  if (!flows.length) return { saturatedPerSecond: null, saturatedSeconds: 0, overallPerSecond: null, slotsBusy: null, cpuBusy: null };
+  const busy: number[] = [], cpu: number[] = [];
   const start = Math.min(...flows.map((g) => g.passwordFirst!)), end = Math.max(...flows.map((g) => g.served!));
   let seconds = 0, done = 0;
   for (let t = start; t + 1000 <= end; t += 1000) {
@@ -74,10 +75,17 @@ export function passwordThroughput(guests: Guest[], cores: number) {
     if (minOutstanding >= cores) {
       seconds++;
       done += flows.filter((g) => g.served! > t && g.served! <= t + 1000).length;
+      // The sample taken at the end of this second describes it.
+      const s = samples.find((x) => x.t > t + 1000 && x.t <= t + 2000);
+      if (s?.slotsBusy != null) busy.push(s.slotsBusy / cores);
+      if (s?.cpuBusy != null) cpu.push(s.cpuBusy);
     }
   }
+  const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
   return { saturatedPerSecond: seconds ? done / seconds : null, saturatedSeconds: seconds,
-    overallPerSecond: flows.length / ((end - start) / 1000) };
+    overallPerSecond: flows.length / ((end - start) / 1000),
+    /** while saturated: the share of bcrypt slots running a bcrypt, and of the machine's CPU time busy */
+    slotsBusy: mean(busy), cpuBusy: mean(cpu) };
 }
 
 /** Retried calls of the password step per 3 s of waiting in the line (target: at most 1). */

@@ -126,19 +126,54 @@ export async function lineState(): Promise<{ length: number | null; wait: number
 }
 
 export type Sample = { t: number; line: number | null; lineWait: number | null; gatewayRss: number | null;
-  postgresPss: number | null; poolInUse: number | null; poolWaiting: number | null; ws: number | null };
+  postgresPss: number | null; poolInUse: number | null; poolWaiting: number | null; ws: number | null;
+  /** bcrypt slots running a bcrypt, mean of 10 looks over the last second; share of the machine's CPU time busy */
+  slotsBusy: number | null; cpuBusy: number | null };
+
+/** bcrypt slots in use now: the advisory locks (class 74201) a running bcrypt holds (private.enter_line). */
+async function slotsInUse(): Promise<number> {
+  const [{ n }] = await sql`select count(*)::int as n from pg_catalog.pg_locks
+                            where locktype = 'advisory' and classid = 74201 and granted`;
+  return n;
+}
+
+/** Busy and total CPU time of the whole machine so far (/proc/stat, in ticks). */
+function cpuTicks(): { busy: number; total: number } | null {
+  try {
+    const f = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    const idle = f[3] + (f[4] ?? 0);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busy: total - idle, total };
+  } catch {
+    return null;
+  }
+}
 
 /** Samples once a second until stopped; the samples' times are ms since `t0`. */
 export function sampler(t0: number) {
   const samples: Sample[] = [];
   let running = true;
+  let looks: number[] = [];
+  const fast = (async () => {
+    while (running) {
+      looks.push(await slotsInUse().catch(() => NaN));
+      await sleep(100);
+    }
+  })();
+  let cpu = cpuTicks();
   const loop = (async () => {
     while (running) {
       const t = now() - t0;
       const [m, line, pss] = await Promise.all([
         gatewayMetrics().catch(() => null), lineState().catch(() => ({ length: null, wait: null })), postgresPss().catch(() => null),
       ]);
+      const seen = looks.filter((x) => !Number.isNaN(x));
+      looks = [];
+      const cpuNow = cpuTicks();
+      const cpuBusy = cpu && cpuNow && cpuNow.total > cpu.total ? (cpuNow.busy - cpu.busy) / (cpuNow.total - cpu.total) : null;
+      cpu = cpuNow;
       samples.push({
+        slotsBusy: seen.length ? seen.reduce((a, b) => a + b, 0) / seen.length : null, cpuBusy,
         t, line: line.length, lineWait: line.wait, gatewayRss: m?.get("process_resident_memory_bytes") ?? null, postgresPss: pss,
         poolInUse: m?.get('gateway_db_pool_connections{pool="rest",state="in_use"}') ?? null,
         poolWaiting: m?.get('gateway_db_pool_waiting{pool="rest"}') ?? null, ws: m?.get("gateway_realtime_clients") ?? null,
@@ -146,7 +181,7 @@ export function sampler(t0: number) {
       await sleep(1000);
     }
   })();
-  return { samples, stop: async () => { running = false; await loop; } };
+  return { samples, stop: async () => { running = false; await Promise.all([loop, fast]); } };
 }
 
 /** Runs a command, returning its stdout (throws with stderr on failure). */

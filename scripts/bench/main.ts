@@ -142,7 +142,7 @@ const results = runs.map(({ run, audit, realtime, probes }) => {
   const guests = run.guests;
   const passes = guests.filter((g) => g.outcome === "pass").length;
   const linkToPass = pcts(guests.filter((g) => g.outcome === "pass").map((g) => g.served! - g.opened!));
-  const tp = analyse.passwordThroughput(guests, ceiling.cores);
+  const tp = analyse.passwordThroughput(guests, ceiling.cores, run.samples);
   return {
     name: run.name, description: run.description, seconds: run.seconds, guests: guests.length, passes,
     passShare: guests.length ? passes / guests.length : null, finals: analyse.finals(guests), linkToPass,
@@ -163,10 +163,11 @@ lines.push(`**Ceiling**: ${ceiling.passwordsPerSecond.toFixed(1)} bcrypt (cost 1
 lines.push("**Ceilings raised for the run** (limits table; restored afterwards):", "", ...world.raised.map((r) => `- ${r}`), "");
 lines.push("### Guest scenarios", "");
 lines.push(table(["scenario", "guests", "passes", "final answers", "still waiting at the cap", "lost / dup.", "link → pass p50 / p95 / p99", "password/s ÷ ceiling (saturated, overall)",
-  "within 1.25 × ideal + 1 s", "order violations (> 2 s)", "retries per guest (mean / max)", "line retries per 3 s waited", "peak memory gateway / Postgres", "peak line"],
+  "slots busy / CPU busy (saturated)", "within 1.25 × ideal + 1 s", "order violations (> 2 s)", "retries per guest (mean / max)", "line retries per 3 s waited", "peak memory gateway / Postgres", "peak line"],
 results.map((r) => [r.name, r.guests, `${r.passes} (${fmtN(100 * (r.passShare ?? 0), 1)} %)`, codes(r.finals), r.audit.unfinished, `${r.audit.lost} / ${r.audit.duplicates}`,
   `${fmtMs(r.linkToPass.p50)} / ${fmtMs(r.linkToPass.p95)} / ${fmtMs(r.linkToPass.p99)}`,
   `${fmtN(r.throughput.ratioToCeiling)} (${r.throughput.saturatedSeconds} s saturated), ${fmtN(r.throughput.overallRatio)}`,
+  r.throughput.slotsBusy === null ? "—" : `${fmtN(100 * r.throughput.slotsBusy, 0)} % / ${fmtN(100 * (r.throughput.cpuBusy ?? 0), 0)} %`,
   r.ideal.withinShare === null ? "—" : `${fmtN(100 * r.ideal.withinShare, 1)} % (p95 ${fmtMs(r.ideal.p95Actual)} vs ideal ${fmtMs(r.ideal.p95Ideal)})`,
   `${r.order.count} (worst ${fmtN(r.order.worstSeconds, 1)} s)`, `${fmtN(r.retries.mean)} / ${r.retries.max}`, fmtN(r.lineTraffic.per3s),
   `${mb(r.memory.gatewayRss)} / ${mb(r.memory.postgresPss)}`, r.memory.line ?? "n/a"])));

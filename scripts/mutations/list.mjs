@@ -43,7 +43,7 @@ export const mutations = [
     find: "grant execute on function private.check_request() to anon, authenticated, service_role;",
     replace: "grant execute on function private.check_request() to service_role;" },
   { name: "fair line: the global password budget does not hold the line", file: fairLine,
-    find: "      or (v_budget.max_hits is not null and v_budget.total >= v_budget.max_hits);", replace: ";" },
+    find: "     and (v_budget.max_hits is null or v_budget.total < v_budget.max_hits) then", replace: "     then" },
   { name: "fair line: a second call for a phone being checked waits instead of answering busy", file: fairLine,
     find: "  if not pg_try_advisory_xact_lock(74202, hashtext(p_phone)) then", replace: "  perform pg_advisory_xact_lock(74202, hashtext(p_phone));\n  if false then",
     vitest: ["tests/locks.test.ts"] },

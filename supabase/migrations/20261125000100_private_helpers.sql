@@ -98,19 +98,21 @@ $$;
 
 /**
  * A committed API error that also tells the client when to come back: `response.status`, a
- * `Retry-After` header (`response.headers`), and the body of `committed_error` with
- * `retry_after` and any `p_extra` fields (the fair line adds its position and wait).
+ * `Retry-After` header (`response.headers`; whole seconds, at least 1, as HTTP requires), and
+ * the body of `committed_error` with `retry_after` (seconds, to a tenth: the fair line sends the
+ * head of the line back sooner than a second) and any `p_extra` fields (the line adds its
+ * position and wait).
  */
 create or replace function private.committed_retry(p_status integer, p_code text, p_detail text, p_hint text,
-  p_retry_after integer, p_extra jsonb default '{}')
+  p_retry_after numeric, p_extra jsonb default '{}')
 returns jsonb
 language plpgsql
 set search_path = ''
 as $$
 declare
-  v_retry integer := greatest(1, p_retry_after);
+  v_retry numeric := greatest(0.1, round(p_retry_after, 1));
 begin
-  perform set_config('response.headers', jsonb_build_array(jsonb_build_object('Retry-After', v_retry::text))::text, true);
+  perform set_config('response.headers', jsonb_build_array(jsonb_build_object('Retry-After', greatest(1, ceil(v_retry))::text))::text, true);
   return private.committed_error(p_status, p_code, p_detail, p_hint) || jsonb_build_object('retry_after', v_retry) || p_extra;
 end
 $$;

@@ -6,10 +6,11 @@
 -- Design, alternatives and limits: docs/fair-line.md.
 
 insert into private.settings (key, value, description) values
-  ('line_wait_ms', '1000', 'How long a call whose turn is near waits inside the database for a place, and then for its bcrypt slot (together with the bcrypt well under anon''s 3 s statement timeout).'),
+  ('line_wait_ms', '1000', 'How long a call in the room waits for its bcrypt slot at most (together with the bcrypt well under anon''s 3 s statement timeout).'),
+  ('line_room_per_slot', '3', 'Calls per bcrypt slot that may be in the database for password work at once: one running its bcrypt, the others waiting in the slot''s lock queue (each wait about one bcrypt), so that a slot never idles between two guests.'),
   ('line_overtake_ms', '1000', 'A guest who is here may overtake tickets whose owners are away only when their own turn is at most this far off (the order tolerance).'),
   ('line_grace_seconds', '10', 'A ticket whose owner has not come back this long after the time they were given is dropped.'),
-  ('line_max_retry_after', '10', 'The longest Retry-After the line gives (a guest comes back at least this often, keeping the ticket alive).')
+  ('line_max_retry_after', '20', 'The longest Retry-After the line gives (a guest comes back at least this often, keeping the ticket alive).')
 on conflict (key) do nothing;
 
 -- =============================================================================================
@@ -76,6 +77,17 @@ as $$
   from (select private.setting('bcrypt_slots') as v) s
 $$;
 
+/** Places in the room: calls that may do password work or wait for a bcrypt slot at once. */
+create or replace function private.line_room()
+returns integer
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.bcrypt_slots() * greatest(1, least(8, (private.setting('line_room_per_slot') #>> '{}')::integer))
+$$;
+
 /**
  * Bcrypts per second the line can count on: the completions of the last 10 seconds when there
  * were enough of them, else what the slots do at the bcrypt time measured at migration; never
@@ -140,13 +152,12 @@ $$;
  * its transaction ends), or the body of a committed 429 `busy` answer (Retry-After, position,
  * estimated wait) that the caller returns as is, so that the ticket survives.
  *
- * The call is served when fewer than 2 × slots tickets are ahead of it (tickets whose owners
- * are in the database now: one whose owner is away does not hold the line, but may only be
- * overtaken by a call whose turn is within line_overtake_ms of service) and the global
- * password budget has room: it takes one of 2 × slots places in the room (try-locks: at most
- * that many connections do password work or wait for it) and waits up to `line_wait_ms` for its
- * bcrypt slot (a lock held only by a running bcrypt). No call waits on a lock a caller can hold
- * for longer than that: a second call for the same ticket, or for a phone being checked, answers
+ * The call is served when fewer present owners are ahead of it than the room holds (tickets
+ * whose owners are away do not hold the line, but may only be overtaken by a call whose turn is
+ * within line_overtake_ms of service), the global password budget has room, and one of the
+ * room's places (line_room: line_room_per_slot per bcrypt slot) is free; it then waits in its
+ * slot's lock queue for at most `line_wait_ms`. No call waits on a lock a caller can hold for
+ * longer than that: a second call for the same ticket, or for a phone being checked, answers
  * busy at once.
  */
 create or replace function private.enter_line(p_phone text, p_address text)
@@ -167,12 +178,12 @@ declare
   v_position integer;
   v_budget record;
   v_room integer;
-  v_deadline timestamptz;
+  v_room_size integer;
   v_window integer;
   v_new boolean := false;
   v_rate float8;
   v_wait float8;
-  v_retry integer;
+  v_retry numeric;
 begin
   -- This ticket, or a new place in the line. Another call of the same phone from the same
   -- address in progress: answer busy rather than wait for it.
@@ -211,45 +222,40 @@ begin
       'Wait a moment; the page tries again by itself.', 1, jsonb_build_object('position', 1, 'wait_seconds', 1));
   end if;
 
-  -- Near the head of the line, wait here for a place in the room (short sleeps polling
-  -- try-locks) and then for the bcrypt slot, until line_wait_ms has passed. A new ticket is
-  -- not visible to the others until this call ends, so a first call only goes straight in when
-  -- nobody is ahead and a place is free; otherwise it answers busy, and its ticket, committed,
-  -- keeps its order among the others for the retry.
-  v_deadline := clock_timestamp() + make_interval(secs => (private.setting('line_wait_ms') #>> '{}')::float8 / 1000);
-  -- How many places line_overtake_ms is, at the throughput measured over the last 10 s (none
-  -- measured yet: no overtaking beyond the room).
-  v_window := greatest(2 * v_slots, floor(
-    (select coalesce(sum(c.hits), 0) from private.password_completions c where c.second > clock_timestamp() - interval '10 seconds')
-    / 10.0 * (private.setting('line_overtake_ms') #>> '{}')::float8 / 1000)::integer);
-  loop
-    -- Live tickets ahead (the ones being served are still in the table): the place in line. Of
-    -- them, those whose owners are here now hold the line; one whose owner is away (told to come
-    -- back, or gone) is overtaken rather than leave a slot idle, and goes first as soon as its
-    -- owner is back, but only by a call whose turn would have come within line_overtake_ms
-    -- anyway: nobody is served more than about that long after someone who came later.
-    select count(*)::integer, (count(*) filter (where p.objid is not null))::integer
-      into v_position, v_ahead
-    from private.password_line l
-    left join (select distinct k.objid::bigint as objid from pg_catalog.pg_locks k
-               where k.locktype = 'advisory' and k.classid = 74203 and k.objsubid = 2 and k.granted) p
-      on p.objid = l.presence
-    where (l.finish, l.arrived_at, l.ticket) < (v_finish, v_arrived, v_ticket)
-      and l.due_at + v_grace > clock_timestamp();
-    select * into v_budget from private.rate_limit_add('password_ops', '*', 0);
-    exit when v_ahead >= case when v_new then 1 else 2 * v_slots end or v_position >= v_window
-      or (v_budget.max_hits is not null and v_budget.total >= v_budget.max_hits);
+  -- The line measured now: bcrypts per second, and how many places line_overtake_ms is at that
+  -- pace (at least the room: nobody overtakes further than the calls being served).
+  v_rate := private.line_rate();
+  v_room_size := private.line_room();
+  v_window := greatest(v_room_size, floor(v_rate * (private.setting('line_overtake_ms') #>> '{}')::float8 / 1000)::integer);
+  -- Live tickets ahead (the ones being served are still in the table): the place in line. Of
+  -- them, those whose owners are here now hold the line; one whose owner is away (told to come
+  -- back, or gone) is overtaken rather than leave a slot idle, and goes first as soon as its
+  -- owner is back, but only by a call whose turn would have come within line_overtake_ms
+  -- anyway: nobody is served more than about that long after someone who came later.
+  select count(*)::integer, (count(*) filter (where p.objid is not null))::integer
+    into v_position, v_ahead
+  from private.password_line l
+  left join (select distinct k.objid::bigint as objid from pg_catalog.pg_locks k
+             where k.locktype = 'advisory' and k.classid = 74203 and k.objsubid = 2 and k.granted) p
+    on p.objid = l.presence
+  where (l.finish, l.arrived_at, l.ticket) < (v_finish, v_arrived, v_ticket)
+    and l.due_at + v_grace > clock_timestamp();
+  select * into v_budget from private.rate_limit_add('password_ops', '*', 0);
 
-    if v_room is null then
-      for i in 1..2 * v_slots loop
-        if pg_try_advisory_xact_lock(74204, i) then
-          v_room := i;
-          exit;
-        end if;
-      end loop;
-    end if;
+  -- Served: fewer present owners ahead than the room holds (a first call, whose ticket the others
+  -- cannot see yet, only when nobody present is ahead), within the overtaking window, under the
+  -- budget, and a place in the room is free (try-locks). In the room the call waits for its
+  -- bcrypt slot in the lock's queue (first come, first served, no polling), at most one bcrypt
+  -- per place ahead of it and never longer than line_wait_ms.
+  if v_ahead < (case when v_new then 1 else v_room_size end) and v_position < v_window
+     and (v_budget.max_hits is null or v_budget.total < v_budget.max_hits) then
+    for i in 1..v_room_size loop
+      if pg_try_advisory_xact_lock(74204, i) then
+        v_room := i;
+        exit;
+      end if;
+    end loop;
     if v_room is not null then
-      -- The room holds at most one call waiting per slot: the wait is about one bcrypt.
       perform set_config('lock_timeout', (private.setting('line_wait_ms') #>> '{}') || 'ms', true);
       begin
         perform pg_advisory_xact_lock(74201, (v_room - 1) % v_slots + 1);
@@ -257,26 +263,30 @@ begin
         delete from private.password_line l where l.ticket = v_ticket;
         return null;
       exception when lock_not_available then
-        exit;
+        null; -- the slot stayed busy: answer busy, the ticket keeps its place
       end;
     end if;
-    exit when v_new or clock_timestamp() + interval '25 milliseconds' > v_deadline;
-    perform pg_sleep(0.02);
-  end loop;
+  end if;
   perform set_config('lock_timeout', v_lock_timeout, true);
 
-  -- Not yet: say where the guest stands and when to come back (half the estimated wait, so that
-  -- they are back before their turn; at least 1 s, at most line_max_retry_after).
-  v_rate := private.line_rate();
+  -- Not yet: say where the guest stands and when to come back. The wait is estimated from the
+  -- measured throughput; the guest is sent back before it (three quarters of it, less a quarter
+  -- second; a tenth-of-a-second precision in the body, at least 0.2 s, at most
+  -- line_max_retry_after), so that owners are here when their turn comes and the slots never
+  -- idle for somebody still asleep. Should the measure be low (slots idle because owners came
+  -- back late), guests come back earlier than it says, the throughput rises, and so does the
+  -- measure: the estimate corrects itself upwards instead of spiralling down.
   v_wait := (v_position + 1) / v_rate;
   if v_budget.max_hits is not null and v_budget.total >= v_budget.max_hits then
     v_wait := greatest(v_wait, v_budget.retry_after);
   end if;
-  v_retry := greatest(1, least((private.setting('line_max_retry_after'))::integer, floor(v_wait / 2)::integer));
-  update private.password_line l set due_at = clock_timestamp() + make_interval(secs => v_retry) where l.ticket = v_ticket;
+  v_retry := round(greatest(0.2, least((private.setting('line_max_retry_after') #>> '{}')::numeric,
+                                       0.75 * v_wait::numeric - 0.25)), 1);
+  update private.password_line l set due_at = clock_timestamp() + make_interval(secs => v_retry::float8) where l.ticket = v_ticket;
   return private.committed_retry(429, 'busy',
     format('Many people are joining right now; you are number %s in line.', v_position + 1),
-    format('Keep this page open: it tries again by itself in %s seconds (about %s seconds to wait).', v_retry, ceil(v_wait)),
+    case when v_retry < 2 then format('Keep this page open: it tries again by itself in a moment (about %s seconds to wait).', ceil(v_wait))
+         else format('Keep this page open: it tries again by itself in %s seconds (about %s seconds to wait).', ceil(v_retry), ceil(v_wait)) end,
     v_retry, jsonb_build_object('position', v_position + 1, 'wait_seconds', ceil(v_wait)::integer));
 end
 $$;
@@ -297,7 +307,7 @@ $$;
 -- Grants: none (internal helpers; EXECUTE revoked from the API roles)
 -- =============================================================================================
 
-revoke execute on function private.bcrypt_slots(), private.line_rate(), private.record_bcrypt(),
+revoke execute on function private.bcrypt_slots(), private.line_room(), private.line_rate(), private.record_bcrypt(),
   private.line_weight(text), private.enter_line(text, text), private.purge_password_line()
   from public, anon, authenticated;
 
