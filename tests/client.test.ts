@@ -1,11 +1,12 @@
 // The guest client against the live stack: a burst larger than the bcrypt slots loses nobody.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guestlist, GuestlistError } from "../client/guestlist";
+import { createApi } from "../client/api";
+import { ApiError } from "../client/errors";
 import { backoff, retryDelay } from "../client/retry";
 import { connect } from "./db";
 import { createClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
-import { client, env, makeWorld, proof, randomPhone, type World } from "./env";
+import { client, env, makeWorld, randomPhone, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -52,16 +53,17 @@ describe("guest client", () => {
           },
         },
       });
-      const api = guestlist(recording, { maxWaitMs: 600_000 });
       const base = String(Math.floor(Math.random() * 1e5)).padStart(5, "0");
       const phones = Array.from({ length: 40 }, (_, i) => `+35191${base}${String(i).padStart(2, "0")}`);
       const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
-      // Guests arrive one after another (25 ms apart); each solves its proof of work first.
-      const proofs = await Promise.all(phones.map(() => proof()));
+      // Guests arrive one after another (25 ms apart), each with the page's client, which starts
+      // the proof of work while the guest types (prepareRegistration).
+      const apis = phones.map(() => createApi(recording));
+      for (const api of apis) api.prepareRegistration();
       const passes = await Promise.all(phones.map(async (phone, i) => {
         await new Promise((r) => setTimeout(r, 25 * i));
-        const pass = await api.registerWithProof(
-          { phone, firstName: "Bia", lastName: "Burst", email: "bia@example.com", password: "Burst-2026x" }, link, proofs[i]);
+        const pass = await apis[i].register(
+          { phone, firstName: "Bia", lastName: "Burst", email: "bia@example.com", password: "Burst-2026x" }, link);
         servedAt[i] = Date.now();
         return pass;
       }));
@@ -92,23 +94,24 @@ describe("guest client", () => {
   });
 
   it("throws the database's code and sentences for other errors", async () => {
-    const api = guestlist(client());
-    const err = await api.checkPhone("not a phone").catch((e) => e);
-    expect(err).toBeInstanceOf(GuestlistError);
-    expect([err.code, err.status]).toEqual(["invalid_phone", 400]);
-    expect(err.details).toMatch(/phone number/);
+    const api = createApi(client());
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const err = await api.authenticate(randomPhone(), "Wrong-2026x", link).catch((e) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect([err.code, err.status]).toEqual(["invalid_credentials", 401]);
+    expect(err.details).toMatch(/password/);
   });
 
   it("resolves a link and logs a returning guest in", async () => {
-    const api = guestlist(client());
-    const card = await api.resolveLink(w.promoter_slug, w.open_slug);
+    const api = createApi(client());
+    const card = await api.resolvePromoterLink(w.promoter_slug, w.open_slug);
     expect(card.event.id).toBe(w.open_event);
     const link = { eventId: card.event.id, promoterId: card.promoter.id, teamId: card.team?.id ?? null };
     const phone = randomPhone();
     const first = await api.register({ phone, firstName: "Rosa", lastName: "Return", email: "r@example.com", password: "Again-2026x" }, link);
     expect((await api.register({ phone, firstName: "Rosa", lastName: "Return", email: "r@example.com", password: "Again-2026x" }, link)).qr_token)
       .toBe(first.qr_token); // the guest client solves a fresh proof of work for each registration
-    const again = await api.logIn(phone, "Again-2026x", link);
+    const again = await api.authenticate(phone, "Again-2026x", link);
     expect(again.qr_token).toBe(first.qr_token);
     expect((await api.checkPhone(phone)).exists).toBe(true);
   });

@@ -1,5 +1,5 @@
-// Crash safety: while guests register through HTTP with the guest client (client/guestlist.ts,
-// with its retries), Postgres is killed with SIGKILL and started again, then the gateway is
+// Crash safety: while guests register through HTTP with the page's client (client/api.ts,
+// with the retry rule of client/retry.ts), Postgres is killed with SIGKILL and started again, then the gateway is
 // killed and started again under the same load. Afterwards every pass a guest was shown exists,
 // nobody has two accounts or two passes, every guest who kept retrying ended with a pass, and the
 // gateway served again after the database came back without being restarted.
@@ -7,7 +7,8 @@ import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guestlist, type Pass } from "../client/guestlist";
+import { createApi } from "../client/api";
+import type { Pass } from "../client/schemas";
 import { connect } from "./db";
 import { client, env, eventually, makeWorld, randomPhone, type World } from "./env";
 
@@ -95,7 +96,7 @@ describe("crash safety", () => {
 
     // Eight guests' phones in a row each, every one retrying until it holds a pass.
     const worker = async () => {
-      const gl = guestlist(client(), { maxWaitMs: 180_000 });
+      const gl = createApi(client());
       while (!stop) {
         const phone = randomPhone();
         phones.push(phone);

@@ -26,7 +26,7 @@ begin
     select jsonb_agg(jsonb_build_object(
         'id', e.id, 'name', e.name, 'slug', e.slug, 'venue', e.venue, 'starts_at', e.starts_at,
         'ends_at', e.ends_at, 'organization_name', o.name, 'role', m.role)
-      order by e.ends_at < now(), case when e.ends_at >= now() then e.starts_at end, e.starts_at desc)
+      order by e.ends_at < now(), case when e.ends_at >= now() then e.starts_at end, e.starts_at desc, e.name, e.id)
     from public.organization_members m
     join public.organizations o on o.id = m.organization_id
     join public.events e on e.organization_id = m.organization_id

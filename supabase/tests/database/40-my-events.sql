@@ -20,7 +20,9 @@ select tests.act_as_postgres();
 select is((select jsonb_array_length(v) from mine), 6, 'the owner sees every event of the organization, drafts included');
 select is((select count(*)::int from mine, jsonb_array_elements(v) e where e ->> 'role' = 'owner' and e ->> 'organization_name' = 'Org A'),
   6, '... each with the organization''s name and the caller''s role');
-select is((select v -> 0 ->> 'id' from mine)::uuid, pg_temp.id('open_event'), 'the nearest upcoming night comes first');
+select is((select (v -> 0 ->> 'starts_at')::timestamptz from mine),
+  (select min(e.starts_at) from public.events e where e.organization_id = pg_temp.id('org_a') and e.ends_at >= now()),
+  'the nearest upcoming night comes first');
 select is((select v -> -1 ->> 'id' from mine)::uuid, pg_temp.id('past_event'), 'past nights come last');
 
 -- staff of A, staff of B ----------------------------------------------------------------------
