@@ -74,7 +74,11 @@ as $$
     'wait_seconds', ceil((count(*) + 1) / private.line_rate())::integer,
     'per_second', round(private.line_rate()::numeric, 1),
     'oldest_seconds', coalesce(round(extract(epoch from clock_timestamp() - min(l.arrived_at))::numeric, 1), 0),
-    'slots', private.bcrypt_slots())
+    'slots', private.bcrypt_slots(),
+    -- bcrypt slots running a bcrypt right now (the advisory locks private.enter_line hands out):
+    -- with a long line, slots that idle mean the line, not the cores, sets the pace.
+    'slots_busy', (select count(*)::integer from pg_catalog.pg_locks k
+                   where k.locktype = 'advisory' and k.classid = 74201 and k.granted))
   from private.password_line l
   where l.due_at + make_interval(secs => (private.setting('line_grace_seconds'))::integer) > clock_timestamp()
 $$;

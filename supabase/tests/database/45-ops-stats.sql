@@ -1,6 +1,6 @@
 -- ops_stats: who sees the night's operations, and what they see. The link card is cacheable.
 begin;
-select plan(17);
+select plan(18);
 
 create temporary table w as select tests.world() as v;
 grant select on w to authenticated, anon, service_role;
@@ -56,6 +56,10 @@ insert into private.password_line (ticket, address, finish) values (private.sha2
 select tests.authenticate_as(pg_temp.id('owner_a'));
 select ok((public.ops_stats() #>> '{line,length}')::int = 1 and (public.ops_stats() #>> '{line,wait_seconds}')::int >= 1,
   'a guest waiting for a password check makes the line one long, with a wait');
+select tests.act_as_postgres();
+select pg_advisory_xact_lock(74201, 1); -- a bcrypt running in slot 1, as private.enter_line hands it out
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is(public.ops_stats() #>> '{line,slots_busy}', '1', 'the bcrypt slots running a bcrypt now are shown');
 select tests.act_as_postgres();
 
 -- admin
