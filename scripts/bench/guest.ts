@@ -3,6 +3,7 @@
 // with the registration proof of work when the database asks for one), retrying exactly what
 // client/retry.ts says is retryable. A returning guest may then join a second night with the
 // session token (join_event_with_session, no password).
+import { createHash } from "node:crypto";
 import { queueInfo, retryDelay } from "../../client/retry.ts";
 import { type Call, now, request, sleep, THINK } from "./lib.ts";
 
@@ -31,9 +32,14 @@ export type Guest = {
 export const PASSWORD = "Bench-2026x";
 const uniform = (lo: number, hi: number) => (lo + Math.random() * (hi - lo)) * 1000 * THINK;
 
-// The registration's proof of work (client/pow.ts), when this database asks for one.
-type Pow = { solveChallenge: (challenge: { challenge: string; difficulty: number }) => Promise<string> };
-const pow: Pow | null = await import("../../client/pow.ts").catch(() => null) as Pow | null;
+// The registration's proof of work (client/pow.ts), when this database asks for one. Each phone
+// solves its own with WebCrypto; here thousands of guests share one process, so they hash with
+// node:crypto's synchronous SHA-256 (same scheme, same proof): thousands of WebCrypto operations
+// in flight at once made this process the bottleneck of a full-scale run (a gigabyte of heap,
+// minutes of CPU), and the guests it stalled came back late to the line.
+type Pow = typeof import("../../client/pow.ts");
+const pow: Pow | null = await import("../../client/pow.ts").catch(() => null);
+const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest();
 
 /** Calls until a final answer, honouring the one retry rule; stops waiting only at `deadline` (unfinished). */
 async function call(calls: Call[], t0: number, g: Guest, step: string, path: string, body: unknown, deadline: number,
@@ -99,7 +105,7 @@ export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link,
 async function challenge(calls: Call[], t0: number, g: Guest, deadline: number): Promise<{ proof: string } | { final: string } | null> {
   const c = await call(calls, t0, g, "challenge", "/rest/v1/rpc/registration_challenge", {}, deadline);
   if (!c.ok) return c.status === 404 ? null : { final: c.code };
-  return { proof: await pow!.solveChallenge(c.body as { challenge: string; difficulty: number }) };
+  return { proof: await pow!.solveChallenge(c.body as { challenge: string; difficulty: number }, { digest: sha256 }) };
 }
 
 /** A returning guest joins another night with the session from the first (no password). */

@@ -44,6 +44,12 @@ export async function request(calls: Call[], t0: number, step: string, path: str
 }): Promise<{ status: number; body: Record<string, unknown> | null; headers: Headers | null }> {
   const start = now();
   let status = 0, body: Record<string, unknown> | null = null, headers: Headers | null = null;
+  // A request that hangs counts as a network failure (retried), so no guest outlives its cap. A
+  // timer of our own, cleared once the answer is read: with AbortSignal.timeout each request's
+  // signal (and what its listeners hold) lived on, and a full-scale run's client grew by
+  // hundreds of MB until its garbage collector took most of a core.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 30_000);
   try {
     const res = await fetch(API_URL + path, {
       method: init.method ?? "POST",
@@ -51,8 +57,7 @@ export async function request(calls: Call[], t0: number, step: string, path: str
       headers: { apikey: ANON_KEY, authorization: `Bearer ${init.token ?? ANON_KEY}`, "content-type": "application/json",
         "x-client-info": "supabase-js-bench" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      // A request that hangs counts as a network failure (retried), so no guest outlives its cap.
-      signal: AbortSignal.timeout(30_000),
+      signal: abort.signal,
     });
     status = res.status;
     headers = res.headers;
@@ -60,6 +65,8 @@ export async function request(calls: Call[], t0: number, step: string, path: str
     body = text ? JSON.parse(text) : null;
   } catch {
     status = 0;
+  } finally {
+    clearTimeout(timer);
   }
   const code = status >= 400 ? String(body?.message && /^[a-z_]+$/.test(String(body.message)) ? body.message : body?.code ?? status)
     : status === 0 ? "network" : null;
