@@ -9,6 +9,8 @@ export type Tx = Parameters<Parameters<Sql["begin"]>[1]>[0];
 
 export class PoolTimeout extends Error {}
 
+export type Row = Record<string, unknown>;
+
 /** The roles a JWT may switch to, as Supabase configures PostgREST and Realtime. */
 export const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
 
@@ -61,6 +63,16 @@ export class Pool {
     const next = this.#waiters.shift();
     if (next) next();
     else this.#free++;
+  }
+
+  /**
+   * Runs `statements` in one transaction on one pooled connection, sent together (pipelined):
+   * after BEGIN, Postgres gets them in one write and answers them in one read, so they cost one
+   * round trip instead of one each. A statement that fails aborts the transaction, the ones
+   * after it fail with 25P02, and the first error is thrown. Returns each statement's rows.
+   */
+  pipeline(mode: string, statements: [string, unknown[]][]): Promise<Row[][]> {
+    return this.tx(mode, (tx) => statements.map(([q, params]) => tx.unsafe(q, params as never[])) as never);
   }
 
   /** Runs `fn` in one transaction on one pooled connection. */
