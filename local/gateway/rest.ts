@@ -5,7 +5,10 @@
 // - one transaction per call, read-only for GET and for a stable or immutable function;
 // - inside it, before the call: search_path, the impersonated role's settings (its
 //   statement_timeout…), the role, request.jwt.claims, request.method, request.path,
-//   request.headers, then the db_pre_request hook;
+//   request.headers (one statement), then the db_pre_request hook, then the call, whose
+//   statement also reads response.status/response.headers; BEGIN, these and COMMIT are sent to
+//   Postgres together (Pool.pipeline), one round trip per call;
+// - GET arguments are text that Postgres casts to each argument's type;
 // - errors map to HTTP as Error.hs maps them (SQLSTATE classes, PTxyz, PGRST); every 503 gets
 //   `Retry-After` and drops the schema cache, pool exhaustion is 504 PGRST003;
 // - `Server-Timing` on successful answers, as with `server-timing-enabled`.
