@@ -176,8 +176,8 @@ export class Rest {
         ["request.headers", JSON.stringify(headers)],
       ];
       // As PostgREST: the settings and the role in one statement, the hook, then the call, which
-      // reads the response GUCs in the same statement. The three go to Postgres together
-      // (pipelined), so the transaction costs one round trip between BEGIN and COMMIT.
+      // reads the response GUCs in the same statement. With BEGIN and COMMIT they go to Postgres
+      // together (pipelined), so the whole transaction costs one round trip.
       const statements: [string, unknown[]][] = [
         [`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`, settings.flat()],
         ...(this.#preRequest ? [[`select 1 from ${this.#preRequest}()`, []] as [string, unknown[]]] : []),
