@@ -44,6 +44,9 @@ export class JwtError extends Error {
 
 const ECDSA = { name: "ECDSA", hash: "SHA-256" } as const;
 
+/** How many verified tokens Keys remembers; the oldest is forgotten first. */
+const JWT_CACHE_ENTRIES = 1000;
+
 export type Jwk = { kty: string; crv: string; x: string; y: string; kid: string; alg: string; use: string; key_ops: string[] };
 
 /** The project's keys: the legacy HS256 secret and the current ES256 signing key. */
@@ -97,6 +100,30 @@ export class Keys {
    * future). `legacyOnly` accepts the HS256 secret alone, as the edge runtime's verify_jwt does.
    */
   async verify(token: string, opts: { legacyOnly?: boolean } = {}): Promise<Claims> {
+    const key = `${opts.legacyOnly ? "legacy" : "any"} ${token}`;
+    const known = this.#verified.get(key);
+    if (known) {
+      if (typeof known.exp === "number" && known.exp <= Math.floor(Date.now() / 1000)) {
+        this.#verified.delete(key);
+        throw new JwtError("PGRST303", "JWT expired");
+      }
+      return { ...known };
+    }
+    const claims = await this.#verify(token, opts);
+    if (this.#verified.size >= JWT_CACHE_ENTRIES) this.#verified.delete(this.#verified.keys().next().value!);
+    this.#verified.set(key, claims);
+    return { ...claims };
+  }
+
+  /**
+   * Tokens already verified, with their claims (a token's signature and claims never change, so
+   * only `exp` is checked again): the same token arrives with every request of a session, and the
+   * API key with every request at all. PostgREST caches verified JWTs too (since v12, until their
+   * `exp`), and Supabase's API gateway looks API keys up rather than verify them each time.
+   */
+  #verified = new Map<string, Claims>();
+
+  async #verify(token: string, opts: { legacyOnly?: boolean }): Promise<Claims> {
     const parts = token.split(".");
     if (parts.length !== 3) throw new JwtError("PGRST301", `Expected 3 parts in JWT; got ${parts.length}`);
     let header: { alg?: string; kid?: string };

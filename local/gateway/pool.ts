@@ -9,6 +9,8 @@ export type Tx = Parameters<Parameters<Sql["begin"]>[1]>[0];
 
 export class PoolTimeout extends Error {}
 
+export type Row = Record<string, unknown>;
+
 /** The roles a JWT may switch to, as Supabase configures PostgREST and Realtime. */
 export const API_ROLES = new Set(["anon", "authenticated", "service_role"]);
 
@@ -61,6 +63,52 @@ export class Pool {
     const next = this.#waiters.shift();
     if (next) next();
     else this.#free++;
+  }
+
+  /**
+   * Runs `statements` in one transaction on one pooled connection, all sent together (pipelined):
+   * BEGIN, the statements and COMMIT leave in one write and their answers come back together, so
+   * the transaction costs one round trip instead of one per statement. A statement that fails
+   * aborts the transaction: the ones after it fail with 25P02 and the COMMIT ends it as a
+   * rollback. The first error is thrown; otherwise each statement's rows are returned.
+   */
+  async pipeline(mode: "read only" | "read write", statements: [string, unknown[]][]): Promise<Row[][]> {
+    await this.#acquire();
+    try {
+      const conn = await this.sql.reserve();
+      // postgres.js never answers the queries still queued on a connection that closes (it
+      // answers those already sent), so the connection's close ends the wait here too, as it
+      // does for sql.begin(); a closed connection is not handed back, postgres.js reconnects it.
+      let closed = false;
+      let onClosed: (e: unknown) => void = () => {};
+      const lost = new Promise<never>((_, reject) => (onClosed = reject));
+      lost.catch(() => {});
+      let watched: { onclose: ((e: unknown) => void) | null } | undefined;
+      const watch = (c: typeof watched) => {
+        watched = c;
+        c!.onclose = (e) => ((closed = true), onClosed(e));
+        return true;
+      };
+      try {
+        // Prepared (named, once per connection): from then on each statement is one Bind and
+        // Execute that needs no Describe first, so nothing waits (unsafe() prepares nothing by
+        // default and waits for a Describe before sending a query that has parameters).
+        const queries = [
+          conn.unsafe(`begin ${mode}`, [], { onexecute: watch } as never),
+          ...statements.map(([q, params]) => conn.unsafe(q, params as never[], { prepare: true })),
+          conn.unsafe("commit"),
+        ];
+        const settled = await Promise.race([Promise.allSettled(queries), lost]);
+        const failed = settled.find((r) => r.status === "rejected");
+        if (failed) throw failed.reason;
+        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<Row[]>).value);
+      } finally {
+        if (watched) watched.onclose = null;
+        if (!closed) conn.release();
+      }
+    } finally {
+      this.#release();
+    }
   }
 
   /** Runs `fn` in one transaction on one pooled connection. */

@@ -5,7 +5,10 @@
 // - one transaction per call, read-only for GET and for a stable or immutable function;
 // - inside it, before the call: search_path, the impersonated role's settings (its
 //   statement_timeout…), the role, request.jwt.claims, request.method, request.path,
-//   request.headers, then the db_pre_request hook;
+//   request.headers (one statement), then the db_pre_request hook, then the call, whose
+//   statement also reads response.status/response.headers; BEGIN, these and COMMIT are sent to
+//   Postgres together (Pool.pipeline), one round trip per call;
+// - GET arguments are text that Postgres casts to each argument's type;
 // - errors map to HTTP as Error.hs maps them (SQLSTATE classes, PTxyz, PGRST); every 503 gets
 //   `Retry-After` and drops the schema cache, pool exhaustion is 504 PGRST003;
 // - `Server-Timing` on successful answers, as with `server-timing-enabled`.
@@ -150,12 +153,12 @@ export class Rest {
         query = `with pgrst_args as (select * from json_to_record($1::text::json) as _(${cols})) ${select(fn, call)}`;
         params = [body];
       } else {
-        const call = `public.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::${a.type}`).join(", ")})`;
+        // A query string's values are text, which Postgres casts to each argument's type, as
+        // PostgREST passes them (untyped text, then `::type`). Sent as text, never typed by the
+        // driver from the argument's type: that would serialise "true" for a boolean as false.
+        const call = `public.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::text::${a.type}`).join(", ")})`;
         query = select(fn, call);
-        params = named.map((a) => {
-          const v = args[a.name];
-          return v === null || v === undefined ? null : typeof v === "object" ? JSON.stringify(v) : String(v);
-        });
+        params = named.map((a) => args[a.name] as string);
       }
       timing.mark("plan");
 
@@ -172,15 +175,17 @@ export class Rest {
         ["request.path", new URL(req.url).pathname],
         ["request.headers", JSON.stringify(headers)],
       ];
-      const out = await this.pool.tx(mode, async (tx) => {
-        await tx.unsafe(`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`,
-          settings.flat());
-        if (this.#preRequest) await tx.unsafe(`select ${this.#preRequest}()`);
-        const [row] = await tx.unsafe(query, params);
-        const [gucs] = await tx`select current_setting('response.status', true) as status,
-                                       current_setting('response.headers', true) as headers`;
-        return { body: row?.r, status: gucs.status, headers: gucs.headers };
-      });
+      // As PostgREST: the settings and the role in one statement, the hook, then the call, which
+      // reads the response GUCs in the same statement. With BEGIN and COMMIT they go to Postgres
+      // together (pipelined), so the whole transaction costs one round trip.
+      const statements: [string, unknown[]][] = [
+        [`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`, settings.flat()],
+        ...(this.#preRequest ? [[`select 1 from ${this.#preRequest}()`, []] as [string, unknown[]]] : []),
+        [query, params],
+      ];
+      const results = await this.pool.pipeline(mode, statements);
+      const [row] = results[results.length - 1];
+      const out = { body: row.r, status: row.status as string | null, headers: row.headers as string | null };
       timing.mark("transaction");
 
       const extra: Record<string, string> = {};
@@ -197,12 +202,18 @@ export class Rest {
   }
 }
 
+/**
+ * The call as one statement with PostgREST's shape (QueryBuilder.hs): the result aggregated to
+ * one JSON value, and `response.status`/`response.headers` read in the same statement after the
+ * aggregate, so they hold what the function set. Its columns are always (r jsonb, status text,
+ * headers text), whatever the function returns, so a prepared statement stays valid when a
+ * function is replaced.
+ */
 function select(fn: Fn, call: string): string {
-  return fn.returnsVoid
-    ? `select ${call}`
-    : fn.returnsSet
-    ? `select coalesce(jsonb_agg(t), '[]'::jsonb) as r from ${call} t`
-    : `select to_jsonb(${call}) as r`;
+  const gucs = `current_setting('response.status', true) as status, current_setting('response.headers', true) as headers`;
+  return fn.returnsSet
+    ? `select coalesce(jsonb_agg(pgrst_call), '[]'::jsonb) as r, ${gucs} from ${call} pgrst_call`
+    : `select jsonb_agg(to_jsonb(pgrst_call.pgrst_scalar)) -> 0 as r, ${gucs} from (select ${call} as pgrst_scalar) pgrst_call`;
 }
 
 /**

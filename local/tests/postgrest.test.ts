@@ -26,9 +26,13 @@ const FIXTURES = `
                                     'headers', current_setting('request.headers', true)::jsonb) $$;
   create function public.local_test_unavailable() returns void language plpgsql volatile
     as $$ begin raise exception 'out of resources' using errcode = '53000'; end $$;
+  create function public.local_test_types(p_flag boolean, p_n numeric default null, p_ids int[] default null,
+                                          p_day date default null) returns jsonb language sql stable
+    as $$ select jsonb_build_object('flag', p_flag, 'n', p_n, 'ids', p_ids, 'day', p_day) $$;
 `;
 const NAMES = ["local_test_echo(text, int)", "local_test_read_only()", "local_test_read_only_volatile()", "local_test_write()",
-  "local_test_sleep(float8)", "local_test_settings()", "local_test_unavailable()"];
+  "local_test_sleep(float8)", "local_test_settings()", "local_test_unavailable()",
+  "local_test_types(boolean, numeric, int[], date)"];
 
 beforeAll(async () => {
   await sql.unsafe(`drop function if exists ${NAMES.map((n) => `public.${n}`).join(", ")}`);
@@ -110,6 +114,24 @@ describe("request bodies (ApiRequest/Payload.hs)", () => {
     expect(await dflt.json()).toEqual({ text: "hi", n: 0 });
     const bad = await rpc("local_test_echo", JSON.stringify({ p_text: "hi", p_n: "seven" }));
     expect([bad.status, (await bad.json()).code]).toEqual([400, "22P02"]);
+  });
+});
+
+describe("query-string arguments (GET): text that Postgres casts to each argument's type", () => {
+  it.each([
+    ["p_flag=true", { flag: true }],
+    ["p_flag=false", { flag: false }],
+    ["p_flag=t&p_n=2.50", { flag: true, n: 2.5 }],
+    ["p_flag=off&p_ids={1,2}&p_day=2026-12-31", { flag: false, ids: [1, 2], day: "2026-12-31" }],
+  ])("?%s", async (query, expected) => {
+    const res = await rpc(`local_test_types?${query}`, undefined, {}, "GET");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject(expected);
+  });
+
+  it("a value its type does not accept is Postgres' 400 22P02", async () => {
+    const res = await rpc("local_test_types?p_flag=maybe", undefined, {}, "GET");
+    expect([res.status, (await res.json()).code]).toEqual([400, "22P02"]);
   });
 });
 
