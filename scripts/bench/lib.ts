@@ -20,8 +20,8 @@ export const scaled = (n: number, min = 1) => Math.max(min, Math.round(n * SCALE
 /** BENCH_THINK multiplies the guests' think times (1 = as a person types). */
 export const THINK = Number(Deno.env.get("BENCH_THINK") ?? 1);
 
-/** The whole run ends by BENCH_MAX_S (default 14 minutes): guests still waiting then stop (unfinished). */
-export const RUN_DEADLINE = performance.now() + Number(Deno.env.get("BENCH_MAX_S") ?? 840) * 1000;
+/** The whole run ends by BENCH_MAX_S (default 14.5 minutes): guests still waiting then stop (unfinished). */
+export const RUN_DEADLINE = performance.now() + Number(Deno.env.get("BENCH_MAX_S") ?? 870) * 1000;
 
 export const sql = postgres(DB_URL, { max: 4, onnotice: () => {} });
 

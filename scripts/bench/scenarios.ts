@@ -10,7 +10,7 @@ const PGBIN = Deno.env.get("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 const HERE = new URL(".", import.meta.url).pathname;
 export const CORES = navigator.hardwareConcurrency;
 /** How long the run waits for any one guest (bounds the run): one still waiting then is unfinished. */
-const GUEST_CAP_MS = Number(Deno.env.get("BENCH_GUEST_CAP_S") ?? 120) * 1000;
+const GUEST_CAP_MS = Number(Deno.env.get("BENCH_GUEST_CAP_S") ?? 240) * 1000;
 const guestDeadline = () => Math.min(now() + GUEST_CAP_MS, RUN_DEADLINE);
 
 async function pgbench(script: string, clients: number, seconds: number, user = "postgres"): Promise<{ tps: number; latencyMs: number }> {
