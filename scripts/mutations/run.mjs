@@ -150,7 +150,7 @@ function buildSnapshots(counts) {
   let applied = 0;
   for (const n of [...counts].sort((a, b) => a - b)) {
     for (; applied < n; applied++) copyFileSync(join(migrationsDir, migrationFiles[applied]), join(work, "supabase/migrations", migrationFiles[applied]));
-    if (n > 0) must(`supabase_cli --workdir "${work}" db push --db-url "$CLI_DB_URL" --yes >/dev/null 2>&1`);
+    if (n > 0) must(`supabase_cli --workdir "${work}" db push --db-url "$CLI_DB_URL" --yes`);
     must(`psql_admin -d template1 -c 'create database ${snapshot(n)} template postgres'`);
   }
   rmSync(work, { recursive: true, force: true });
@@ -162,7 +162,7 @@ function buildSnapshots(counts) {
  * together with its row in supabase_migrations.schema_migrations, stopping at the first error. Here
  * each file is one `psql --single-transaction` with ON_ERROR_STOP (a fresh session per file, where
  * the CLI says RESET ALL on its one connection). The rows leave `statements` empty (the CLI keeps
- * its own split of the file there; nothing reads it). The copy taken before any file (n = 0) has no
+ * its own split of the file there, for `supabase migration fetch`). The copy taken first (n = 0) has no
  * history table yet: the CLI itself applies everything then.
  */
 function migrate(n) {
