@@ -20,7 +20,8 @@ select tests.act_as_postgres();
 select is((select jsonb_array_length(v) from mine), 6, 'the owner sees every event of the organization, drafts included');
 select is((select count(*)::int from mine, jsonb_array_elements(v) e where e ->> 'role' = 'owner' and e ->> 'organization_name' = 'Org A'),
   6, '... each with the organization''s name and the caller''s role');
-select is((select v -> 0 ->> 'id' from mine)::uuid, pg_temp.id('open_event'), 'the nearest upcoming night comes first');
+-- Four nights of the world start in one day: which of them is first is left to the sort.
+select is((select (v -> 0 ->> 'starts_at')::timestamptz from mine), now() + interval '1 day', 'the nearest upcoming night comes first');
 select is((select v -> -1 ->> 'id' from mine)::uuid, pg_temp.id('past_event'), 'past nights come last');
 
 -- staff of A, staff of B ----------------------------------------------------------------------
