@@ -17,7 +17,7 @@
 // database built this way must have the same `pg_dump --schema-only --create` as one built by
 // `local/db.sh reset`, and the whole suite must pass on it.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { mutations } from "./list.mjs";
 
@@ -134,47 +134,44 @@ function dropSnapshots() {
 }
 
 /**
- * The migrations applied one file at a time by the Supabase CLI (a work folder that holds the
- * first n files), after the bootstrap, as `local/db.sh reset` does; after each wanted count n, a
- * copy. The cluster is not restarted after `postgres` is recreated, so pg_cron's scheduler stays
- * away and nothing else is connected to `postgres` while it is copied.
+ * Migration files [from, to) as `supabase db push` applies them (supabase/cli, pkg/migration:
+ * apply.go, history.go, file.go): on one connection as postgres, first the history table if
+ * missing (the CLI's own statements), then file by file in name order, each in one transaction
+ * together with its row in supabase_migrations.schema_migrations, with RESET ALL before each,
+ * stopping at the first error. psql (ON_ERROR_STOP) sends a file's statements one by one where
+ * the CLI pipelines them, and leaves the row's `statements` empty (the CLI keeps its split of the
+ * file there, for `supabase migration fetch`); it saves the CLI's start-up per mutation.
+ */
+function migrate(from, to = migrationFiles.length) {
+  const args = ["-c 'create schema if not exists supabase_migrations'",
+    "-c 'create table if not exists supabase_migrations.schema_migrations (version text not null primary key)'",
+    "-c 'alter table supabase_migrations.schema_migrations add column if not exists statements text[]'",
+    "-c 'alter table supabase_migrations.schema_migrations add column if not exists name text'"];
+  for (const f of migrationFiles.slice(from, to)) {
+    const [, version, name] = f.match(/^([0-9]+)_([A-Za-z0-9_]+)\.sql$/) ?? [];
+    if (!version) return { ok: false, out: `ERROR: migration file name not understood: ${f}` };
+    args.push(`-c 'reset all' -c begin -f "supabase/migrations/${f}"`,
+      `-c "insert into supabase_migrations.schema_migrations (version, name) values ('${version}', '${name}')" -c commit`);
+  }
+  return sh(`psql_db -d postgres ${args.join(" ")}`);
+}
+
+/**
+ * After the bootstrap (as `local/db.sh reset` does it), the migrations file by file; after each
+ * wanted count n, a copy. The cluster is not restarted after `postgres` is recreated, so pg_cron's
+ * scheduler stays away and nothing else is connected to `postgres` while it is copied.
  */
 function buildSnapshots(counts) {
   stopGateway();
   dropSnapshots();
   must(`psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres' && local/db.sh bootstrap`);
-  const work = join(root, `.stack/${env.STACK}/mutations-workdir`);
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(join(work, "supabase/migrations"), { recursive: true });
-  copyFileSync(join(root, "supabase/config.toml"), join(work, "supabase/config.toml"));
   let applied = 0;
   for (const n of [...counts].sort((a, b) => a - b)) {
-    for (; applied < n; applied++) copyFileSync(join(migrationsDir, migrationFiles[applied]), join(work, "supabase/migrations", migrationFiles[applied]));
-    if (n > 0) must(`supabase_cli --workdir "${work}" db push --db-url "$CLI_DB_URL" --yes`);
+    const r = migrate(applied, n);
+    if (!r.ok) { console.error(r.out); throw new Error("the unmutated migrations fail"); }
+    applied = n;
     must(`psql_admin -d template1 -c 'create database ${snapshot(n)} template postgres'`);
   }
-  rmSync(work, { recursive: true, force: true });
-}
-
-/**
- * The migration files after the first n, as `supabase db push` applies them (supabase/cli,
- * pkg/migration: apply.go, file.go): as postgres, in file-name order, each file in one transaction
- * together with its row in supabase_migrations.schema_migrations, stopping at the first error. Here
- * each file is one `psql --single-transaction` with ON_ERROR_STOP (a fresh session per file, where
- * the CLI says RESET ALL on its one connection). The rows leave `statements` empty (the CLI keeps
- * its own split of the file there, for `supabase migration fetch`). The copy taken first (n = 0) has no
- * history table yet: the CLI itself applies everything then.
- */
-function migrate(n) {
-  if (n === 0) return sh("local/db.sh migrate");
-  for (const f of migrationFiles.slice(n)) {
-    const [, version, name] = f.match(/^([0-9]+)_([A-Za-z0-9_]+)\.sql$/) ?? [];
-    if (!version) return { ok: false, out: `ERROR: migration file name not understood: ${f}` };
-    const r = sh(`psql_db -d postgres --single-transaction -f "supabase/migrations/${f}" \
-      -c "insert into supabase_migrations.schema_migrations (version, name) values ('${version}', '${name}')"`);
-    if (!r.ok) return r;
-  }
-  return { ok: true };
 }
 
 /**
