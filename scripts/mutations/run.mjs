@@ -7,8 +7,8 @@
 // mutation survives without an explanation.
 //
 // Speed without a shortcut: the migrations before the mutated file are the same for every
-// mutation, so they are applied once, after the bootstrap, through the Supabase CLI, and a copy of
-// the database is kept after each file (`create database … template`). A mutation of file N starts
+// mutation, so they are applied once, after the bootstrap, and a copy of the database is kept
+// after each file (`create database … template`). A mutation of file N starts
 // from the copy taken before N, which becomes `postgres` itself (the gateway, pg_cron's
 // cron.database_name and the tests all use that name); N and every later file are applied as
 // `supabase db push` applies them (as postgres, in order, one transaction per file, recorded in
