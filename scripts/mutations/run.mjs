@@ -1,9 +1,21 @@
 // npm run test:mutations [-- <name filter> | --check]: applies each mutation of scripts/mutations/list.mjs
-// to its migration (in place, always put back), resets the test database as `npm test` does
-// (`local/db.sh reset`: migrations through the Supabase CLI) and runs pgTAP against it; when
-// pgTAP passes, also the mutation's vitest files against the stack. A mutation is killed when a
-// test fails. First the unmutated suite must pass (else every mutation would look killed). Reports killed and surviving mutations; exits non-zero when
-// a pattern no longer matches its migration, or a mutation survives without an explanation.
+// to its migration (in place, always put back), builds the test database from the migrations as
+// they then are, and runs the suite against it: pgTAP file by file (the mutation's `kills` file
+// first) until one fails, then the mutation's vitest files against the stack. A mutation is killed
+// when a test fails (or its migration no longer applies). Reports killed and surviving mutations;
+// exits non-zero when a pattern no longer matches its migration, the unmutated suite fails, or a
+// mutation survives without an explanation.
+//
+// Speed without a shortcut: the migrations before the mutated file are the same for every
+// mutation, so they are applied once, after the bootstrap, and a copy of the database is kept
+// after each file (`create database … template`). A mutation of file N starts
+// from the copy taken before N, which becomes `postgres` itself (the gateway, pg_cron's
+// cron.database_name and the tests all use that name); N and every later file are applied as
+// `supabase db push` applies them (as postgres, in order, one transaction per file, recorded in
+// supabase_migrations.schema_migrations, stopping at the first error), with psql, which saves the
+// CLI's start-up; then the seed, as `local/db.sh reset` runs it. Before any mutation, an unmutated
+// database built this way must have the same `pg_dump --schema-only --create` as one built by
+// `local/db.sh reset`, and the whole suite must pass on it.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -14,16 +26,19 @@ const root = resolve(import.meta.dirname, "../..");
 // test stack free for other work meanwhile.
 const env = { ...process.env, STACK: process.env.MUTATIONS_STACK ?? "test" };
 const filter = process.argv[2];
+const migrationsDir = join(root, "supabase/migrations");
+const migrationFiles = readdirSync(migrationsDir).filter((f) => f.endsWith(".sql")).sort();
+const pgtapFiles = readdirSync(join(root, "supabase/tests/database")).filter((f) => f.endsWith(".sql")).sort();
 
 function sh(script, { quiet = true } = {}) {
   const r = spawnSync("bash", ["-c", `source local/lib.sh && ${script}`], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
   if (!quiet) process.stdout.write(r.stdout + r.stderr);
-  return { ok: r.status === 0, out: (r.stdout ?? "") + (r.stderr ?? "") };
+  return { ok: r.status === 0, out: (r.stdout ?? "") + (r.stderr ?? ""), stdout: r.stdout ?? "" };
 }
 function must(script) {
   const r = sh(script);
   if (!r.ok) { console.error(r.out); throw new Error(`failed: ${script}`); }
-  return r.out;
+  return r.stdout;
 }
 
 // A mutation is applied to the migration in place and always put back: on return, on Ctrl-C,
@@ -32,7 +47,7 @@ const saved = join(root, ".stack/mutation-original.json");
 function restore() {
   if (!existsSync(saved)) return;
   const { file, text } = JSON.parse(readFileSync(saved, "utf8"));
-  writeFileSync(join(root, "supabase/migrations", file), text);
+  writeFileSync(join(migrationsDir, file), text);
   rmSync(saved);
 }
 /** The run that has a migration mutated right now, if its process is alive. */
@@ -57,14 +72,17 @@ if (!active && existsSync(saved)) {
 }
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => { restore(); process.exit(130); });
 
-// 1. Every pattern must occur exactly once in its migration.
+// 1. Every pattern must occur exactly once in its migration, and every `kills` file must exist.
 const stale = mutations.filter((m) => {
-  const text = active?.file === m.file ? active.text : readFileSync(join(root, "supabase/migrations", m.file), "utf8");
+  if (!migrationFiles.includes(m.file)) return true;
+  const text = active?.file === m.file ? active.text : readFileSync(join(migrationsDir, m.file), "utf8");
   return text.split(m.find).length - 1 !== 1;
 });
-if (stale.length) {
-  for (const m of stale) console.error(`pattern not found exactly once in ${m.file}: ${m.name}`);
-  console.error("update scripts/mutations/list.mjs to the current migrations");
+for (const m of stale) console.error(`pattern not found exactly once in ${m.file}: ${m.name}`);
+const badHints = mutations.filter((m) => m.kills && !pgtapFiles.includes(m.kills));
+for (const m of badHints) console.error(`no pgTAP file supabase/tests/database/${m.kills}: ${m.name}`);
+if (stale.length || badHints.length) {
+  console.error("update scripts/mutations/list.mjs to the current migrations and tests");
   process.exit(2);
 }
 const names = new Set();
@@ -84,26 +102,112 @@ const status = Object.fromEntries(must("node local/keys.mjs").trim().split("\n")
 }));
 Object.assign(env, status);
 
-/**
- * A fresh database from the migrations as they are now in supabase/ (the mutation applied in
- * place), exactly as `npm test` makes it: `local/db.sh reset` (bootstrap, migrations through the
- * Supabase CLI, seed), then the pgTAP extension and helpers as scripts/test.sh adds them.
- */
-function reset() {
-  // The gateway (started for a vitest file) goes first; it reconnects to nothing while we reset.
+// ---- databases ---------------------------------------------------------------------------------
+
+/** The gateway (started for a vitest file) goes first: nothing may be connected to `postgres`. */
+function stopGateway() {
   sh(`if [ -f "$STATE_DIR/gateway.pid" ]; then kill "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || true;
         for _ in $(seq 1 50); do kill -0 "$(cat "$STATE_DIR/gateway.pid")" 2>/dev/null || break; sleep 0.1; done;
         rm -f "$STATE_DIR/gateway.pid"; fi`);
-  const r = sh("local/db.sh reset");
-  if (!r.ok) return { migrated: false, out: r.out };
-  sh("local/db.sh extension pgtap"); // where the platform needs its superuser for it; harmless elsewhere
-  must("psql_db -d postgres -f supabase/tests/helpers.sql");
-  return { migrated: true };
 }
 
-/** pgTAP file by file, stopping at the first file that fails (that is enough to kill a mutation). */
-function pgtap() {
-  const files = readdirSync(join(root, "supabase/tests/database")).filter((f) => f.endsWith(".sql")).sort();
+/** `postgres` as a schema-only dump with its database-level properties (owner, settings, grants). */
+function schemaDump() {
+  return must(`PGPASSWORD=$DB_PASSWORD "$PG_BIN/pg_dump" -h 127.0.0.1 -p "$DB_PORT" -U "$ADMIN_USER" -d postgres --schema-only --create`)
+    .split("\n").filter((l) => !/^\\(un)?restrict /.test(l)).join("\n");
+}
+/**
+ * What `create database … template` does not copy, because it lives in the cluster's shared
+ * catalogs rather than in the database: `alter database postgres set …`, grants and comment on
+ * the database. Taken from the dump of the database `local/db.sh reset` built.
+ */
+function databaseProperties(dump) {
+  return dump.split("\n").filter((l) => /^(ALTER DATABASE postgres (SET|RESET|OWNER)|(GRANT|REVOKE) .* ON DATABASE postgres |COMMENT ON DATABASE postgres )/.test(l)).join("\n");
+}
+const propertiesFile = join(root, `.stack/${env.STACK}/mutations-database.sql`);
+
+/** The kept copy of the database with the first `n` migration files applied (and nothing else). */
+const snapshot = (n) => `mutations_base_${String(n).padStart(2, "0")}`;
+function dropSnapshots() {
+  const names = must(`psql_admin -d template1 -Atc "select datname from pg_database where datname like 'mutations\\_base\\_%'"`).trim();
+  for (const name of names ? names.split("\n") : []) must(`psql_admin -d template1 -c 'drop database "${name}"'`);
+}
+
+/**
+ * Migration files [from, to) as `supabase db push` applies them (supabase/cli, pkg/migration:
+ * apply.go, history.go, file.go): on one connection as postgres, first the history table if
+ * missing (the CLI's own statements), then file by file in name order, each in one transaction
+ * together with its row in supabase_migrations.schema_migrations, with RESET ALL before each,
+ * stopping at the first error. psql (ON_ERROR_STOP) sends a file's statements one by one where
+ * the CLI pipelines them, and leaves the row's `statements` empty (the CLI keeps its split of the
+ * file there, for `supabase migration fetch`); it saves the CLI's start-up per mutation.
+ */
+function migrate(from, to = migrationFiles.length) {
+  const args = ["-c 'create schema if not exists supabase_migrations'",
+    "-c 'create table if not exists supabase_migrations.schema_migrations (version text not null primary key)'",
+    "-c 'alter table supabase_migrations.schema_migrations add column if not exists statements text[]'",
+    "-c 'alter table supabase_migrations.schema_migrations add column if not exists name text'"];
+  for (const f of migrationFiles.slice(from, to)) {
+    const [, version, name] = f.match(/^([0-9]+)_([A-Za-z0-9_]+)\.sql$/) ?? [];
+    if (!version) return { ok: false, out: `ERROR: migration file name not understood: ${f}` };
+    args.push(`-c 'reset all' -c begin -f "supabase/migrations/${f}"`,
+      `-c "insert into supabase_migrations.schema_migrations (version, name) values ('${version}', '${name}')" -c commit`);
+  }
+  return sh(`psql_db -d postgres ${args.join(" ")}`);
+}
+
+/**
+ * After the bootstrap (as `local/db.sh reset` does it), the migrations file by file; after each
+ * wanted count n, a copy. The cluster is not restarted after `postgres` is recreated, so pg_cron's
+ * scheduler stays away and nothing else is connected to `postgres` while it is copied.
+ */
+function buildSnapshots(counts) {
+  stopGateway();
+  dropSnapshots();
+  must(`psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres' && local/db.sh bootstrap`);
+  let applied = 0;
+  for (const n of [...counts].sort((a, b) => a - b)) {
+    const r = migrate(applied, n);
+    if (!r.ok) { console.error(r.out); throw new Error("the unmutated migrations fail"); }
+    applied = n;
+    must(`psql_admin -d template1 -c 'create database ${snapshot(n)} template postgres'`);
+  }
+}
+
+/**
+ * `postgres` from the migrations as they are now in supabase/ (the mutation applied in place),
+ * starting from the copy taken after the first n files: the copy becomes `postgres` (with the
+ * database-level properties it cannot carry), the rest is migrated, and `local/db.sh seed` runs.
+ * pg_cron's scheduler left with the dropped database; the cluster restarts for it (as
+ * `local/db.sh reset` does) only when the stack starts, since a pgTAP file sees no job's work.
+ */
+function build(n) {
+  stopGateway();
+  must(`psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres template ${snapshot(n)}'
+        psql_admin -d template1 -f "${propertiesFile}"`);
+  const r = migrate(n);
+  if (!r.ok) return { migrated: false, out: r.out };
+  const seed = sh("local/db.sh seed");
+  if (!seed.ok) return { migrated: false, out: seed.out };
+  return { migrated: true };
+}
+function addTestHelpers() {
+  sh("local/db.sh extension pgtap"); // where the platform needs its superuser for it; harmless elsewhere
+  must("psql_db -d postgres -f supabase/tests/helpers.sql");
+}
+
+const seconds = (t0) => Math.round((Date.now() - t0) / 1000);
+
+// ---- tests -------------------------------------------------------------------------------------
+
+/**
+ * pgTAP file by file, stopping at the first file that fails (enough to kill): `first` first, then
+ * the files that kill the most mutations of the list, then the rest.
+ */
+const killCount = (f) => mutations.filter((m) => m.kills === f).length;
+const byKills = [...pgtapFiles].sort((a, b) => killCount(b) - killCount(a) || a.localeCompare(b));
+function pgtap(first) {
+  const files = first ? [first, ...byKills.filter((f) => f !== first)] : byKills;
   for (const f of files) {
     const r = sh(`PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/database/${f}`);
     if (!r.ok) {
@@ -115,7 +219,7 @@ function pgtap() {
 }
 
 function vitest(files) {
-  must("local/stack.sh up >/dev/null 2>&1");
+  must(`as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null && local/stack.sh up >/dev/null 2>&1`);
   const r = spawnSync("npx", ["vitest", "run", ...files], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
   const out = ((r.stdout ?? "") + (r.stderr ?? "")).replace(/\x1b\[[0-9;]*m/g, "");
   if (process.env.MUTATIONS_VERBOSE) console.log(out);
@@ -123,11 +227,15 @@ function vitest(files) {
   return { ok: r.status === 0, failed, out };
 }
 
-/** Runs the suite on the migrations as they are now; returns null when it passes, else what failed. */
-function suite(vitestFiles) {
-  const db = reset();
+let built = 0; // seconds the last build took
+/** The suite on the database built from the first n files' copy; null when it passes, else what failed. */
+function suite(n, { vitestFiles = [], kills } = {}) {
+  const t0 = Date.now();
+  const db = build(n);
+  built = seconds(t0);
   if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
-  const t = pgtap();
+  addTestHelpers();
+  const t = pgtap(kills);
   if (!t.ok) return { by: `pgTAP ${t.file}`, detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
   if (vitestFiles.length) {
     const v = vitest(vitestFiles);
@@ -137,7 +245,7 @@ function suite(vitestFiles) {
 }
 
 function withMutation(m, fn) {
-  const path = join(root, "supabase/migrations", m.file);
+  const path = join(migrationsDir, m.file);
   const text = readFileSync(path, "utf8");
   mkdirSync(dirname(saved), { recursive: true });
   writeFileSync(saved, JSON.stringify({ file: m.file, text, pid: process.pid }));
@@ -149,30 +257,62 @@ function withMutation(m, fn) {
   }
 }
 
+// ---- the run -----------------------------------------------------------------------------------
+
 const started = Date.now();
+/** How many migration files come before the mutated one: the copy a mutation starts from. */
+const before = (m) => migrationFiles.indexOf(m.file);
+const counts = new Set(selected.map(before));
 const allVitest = [...new Set(selected.flatMap((m) => m.vitest ?? []))];
-console.log(`baseline: the unmutated suite (pgTAP and ${allVitest.join(", ") || "no vitest files"})`);
-const baseline = suite(allVitest);
-if (baseline) {
-  console.error(`the unmutated suite fails (${baseline.by}: ${baseline.detail}); fix it before mutation testing`);
+
+// 2. The reference: `local/db.sh reset`, as `npm test` builds the database.
+console.log("baseline: local/db.sh reset, the migrations applied once per file and kept as copies");
+stopGateway();
+const reset = sh("local/db.sh reset");
+if (!reset.ok) { console.error(reset.out); console.error("local/db.sh reset fails; fix it before mutation testing"); process.exit(1); }
+const reference = schemaDump();
+mkdirSync(dirname(propertiesFile), { recursive: true });
+writeFileSync(propertiesFile, databaseProperties(reference) + "\n");
+buildSnapshots(counts);
+
+// 3. The unmutated database built from a copy must be the one `local/db.sh reset` builds, and the
+// unmutated suite must pass on it (else every mutation would look killed).
+console.log(`baseline: the unmutated suite (pgTAP and ${allVitest.join(", ") || "no vitest files"}) on a copy-built database`);
+const first = Math.min(...counts);
+const baselineDb = build(first);
+if (!baselineDb.migrated) { console.error(baselineDb.out); console.error("the unmutated migrations fail on a copy"); process.exit(1); }
+const copied = schemaDump();
+if (copied !== reference) {
+  const a = reference.split("\n"), b = copied.split("\n");
+  const i = a.findIndex((l, k) => l !== b[k]);
+  console.error(`a database built from the copy differs from local/db.sh reset's, first at line ${i + 1} of pg_dump:\n- ${a[i]}\n+ ${b[i]}`);
+  process.exit(1);
+}
+addTestHelpers();
+const t = pgtap();
+const v = t.ok && allVitest.length ? vitest(allVitest) : { ok: true };
+if (!t.ok || !v.ok) {
+  console.error(`the unmutated suite fails (${!t.ok ? `pgTAP ${t.file}: ${t.failed.join("; ")}` : `vitest: ${v.failed.join("; ")}`}); fix it before mutation testing`);
   sh("local/stack.sh down");
   process.exit(1);
 }
+console.log(`baseline passed in ${seconds(started)} s`);
 
 const results = [];
 for (const [i, m] of selected.entries()) {
   const t0 = Date.now();
-  const killed = withMutation(m, () => suite(m.vitest ?? []));
-  const r = { name: m.name, file: m.file, killed: !!killed, by: killed?.by ?? "", detail: killed?.detail ?? "", survives: m.survives, s: Math.round((Date.now() - t0) / 1000) };
+  const killed = withMutation(m, () => suite(before(m), { vitestFiles: m.vitest ?? [], kills: m.kills }));
+  const r = { name: m.name, file: m.file, killed: !!killed, by: killed?.by ?? "", detail: killed?.detail ?? "", survives: m.survives, s: seconds(t0) };
   results.push(r);
   console.log(`${String(i + 1).padStart(2)}/${selected.length} ${r.killed ? "killed  " : "SURVIVED"} ${m.name}` +
-    (r.killed ? `  [${r.by}: ${r.detail.slice(0, 140)}]` : m.survives ? `  (explained: ${m.survives})` : "") + `  ${r.s}s`);
+    (r.killed ? `  [${r.by}: ${r.detail.slice(0, 140)}]` : m.survives ? `  (explained: ${m.survives})` : "") + `  ${r.s}s (build ${built}s)`);
 }
+dropSnapshots();
 sh("local/stack.sh down");
 
 const survivors = results.filter((r) => !r.killed);
 const unexplained = survivors.filter((r) => !r.survives);
 console.log(`\n${results.length} mutations: ${results.length - survivors.length} killed, ${survivors.length} survived ` +
-  `(${unexplained.length} unexplained) in ${Math.round((Date.now() - started) / 1000)} s`);
+  `(${unexplained.length} unexplained) in ${seconds(started)} s`);
 for (const r of unexplained) console.log(`  unexplained survivor: ${r.name} (${r.file})`);
 process.exit(unexplained.length ? 1 : 0);
