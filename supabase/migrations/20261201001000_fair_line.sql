@@ -180,7 +180,6 @@ declare
   v_room integer;
   v_room_size integer;
   v_window integer;
-  v_new boolean := false;
   v_rate float8;
   v_wait float8;
   v_retry numeric;
@@ -204,7 +203,6 @@ begin
       insert into private.password_line (ticket, address, finish)
       values (v_ticket, v_address, v_finish)
       returning arrived_at into v_arrived;
-      v_new := true;
     end if;
   exception when lock_not_available or unique_violation then
     perform set_config('lock_timeout', v_lock_timeout, true);
@@ -242,12 +240,13 @@ begin
     and l.due_at + v_grace > clock_timestamp();
   select * into v_budget from private.rate_limit_add('password_ops', '*', 0);
 
-  -- Served: fewer present owners ahead than the room holds (a first call, whose ticket the others
-  -- cannot see yet, only when nobody present is ahead), within the overtaking window, under the
-  -- budget, and a place in the room is free (try-locks). In the room the call waits for its
-  -- bcrypt slot in the lock's queue (first come, first served, no polling), at most one bcrypt
-  -- per place ahead of it and never longer than line_wait_ms.
-  if v_ahead < (case when v_new then 1 else v_room_size end) and v_position < v_window
+  -- Served: fewer present owners ahead than the room holds, within the overtaking window, under
+  -- the budget, and a place in the room is free (try-locks). A first call is treated alike: the
+  -- only tickets it cannot see are those of other first calls in progress, which arrived at the
+  -- same moment. In the room the call waits for its bcrypt slot in the lock's queue (first come,
+  -- first served, no polling), at most one bcrypt per place ahead of it and never longer than
+  -- line_wait_ms.
+  if v_ahead < v_room_size and v_position < v_window
      and (v_budget.max_hits is null or v_budget.total < v_budget.max_hits) then
     for i in 1..v_room_size loop
       if pg_try_advisory_xact_lock(74204, i) then

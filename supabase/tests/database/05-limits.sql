@@ -228,7 +228,7 @@ select is(pg_temp.outcome(format($$select public.register_and_create_guest_v2('9
 select tests.act_as_postgres();
 delete from private.password_line;
 insert into private.password_line (ticket, address, finish, due_at)
-select private.sha256('head ' || i), private.sha256('head'), 0, clock_timestamp() - interval '1 second' from generate_series(1, 2 * private.bcrypt_slots()) i;
+select private.sha256('head ' || i), private.sha256('head'), 0, clock_timestamp() - interval '1 second' from generate_series(1, private.line_room()) i;
 select pg_advisory_xact_lock(74203, presence) from private.password_line where address = private.sha256('head');
 select private.enter_line('+3519350000' || lpad(i::text, 2, '0'), '198.51.100.20') from generate_series(1, 10) i;
 select private.enter_line('+351935000099', '198.51.100.21');
