@@ -179,6 +179,8 @@ declare
   v_budget record;
   v_room integer;
   v_room_size integer;
+  v_deadline timestamptz;
+  v_step integer;
   v_window integer;
   v_rate float8;
   v_wait float8;
@@ -255,15 +257,31 @@ begin
       end if;
     end loop;
     if v_room is not null then
-      perform set_config('lock_timeout', (private.setting('line_wait_ms') #>> '{}') || 'ms', true);
-      begin
-        perform pg_advisory_xact_lock(74201, (v_room - 1) % v_slots + 1);
-        perform set_config('lock_timeout', v_lock_timeout, true);
-        delete from private.password_line l where l.ticket = v_ticket;
-        return null;
-      exception when lock_not_available then
-        null; -- the slot stayed busy: answer busy, the ticket keeps its place
-      end;
+      -- Any free slot at once; else wait in the queue of the place's own slot for about one
+      -- bcrypt and look at every slot again, so that a call never waits behind one slot while
+      -- another idles; until line_wait_ms has passed.
+      v_deadline := clock_timestamp() + make_interval(secs => (private.setting('line_wait_ms') #>> '{}')::float8 / 1000);
+      v_step := greatest(20, least(500, (private.setting('bcrypt_ms') #>> '{}')::float8::integer));
+      loop
+        for i in 0..v_slots - 1 loop
+          if pg_try_advisory_xact_lock(74201, (v_room - 1 + i) % v_slots + 1) then
+            perform set_config('lock_timeout', v_lock_timeout, true);
+            delete from private.password_line l where l.ticket = v_ticket;
+            return null;
+          end if;
+        end loop;
+        exit when clock_timestamp() >= v_deadline;
+        perform set_config('lock_timeout', v_step || 'ms', true);
+        begin
+          perform pg_advisory_xact_lock(74201, (v_room - 1) % v_slots + 1);
+          perform set_config('lock_timeout', v_lock_timeout, true);
+          delete from private.password_line l where l.ticket = v_ticket;
+          return null;
+        exception when lock_not_available then
+          null; -- still busy: look at every slot again
+        end;
+      end loop;
+      -- The slots stayed busy for line_wait_ms: answer busy, the ticket keeps its place.
     end if;
   end if;
   perform set_config('lock_timeout', v_lock_timeout, true);
