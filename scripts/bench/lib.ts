@@ -137,10 +137,9 @@ export type Sample = { t: number; line: number | null; lineWait: number | null; 
   /** bcrypt slots running a bcrypt, mean of 10 looks over the last second; share of the machine's CPU time busy */
   slotsBusy: number | null; cpuBusy: number | null };
 
-/** bcrypt slots in use now: the advisory locks (class 74201) a running bcrypt holds (private.enter_line). */
+/** bcrypt slots running a bcrypt now, as ops_stats reports them. */
 async function slotsInUse(): Promise<number> {
-  const [{ n }] = await sql`select count(*)::int as n from pg_catalog.pg_locks
-                            where locktype = 'advisory' and classid = 74201 and granted`;
+  const [{ n }] = await sql`select private.bcrypt_slots_busy() as n`;
   return n;
 }
 

@@ -77,6 +77,18 @@ as $$
   from (select private.setting('bcrypt_slots') as v) s
 $$;
 
+/** bcrypt slots running a bcrypt right now: the slot locks (class 74201) enter_line hands out. */
+create or replace function private.bcrypt_slots_busy()
+returns integer
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select count(*)::integer from pg_catalog.pg_locks k
+  where k.locktype = 'advisory' and k.classid = 74201 and k.granted
+$$;
+
 /** Places in the room: calls that may do password work or wait for a bcrypt slot at once. */
 create or replace function private.line_room()
 returns integer
@@ -181,6 +193,7 @@ declare
   v_room_size integer;
   v_deadline timestamptz;
   v_step integer;
+  v_served boolean := false;
   v_window integer;
   v_rate float8;
   v_wait float8;
@@ -264,27 +277,27 @@ begin
       v_step := greatest(20, least(500, (private.setting('bcrypt_ms') #>> '{}')::float8::integer));
       loop
         for i in 0..v_slots - 1 loop
-          if pg_try_advisory_xact_lock(74201, (v_room - 1 + i) % v_slots + 1) then
-            perform set_config('lock_timeout', v_lock_timeout, true);
-            delete from private.password_line l where l.ticket = v_ticket;
-            return null;
-          end if;
+          v_served := pg_try_advisory_xact_lock(74201, (v_room - 1 + i) % v_slots + 1);
+          exit when v_served;
         end loop;
-        exit when clock_timestamp() >= v_deadline;
+        exit when v_served or clock_timestamp() >= v_deadline;
         perform set_config('lock_timeout', v_step || 'ms', true);
         begin
           perform pg_advisory_xact_lock(74201, (v_room - 1) % v_slots + 1);
-          perform set_config('lock_timeout', v_lock_timeout, true);
-          delete from private.password_line l where l.ticket = v_ticket;
-          return null;
+          v_served := true;
         exception when lock_not_available then
           null; -- still busy: look at every slot again
         end;
+        exit when v_served;
       end loop;
-      -- The slots stayed busy for line_wait_ms: answer busy, the ticket keeps its place.
     end if;
   end if;
   perform set_config('lock_timeout', v_lock_timeout, true);
+  if v_served then
+    delete from private.password_line l where l.ticket = v_ticket;
+    return null;
+  end if;
+  -- (The slots stayed busy for line_wait_ms, or the call was not admitted: the ticket keeps its place.)
 
   -- Not yet: say where the guest stands and when to come back. The wait is estimated from the
   -- measured throughput; the guest is sent back before it (three quarters of it, less a quarter
@@ -324,7 +337,7 @@ $$;
 -- Grants: none (internal helpers; EXECUTE revoked from the API roles)
 -- =============================================================================================
 
-revoke execute on function private.bcrypt_slots(), private.line_room(), private.line_rate(), private.record_bcrypt(),
+revoke execute on function private.bcrypt_slots(), private.bcrypt_slots_busy(), private.line_room(), private.line_rate(), private.record_bcrypt(),
   private.line_weight(text), private.enter_line(text, text), private.purge_password_line()
   from public, anon, authenticated;
 

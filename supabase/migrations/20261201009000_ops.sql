@@ -77,8 +77,7 @@ as $$
     'slots', private.bcrypt_slots(),
     -- bcrypt slots running a bcrypt right now (the advisory locks private.enter_line hands out):
     -- with a long line, slots that idle mean the line, not the cores, sets the pace.
-    'slots_busy', (select count(*)::integer from pg_catalog.pg_locks k
-                   where k.locktype = 'advisory' and k.classid = 74201 and k.granted))
+    'slots_busy', private.bcrypt_slots_busy())
   from private.password_line l
   where l.due_at + make_interval(secs => (private.setting('line_grace_seconds'))::integer) > clock_timestamp()
 $$;
