@@ -1,24 +1,19 @@
 // Prints the local stack's settings as KEY="value" lines, like `supabase status -o env`.
 // The anon and service_role keys are HS256 JWTs signed with the local JWT secret, with the same
 // claims `supabase start` gives, so they equal the well-known local development keys.
-import { createHmac } from "node:crypto";
-
-const b64url = (value) => Buffer.from(value).toString("base64url");
+import { SignJWT } from "jose";
 
 export function signJwt(claims, secret) {
-  const head = b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }));
-  const body = b64url(JSON.stringify(claims));
-  const sig = createHmac("sha256", secret).update(`${head}.${body}`).digest("base64url");
-  return `${head}.${body}.${sig}`;
+  return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
 }
 
-export function localKeys(secret) {
+export async function localKeys(secret) {
   const key = (role) => signJwt({ iss: "supabase-demo", role, exp: 1983812996 }, secret);
-  return { ANON_KEY: key("anon"), SERVICE_ROLE_KEY: key("service_role") };
+  return { ANON_KEY: await key("anon"), SERVICE_ROLE_KEY: await key("service_role") };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { API_URL, DB_URL, JWT_SECRET } = process.env;
-  const all = { API_URL, DB_URL, ...localKeys(JWT_SECRET), JWT_SECRET };
+  const all = { API_URL, DB_URL, ...(await localKeys(JWT_SECRET)), JWT_SECRET };
   for (const [k, v] of Object.entries(all)) console.log(`${k}="${v}"`);
 }

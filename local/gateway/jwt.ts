@@ -7,27 +7,18 @@
 //   functions that pass the caller's token on to PostgREST).
 // The ES256 key is derived from the local JWT secret, so it survives a gateway restart and
 // tokens stay valid, as `supabase start` keeps its signing key across restarts.
+// Signing and verification are jose's (https://github.com/panva/jose); this file only holds the
+// keys and maps jose's errors to PostgREST's codes and messages.
+import { Buffer } from "node:buffer";
 import { createECDH, createHash } from "node:crypto";
+import { createLocalJWKSet, decodeJwt, importJWK, type JWTHeaderParameters, jwtVerify, SignJWT } from "jose";
 
-const enc = new TextEncoder();
-const dec = new TextDecoder();
-
-function b64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function unb64url(s: string): Uint8Array<ArrayBuffer> {
-  if (!/^[A-Za-z0-9_-]*$/.test(s)) throw new Error("not base64url");
-  const b = atob(s.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((s.length + 3) % 4));
-  return Uint8Array.from(b, (c) => c.charCodeAt(0));
-}
+const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64url");
 
 /** The claims of a token without verifying it (for messages about a token already refused). */
 export function peekClaims(token: string): Claims | null {
   try {
-    return JSON.parse(dec.decode(unb64url(token.split(".")[1] ?? "")));
+    return decodeJwt(token) as Claims;
   } catch {
     return null;
   }
@@ -42,8 +33,6 @@ export class JwtError extends Error {
   }
 }
 
-const ECDSA = { name: "ECDSA", hash: "SHA-256" } as const;
-
 /** How many verified tokens Keys remembers; the oldest is forgotten first. */
 const JWT_CACHE_ENTRIES = 1000;
 
@@ -51,17 +40,17 @@ export type Jwk = { kty: string; crv: string; x: string; y: string; kid: string;
 
 /** The project's keys: the legacy HS256 secret and the current ES256 signing key. */
 export class Keys {
-  private constructor(
-    readonly secret: string,
-    readonly hmac: CryptoKey,
-    readonly kid: string,
-    readonly privateKey: CryptoKey,
-    readonly publicKey: CryptoKey,
-    readonly publicJwk: Jwk,
-  ) {}
+  readonly #hmac: Uint8Array;
+  readonly #privateKey: CryptoKey;
+  readonly #jwks: ReturnType<typeof createLocalJWKSet>;
+
+  private constructor(readonly secret: string, readonly kid: string, privateKey: CryptoKey, readonly publicJwk: Jwk) {
+    this.#hmac = new TextEncoder().encode(secret);
+    this.#privateKey = privateKey;
+    this.#jwks = createLocalJWKSet({ keys: [publicJwk] });
+  }
 
   static async fromSecret(secret: string): Promise<Keys> {
-    const hmac = await crypto.subtle.importKey("raw", enc.encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
     const d = createHash("sha256").update(`local ES256 signing key\0${secret}`).digest();
     const ecdh = createECDH("prime256v1");
     ecdh.setPrivateKey(d);
@@ -69,12 +58,9 @@ export class Keys {
     const x = b64url(point.subarray(1, 33));
     const y = b64url(point.subarray(33));
     const kid = createHash("sha256").update(`${x}.${y}`).digest("hex").slice(0, 16);
-    const privateKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x, y, d: b64url(new Uint8Array(d)) },
-      { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
-    const publicKey = await crypto.subtle.importKey("jwk", { kty: "EC", crv: "P-256", x, y },
-      { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
+    const privateKey = await importJWK({ kty: "EC", crv: "P-256", x, y, d: b64url(new Uint8Array(d)) }, "ES256") as CryptoKey;
     const jwk: Jwk = { kty: "EC", crv: "P-256", x, y, kid, alg: "ES256", use: "sig", key_ops: ["verify"] };
-    return new Keys(secret, hmac, kid, privateKey, publicKey, jwk);
+    return new Keys(secret, kid, privateKey, jwk);
   }
 
   /** GET /auth/v1/.well-known/jwks.json: the public keys (the HS256 secret is never published). */
@@ -83,16 +69,13 @@ export class Keys {
   }
 
   /** Signs with the legacy HS256 secret (the API keys are of this kind). */
-  async signHs256(claims: Claims): Promise<string> {
-    const input = `${b64url(enc.encode(JSON.stringify({ alg: "HS256", typ: "JWT" })))}.${b64url(enc.encode(JSON.stringify(claims)))}`;
-    return `${input}.${b64url(new Uint8Array(await crypto.subtle.sign("HMAC", this.hmac, enc.encode(input))))}`;
+  signHs256(claims: Claims): Promise<string> {
+    return new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(this.#hmac);
   }
 
   /** Signs with the ES256 key, as Auth signs user access tokens on a project with asymmetric keys. */
-  async signEs256(claims: Claims): Promise<string> {
-    const head = { alg: "ES256", kid: this.kid, typ: "JWT" };
-    const input = `${b64url(enc.encode(JSON.stringify(head)))}.${b64url(enc.encode(JSON.stringify(claims)))}`;
-    return `${input}.${b64url(new Uint8Array(await crypto.subtle.sign(ECDSA, this.privateKey, enc.encode(input))))}`;
+  signEs256(claims: Claims): Promise<string> {
+    return new SignJWT(claims).setProtectedHeader({ alg: "ES256", kid: this.kid, typ: "JWT" }).sign(this.#privateKey);
   }
 
   /**
@@ -124,39 +107,46 @@ export class Keys {
   #verified = new Map<string, Claims>();
 
   async #verify(token: string, opts: { legacyOnly?: boolean }): Promise<Claims> {
-    const parts = token.split(".");
-    if (parts.length !== 3) throw new JwtError("PGRST301", `Expected 3 parts in JWT; got ${parts.length}`);
-    let header: { alg?: string; kid?: string };
-    let claims: Claims;
-    let signature: Uint8Array<ArrayBuffer>;
+    const parts = token.split(".").length;
+    if (parts !== 3) throw new JwtError("PGRST301", `Expected 3 parts in JWT; got ${parts}`);
     try {
-      header = JSON.parse(dec.decode(unb64url(parts[0])));
-      claims = JSON.parse(dec.decode(unb64url(parts[1])));
-      signature = unb64url(parts[2]);
-    } catch {
-      throw new JwtError("PGRST301", "JWT could not be decoded");
+      const { payload } = await jwtVerify(token, (header: JWTHeaderParameters, jws) => {
+        if (header.alg === "HS256") return this.#hmac;
+        // Only the current key's kid: a token without one is refused, as before.
+        if (header.kid !== this.kid) throw new JwtError("PGRST301", "No suitable key or wrong key type");
+        return this.#jwks(header, jws);
+      }, { algorithms: opts.legacyOnly ? ["HS256"] : ["HS256", "ES256"] });
+      return payload as Claims;
+    } catch (e) {
+      throw jwtError(e);
     }
-    const input = enc.encode(`${parts[0]}.${parts[1]}`);
-    let ok: boolean;
-    if (header?.alg === "HS256") {
-      ok = await crypto.subtle.verify("HMAC", this.hmac, signature, input);
-    } else if (header?.alg === "ES256" && !opts.legacyOnly) {
-      if (header.kid !== this.kid) throw new JwtError("PGRST301", "No suitable key or wrong key type");
-      ok = signature.byteLength === 64 && await crypto.subtle.verify(ECDSA, this.publicKey, signature, input);
-    } else {
-      throw new JwtError("PGRST301", "Wrong or unsupported encoding algorithm");
-    }
-    if (!ok) throw new JwtError("PGRST301", "JWT cryptographic operation failed");
-    if (typeof claims !== "object" || claims === null || Array.isArray(claims)) {
-      throw new JwtError("PGRST303", "Parsing claims failed");
-    }
-    if ("exp" in claims) {
-      // PostgREST, GoTrue and Realtime all read exp as a NumericDate; a string is refused.
-      if (typeof claims.exp !== "number" || !Number.isFinite(claims.exp)) {
-        throw new JwtError("PGRST303", "The JWT 'exp' claim must be a number");
-      }
-      if (claims.exp <= Math.floor(Date.now() / 1000)) throw new JwtError("PGRST303", "JWT expired");
-    }
-    return claims;
+  }
+}
+
+/**
+ * jose's error as PostgREST reports it (Auth/Jwt.hs): a token that cannot be decoded or whose
+ * signature fails is PGRST301; a claim that fails (exp passed, exp not a number) is PGRST303.
+ * PostgREST, GoTrue and Realtime all read exp as a NumericDate: a string is refused.
+ */
+function jwtError(e: unknown): JwtError {
+  if (e instanceof JwtError) return e;
+  const err = e as { code?: string; claim?: string; reason?: string };
+  switch (err.code) {
+    case "ERR_JWT_EXPIRED":
+      return new JwtError("PGRST303", "JWT expired");
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      return new JwtError("PGRST303", err.reason === "invalid" ? `The JWT '${err.claim}' claim must be a number` : `JWT '${err.claim}' claim check failed`);
+    case "ERR_JWT_INVALID":
+      return new JwtError("PGRST303", "Parsing claims failed");
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+    case "ERR_JOSE_NOT_SUPPORTED":
+      return new JwtError("PGRST301", "Wrong or unsupported encoding algorithm");
+    case "ERR_JWKS_NO_MATCHING_KEY":
+    case "ERR_JWKS_MULTIPLE_MATCHING_KEYS":
+      return new JwtError("PGRST301", "No suitable key or wrong key type");
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return new JwtError("PGRST301", "JWT cryptographic operation failed");
+    default:
+      return new JwtError("PGRST301", "JWT could not be decoded");
   }
 }
