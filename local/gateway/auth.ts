@@ -18,6 +18,7 @@ import { type Claims, JwtError, type Keys } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
 import { isConnectionError, type Pool, type Tx } from "./pool.ts";
 import { createHash } from "node:crypto";
+import { parse } from "smol-toml";
 
 const NIL_INSTANCE = "00000000-0000-0000-0000-000000000000";
 /** Columns GoTrue reads into Go strings: a NULL there makes GoTrue fail on the whole row. */
@@ -59,20 +60,14 @@ export const authError = (status: number, errorCode: string, msg: string, header
  * self-hosted GoTrue.
  */
 export function authConfigFrom(toml: string, env: Record<string, string | undefined> = {}): AuthConfig {
-  const section = (name: string) => {
-    const m = toml.split(/^\[/m).find((s) => s.startsWith(`${name}]`));
-    return m ?? "";
-  };
-  const num = (text: string, key: string, fallback: number) => {
-    const m = text.match(new RegExp(`^\\s*${key}\\s*=\\s*(\\d+)`, "m"));
-    return m ? Number(m[1]) : fallback;
-  };
-  const auth = section("auth");
+  const auth = (parse(toml) as { auth?: Record<string, unknown> }).auth ?? {};
+  const limits = (auth.rate_limit ?? {}) as Record<string, unknown>;
+  const num = (value: unknown, fallback: number) => typeof value === "number" ? value : fallback;
   return {
-    jwtExpiry: num(auth, "jwt_expiry", 3600),
-    reuseInterval: num(auth, "refresh_token_reuse_interval", 10),
-    rotation: !/^\s*enable_refresh_token_rotation\s*=\s*false/m.test(auth),
-    tokenRate: Number(env.GOTRUE_RATE_LIMIT_TOKEN_REFRESH ?? "") || num(section("auth.rate_limit"), "token_refresh", 150),
+    jwtExpiry: num(auth.jwt_expiry, 3600),
+    reuseInterval: num(auth.refresh_token_reuse_interval, 10),
+    rotation: auth.enable_refresh_token_rotation !== false,
+    tokenRate: Number(env.GOTRUE_RATE_LIMIT_TOKEN_REFRESH ?? "") || num(limits.token_refresh, 150),
   };
 }
 

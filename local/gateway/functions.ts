@@ -7,6 +7,7 @@
 // so it is here. Preflight OPTIONS requests reach the function unchecked.
 import { bearer, json } from "./http.ts";
 import type { Keys } from "./jwt.ts";
+import { parse } from "smol-toml";
 
 type Handler = (req: Request, info?: unknown) => Response | Promise<Response>;
 
@@ -18,6 +19,7 @@ export class Functions {
 
   async load() {
     const toml = await Deno.readTextFile(this.configToml).catch(() => "");
+    const config = (parse(toml) as { functions?: Record<string, { verify_jwt?: unknown }> }).functions ?? {};
     for (const entry of Deno.readDirSync(this.dir)) {
       if (!entry.isDirectory || entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
       const file = `${this.dir}/${entry.name}/index.ts`;
@@ -26,8 +28,7 @@ export class Functions {
       } catch {
         continue;
       }
-      const section = toml.split(/^\[/m).find((s) => s.startsWith(`functions.${entry.name}]`)) ?? "";
-      this.#verifyJwt.set(entry.name, !/^\s*verify_jwt\s*=\s*false/m.test(section));
+      this.#verifyJwt.set(entry.name, config[entry.name]?.verify_jwt !== false);
       this.#handlers.set(entry.name, await captureHandler(file));
     }
     return [...this.#handlers.keys()];
