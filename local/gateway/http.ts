@@ -1,11 +1,13 @@
 // HTTP helpers shared by the gateway's services: CORS and JSON answers as Supabase's API
 // gateway sends them, and PostgREST-shaped errors. The stand-in imports nothing from the product.
+import { corsHeaders as sdkCorsHeaders } from "@supabase/supabase-js/cors";
 
+/**
+ * CORS on every answer: supabase-js's own list (`@supabase/supabase-js/cors`, the headers its
+ * clients send), plus the headers a browser may read (Retry-After, so a page can honour it).
+ */
 export const corsHeaders: Record<string, string> = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers":
-    "authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, x-supabase-api-version, x-region, range",
-  "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+  ...sdkCorsHeaders,
   "Access-Control-Expose-Headers": "Content-Range, Retry-After, X-Total-Count",
   "Access-Control-Max-Age": "3600",
 };
@@ -37,8 +39,18 @@ export function pgrstError(
   return json(status, { code, details: truncate(details), hint: truncate(hint), message: truncate(message) }, headers);
 }
 
-export function preflight(): Response {
-  return new Response("ok", { status: 200, headers: corsHeaders });
+/**
+ * The answer to a CORS preflight. As PostgREST (Cors.hs: `corsRequestHeaders = "Authorization" :
+ * <the requested headers>`) and Kong's cors plugin without a `headers` setting do, the headers the
+ * browser asks for are allowed (supabase-js's auth and PostgREST clients send more than the SDK's
+ * list: `x-supabase-api-version`, `prefer`, `accept-profile`…); without a request, the SDK's list.
+ */
+export function preflight(req: Request): Response {
+  const requested = req.headers.get("access-control-request-headers");
+  return new Response("ok", {
+    status: 200,
+    headers: requested ? { ...corsHeaders, "Access-Control-Allow-Headers": `authorization, ${requested}` } : corsHeaders,
+  });
 }
 
 /** The bearer token of a request, if any. */

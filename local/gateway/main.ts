@@ -203,7 +203,7 @@ async function route(req: Request, remote: string): Promise<Response> {
   const url = new URL(req.url);
   const path = url.pathname;
   const isFunction = path.startsWith("/functions/v1/");
-  if (req.method === "OPTIONS" && !isFunction) return preflight();
+  if (req.method === "OPTIONS" && !isFunction) return preflight(req);
   if (path === "/health") {
     return json(200, { ok: true, functions: loaded, realtime: realtime.listening ? "listening" : "reconnecting" });
   }

@@ -1,16 +1,15 @@
-// HTTP conventions shared by the edge functions and the local gateway: CORS as Supabase sends
-// it, and errors shaped like the database's ({code: 'PT<status>', message: machine code,
-// details: a sentence for people, hint}) so clients branch on `message` everywhere.
+// HTTP conventions shared by the edge functions: CORS as Supabase documents it, and errors
+// shaped like the database's ({code: 'PT<status>', message: machine code, details: a sentence
+// for people, hint}) so clients branch on `message` everywhere.
+import { corsHeaders as sdkCorsHeaders } from "@supabase/supabase-js/cors";
 import type { z } from "zod";
 
-export const corsHeaders: Record<string, string> = {
-  "Access-Control-Allow-Origin": "*",
-  "Access-Control-Allow-Headers":
-    "authorization, x-client-info, apikey, content-type, prefer, accept-profile, content-profile, x-supabase-api-version, x-region, range",
-  "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
-  "Access-Control-Expose-Headers": "Content-Range, Retry-After, X-Total-Count",
-  "Access-Control-Max-Age": "3600",
-};
+/**
+ * CORS as Supabase documents it for edge functions: supabase-js's own list
+ * (`@supabase/supabase-js/cors`, kept in step with the headers its clients send), plus
+ * Retry-After exposed so that a page can honour it on a 429.
+ */
+export const corsHeaders: Record<string, string> = { ...sdkCorsHeaders, "Access-Control-Expose-Headers": "Retry-After" };
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(body === undefined ? null : JSON.stringify(body), {
