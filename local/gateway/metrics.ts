@@ -7,13 +7,14 @@
 //   gateway_http_errors_total{route,code}                  4xx/5xx by the body's stable code
 //   gateway_db_pool_connections{pool,state}                in_use / free, and the pool's waiters
 //   gateway_db_pool_waiting{pool}
+//   gateway_db_statements_total{pool}                      statements sent to Postgres
 //   gateway_realtime_clients                               open websockets
 //   process_resident_memory_bytes, process_heap_used_bytes
 // Labels are bounded: a route or code not seen before is folded into "other" once 400 series exist.
 import { bearer, json } from "./http.ts";
 import type { Keys } from "./jwt.ts";
 
-type PoolLike = { size: number; inUse: number; waiting: number };
+type PoolLike = { size: number; inUse: number; waiting: number; statements: number };
 type Sources = { pools: Record<string, PoolLike>; realtimeClients: () => number };
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -135,6 +136,8 @@ export class Metrics {
     }
     family("gateway_db_pool_waiting", "gauge", "Requests waiting for a free connection.");
     for (const [pool, p] of Object.entries(this.sources.pools)) out.push(`gateway_db_pool_waiting${labels({ pool })} ${p.waiting}`);
+    family("gateway_db_statements_total", "counter", "Statements sent to Postgres, BEGIN and COMMIT included (each one round trip).");
+    for (const [pool, p] of Object.entries(this.sources.pools)) out.push(`gateway_db_statements_total${labels({ pool })} ${p.statements}`);
     family("gateway_realtime_clients", "gauge", "Open Realtime websockets.");
     out.push(`gateway_realtime_clients ${this.sources.realtimeClients()}`);
     const mem = Deno.memoryUsage();

@@ -31,15 +31,24 @@ export class Pool {
   readonly sql: Sql;
   #free: number;
   #waiters: Array<() => void> = [];
+  #statements = 0;
 
   constructor(readonly url: string, readonly size: number, readonly waitMs: number) {
-    this.sql = postgres(url, { max: size, connect_timeout: 2, idle_timeout: 60, onnotice: () => {} });
+    this.sql = postgres(url, {
+      max: size, connect_timeout: 2, idle_timeout: 60, onnotice: () => {},
+      // postgres.js calls `debug` for every statement it sends (its README: "debug: fn, is called
+      // with (connection, query, params, types)"): counted for /metrics. With it set, postgres.js
+      // also makes an error's query and parameters enumerable, so a logged error shows them.
+      debug: () => void this.#statements++,
+    });
     this.#free = size;
   }
 
   /** Connections in use, and callers waiting for one (for /metrics). */
   get inUse() { return this.size - this.#free; }
   get waiting() { return this.#waiters.length; }
+  /** Statements sent to Postgres since start (BEGIN and COMMIT included), for /metrics. */
+  get statements() { return this.#statements; }
 
   #acquire(): Promise<void> {
     if (this.#free > 0) {
@@ -66,46 +75,22 @@ export class Pool {
   }
 
   /**
-   * Runs `statements` in one transaction on one pooled connection, all sent together (pipelined):
-   * BEGIN, the statements and COMMIT leave in one write and their answers come back together, so
-   * the transaction costs one round trip instead of one per statement. A statement that fails
-   * aborts the transaction: the ones after it fail with 25P02 and the COMMIT ends it as a
-   * rollback. The first error is thrown; otherwise each statement's rows are returned.
+   * Runs `statements` in one transaction on one pooled connection, one after another, as PostgREST
+   * runs a request (hasql-transaction: BEGIN, each statement, COMMIT, each sent once the answer to
+   * the one before has come back): one round trip per statement, BEGIN and COMMIT included.
+   * Each statement is prepared (named, once per connection), as PostgREST prepares its statements
+   * by default (`db-prepared-statements`): its first use on a connection costs one more round
+   * trip (Parse/Describe), later ones none. The first error rolls the transaction back and is
+   * thrown; otherwise each statement's rows are returned.
    */
-  async pipeline(mode: "read only" | "read write", statements: [string, unknown[]][]): Promise<Row[][]> {
+  async transaction(mode: "read only" | "read write", statements: [string, unknown[]][]): Promise<Row[][]> {
     await this.#acquire();
     try {
-      const conn = await this.sql.reserve();
-      // postgres.js never answers the queries still queued on a connection that closes (it
-      // answers those already sent), so the connection's close ends the wait here too, as it
-      // does for sql.begin(); a closed connection is not handed back, postgres.js reconnects it.
-      let closed = false;
-      let onClosed: (e: unknown) => void = () => {};
-      const lost = new Promise<never>((_, reject) => (onClosed = reject));
-      lost.catch(() => {});
-      let watched: { onclose: ((e: unknown) => void) | null } | undefined;
-      const watch = (c: typeof watched) => {
-        watched = c;
-        c!.onclose = (e) => ((closed = true), onClosed(e));
-        return true;
-      };
-      try {
-        // Prepared (named, once per connection): from then on each statement is one Bind and
-        // Execute that needs no Describe first, so nothing waits (unsafe() prepares nothing by
-        // default and waits for a Describe before sending a query that has parameters).
-        const queries = [
-          conn.unsafe(`begin ${mode}`, [], { onexecute: watch } as never),
-          ...statements.map(([q, params]) => conn.unsafe(q, params as never[], { prepare: true })),
-          conn.unsafe("commit"),
-        ];
-        const settled = await Promise.race([Promise.allSettled(queries), lost]);
-        const failed = settled.find((r) => r.status === "rejected");
-        if (failed) throw failed.reason;
-        return settled.slice(1, -1).map((r) => (r as PromiseFulfilledResult<Row[]>).value);
-      } finally {
-        if (watched) watched.onclose = null;
-        if (!closed) conn.release();
-      }
+      return await this.sql.begin(mode, async (tx) => {
+        const results: Row[][] = [];
+        for (const [q, params] of statements) results.push(await tx.unsafe(q, params as never[], { prepare: true }));
+        return results;
+      }) as Row[][];
     } finally {
       this.#release();
     }

@@ -6,8 +6,8 @@
 // - inside it, before the call: search_path, the impersonated role's settings (its
 //   statement_timeout…), the role, request.jwt.claims, request.method, request.path,
 //   request.headers (one statement), then the db_pre_request hook, then the call, whose
-//   statement also reads response.status/response.headers; BEGIN, these and COMMIT are sent to
-//   Postgres together (Pool.pipeline), one round trip per call;
+//   statement also reads response.status/response.headers; BEGIN, these and COMMIT are separate
+//   statements, each its own round trip (Pool.transaction), as PostgREST runs them (MainTx.hs);
 // - GET arguments are text that Postgres casts to each argument's type;
 // - errors map to HTTP as Error.hs maps them (SQLSTATE classes, PTxyz, PGRST); every 503 gets
 //   `Retry-After` and drops the schema cache, pool exhaustion is 504 PGRST003;
@@ -175,15 +175,15 @@ export class Rest {
         ["request.path", new URL(req.url).pathname],
         ["request.headers", JSON.stringify(headers)],
       ];
-      // As PostgREST: the settings and the role in one statement, the hook, then the call, which
-      // reads the response GUCs in the same statement. With BEGIN and COMMIT they go to Postgres
-      // together (pipelined), so the whole transaction costs one round trip.
+      // As PostgREST (MainTx.hs): the settings and the role in one statement, the hook, then the
+      // call, which reads the response GUCs in the same statement; with BEGIN and COMMIT, five
+      // round trips (four without a hook), counted in docs/architecture.md.
       const statements: [string, unknown[]][] = [
         [`select ${settings.map((_, i) => `set_config($${2 * i + 1}, $${2 * i + 2}, true)`).join(", ")}`, settings.flat()],
         ...(this.#preRequest ? [[`select 1 from ${this.#preRequest}()`, []] as [string, unknown[]]] : []),
         [query, params],
       ];
-      const results = await this.pool.pipeline(mode, statements);
+      const results = await this.pool.transaction(mode, statements);
       const [row] = results[results.length - 1];
       const out = { body: row.r, status: row.status as string | null, headers: row.headers as string | null };
       timing.mark("transaction");

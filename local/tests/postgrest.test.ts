@@ -150,6 +150,20 @@ describe("transaction mode by volatility (Plan.hs)", () => {
   });
 });
 
+describe("statements per call (MainTx.hs, hasql-transaction)", () => {
+  it("a call is five statements, each its own round trip: BEGIN, the settings, the db_pre_request hook, the call, COMMIT", async () => {
+    const sent = async () => {
+      const text = await (await fetch(`${env.apiUrl}/metrics`, { headers: { apikey: env.serviceKey } })).text();
+      return Number(text.match(/^gateway_db_statements_total\{pool="rest"\} (\d+)$/m)?.[1]);
+    };
+    // A first call loads the schema cache and prepares the statements; the count is of the next.
+    expect((await rpc("local_test_echo", JSON.stringify({ p_text: "first" }))).status).toBe(200);
+    const before = await sent();
+    expect((await rpc("local_test_echo", JSON.stringify({ p_text: "second" }))).status).toBe(200);
+    expect(await sent() - before).toBe(5);
+  });
+});
+
 describe("the impersonated role's settings (Query/PreQuery.hs)", () => {
   it("applies anon's statement_timeout (3 s) and authenticated's (8 s) per request", async () => {
     const anon = await (await rpc("local_test_settings", "{}")).json();
