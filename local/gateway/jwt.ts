@@ -112,7 +112,7 @@ export class Keys {
     try {
       const { payload } = await jwtVerify(token, (header: JWTHeaderParameters, jws) => {
         if (header.alg === "HS256") return this.#hmac;
-        // Only the current key's kid: a token without one is refused, as before.
+        // ES256 only with the current key's kid: a token without a kid or with another is refused.
         if (header.kid !== this.kid) throw new JwtError("PGRST301", "No suitable key or wrong key type");
         return this.#jwks(header, jws);
       }, { algorithms: opts.legacyOnly ? ["HS256"] : ["HS256", "ES256"] });
