@@ -11,14 +11,12 @@ const mail = env.MAILPIT_URL;
 const sql = postgres(env.DB_URL, { max: 1, onnotice: () => {} });
 afterAll(() => sql.end());
 
-/** A confirmed email account as GoTrue stores one (every token column ''). */
+/** A confirmed email account, made through Auth itself: an invitation link generated and followed. */
 async function createUser(email: string) {
-  await sql`insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-      confirmation_token, recovery_token, email_change_token_new, email_change, email_change_token_current,
-      phone_change, phone_change_token, reauthentication_token, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-    values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', ${email},
-      extensions.crypt('Password-1', extensions.gen_salt('bf', 4)), now(), '', '', '', '', '', '', '', '',
-      '{"provider": "email", "providers": ["email"]}', '{}', now(), now())`;
+  const link = await auth("admin/generate_link", { type: "invite", email }, env.SERVICE_ROLE_KEY);
+  const { hashed_token } = await link.json();
+  const verified = await auth("verify", { type: "invite", token_hash: hashed_token });
+  expect(verified.status).toBe(200);
 }
 
 const stamp = () => `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
