@@ -13,7 +13,8 @@ export async function localKeys(secret) {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { API_URL, DB_URL, JWT_SECRET } = process.env;
-  const all = { API_URL, DB_URL, ...(await localKeys(JWT_SECRET)), JWT_SECRET };
+  const { API_URL, DB_URL, MAIL_URL, JWT_SECRET } = process.env;
+  // MAILPIT_URL: the mail catcher, under the name `supabase status -o env` gives its Mailpit.
+  const all = { API_URL, DB_URL, MAILPIT_URL: MAIL_URL, ...(await localKeys(JWT_SECRET)), JWT_SECRET };
   for (const [k, v] of Object.entries(all)) console.log(`${k}="${v}"`);
 }

@@ -11,9 +11,12 @@ PG_PACKAGES=(postgresql-15 postgresql-15-cron postgresql-15-pgtap postgresql-15-
 if [ "$STACK" = test ]; then
   API_PORT=${TEST_API_PORT:-54331}
   DB_PORT=${TEST_DB_PORT:-54332}
+  MAIL_PORT=${TEST_MAIL_PORT:-$((API_PORT + 3))}
 else
   API_PORT=${API_PORT:-54321}
   DB_PORT=${DB_PORT:-54322}
+  # The mail catcher: API port + 3, which is Mailpit's 54324 beside the default API port.
+  MAIL_PORT=${MAIL_PORT:-$((API_PORT + 3))}
 fi
 
 # Local development secrets, the same well-known values `supabase start` uses.
@@ -21,6 +24,7 @@ JWT_SECRET=${JWT_SECRET:-super-secret-jwt-token-with-at-least-32-characters-long
 DB_PASSWORD=postgres
 DB_URL="postgresql://postgres:${DB_PASSWORD}@127.0.0.1:${DB_PORT}/postgres"
 API_URL="http://127.0.0.1:${API_PORT}"
+MAIL_URL="http://127.0.0.1:${MAIL_PORT}"
 # The CLI treats any port but 54322 as a remote project and insists on TLS unless told not to.
 CLI_DB_URL="${DB_URL}?sslmode=disable"
 
@@ -34,7 +38,7 @@ PGDATA="$CLUSTER_DIR/data"
 PG_LOG="$STATE_DIR/postgres.log"
 CRON_HOST="cron.host = '$CLUSTER_DIR'"
 
-export ROOT STACK API_PORT DB_PORT JWT_SECRET DB_URL API_URL PGDATA
+export ROOT STACK API_PORT DB_PORT MAIL_PORT JWT_SECRET DB_URL API_URL MAIL_URL PGDATA
 
 say() { printf '\033[1m[%s]\033[0m %s\n' "$STACK" "$*" >&2; }
 die() { printf '\033[31merror:\033[0m %s\n' "$*" >&2; exit 1; }

@@ -38,7 +38,7 @@ lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on w
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
 deno_all() {
   local deno="$ROOT/node_modules/.bin/deno"
-  "$deno" check supabase/functions/*/index.ts local/gateway/main.ts scripts/bench/main.ts && "$deno" lint && "$deno" test --allow-all
+  "$deno" check supabase/functions/*/index.ts local/gateway/main.ts local/mail/main.ts scripts/bench/main.ts && "$deno" lint && "$deno" test --allow-all
 }
 
 layer "supabase db lint" lint

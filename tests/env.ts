@@ -92,3 +92,34 @@ export async function proof(): Promise<string> {
   if (error) throw error;
   return solveChallenge(data);
 }
+
+/** A message as the mail catcher's API (Mailpit's shape) answers it. */
+export type Mail = {
+  ID: string; From: { Name: string; Address: string }; To: { Name: string; Address: string }[]; Subject: string;
+  Date: string; Text: string; HTML: string;
+};
+
+/** The IDs of the messages the local mail catcher holds for `address`, newest first. */
+export async function mailIds(address: string): Promise<string[]> {
+  const res = await fetch(`${process.env.MAILPIT_URL}/api/v1/search?query=${encodeURIComponent(`to:"${address}"`)}`);
+  if (!res.ok) throw new Error(`mail catcher: HTTP ${res.status}`);
+  const { messages } = await res.json() as { messages: { ID: string }[] };
+  return messages.map((m) => m.ID);
+}
+
+/**
+ * The newest message for `address` in the local mail catcher (as a test reads Mailpit under
+ * `supabase start`), waiting for one that is not among `seen` (the IDs held before the action).
+ */
+export async function newestMail(address: string, seen: string[] = []): Promise<Mail> {
+  const id = await eventually(async () => (await mailIds(address)).find((i) => !seen.includes(i)));
+  const res = await fetch(`${process.env.MAILPIT_URL}/api/v1/message/${id}`);
+  return await res.json() as Mail;
+}
+
+/** The first link in a message's text that matches `pattern` (Auth's /verify link by default). */
+export function linkIn(mail: Mail, pattern = /https?:\/\/\S+\/auth\/v1\/verify\?\S+/): string {
+  const link = mail.Text.match(pattern)?.[0];
+  if (!link) throw new Error(`no link matching ${pattern} in "${mail.Subject}": ${mail.Text}`);
+  return link;
+}

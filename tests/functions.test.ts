@@ -1,7 +1,10 @@
-// The edge functions as the scanner and the organiser page call them, through /functions/v1.
+// The edge functions as the scanner and the pages call them, through /functions/v1: the ones that
+// send email run their production path against the local Auth and the mail catcher.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
+import { client, env, mailIds, makeWorld, newestMail, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -25,7 +28,19 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
-describe.each(["door-checkin", "event-broadcast"])("%s", (name) => {
+/** For each function: a body it accepts, and one of the wrong shape with the field it names. */
+const bodies: Record<string, () => { ok: unknown; wrong: unknown; field: RegExp }> = {
+  "door-checkin": () => ({
+    ok: { event_id: w.open_event, qr_token: "x".repeat(24), nonce: crypto.randomUUID() }, wrong: { event_id: "not-a-uuid" }, field: /event_id/,
+  }),
+  "event-broadcast": () => ({ ok: { event_id: w.open_event, kind: "closing_soon", message: "Soon" }, wrong: { event_id: "not-a-uuid" }, field: /event_id/ }),
+  "invite-member": () => ({
+    ok: { organization_id: w.org_a, email: `nobody-${Date.now()}@example.com`, role: "staff" }, wrong: { organization_id: "x" }, field: /organization_id/,
+  }),
+  "guest-password-reset": () => ({ ok: { phone: randomPhone() }, wrong: { phone: 912 }, field: /phone/ }),
+};
+
+describe.each(Object.keys(bodies))("%s", (name) => {
   it("answers the CORS preflight", async () => {
     const res = await fetch(`${env.apiUrl}/functions/v1/${name}`, { method: "OPTIONS" });
     expect(res.status).toBe(200);
@@ -35,9 +50,7 @@ describe.each(["door-checkin", "event-broadcast"])("%s", (name) => {
 
   it("runs without the platform's verify_jwt and lets PostgREST refuse a missing or forged token", async () => {
     // verify_jwt = false (config.toml): the caller's token goes to PostgREST, which decides.
-    const body = JSON.stringify(name === "door-checkin"
-      ? { event_id: w.open_event, qr_token: "x".repeat(24), nonce: crypto.randomUUID() }
-      : { event_id: w.open_event, kind: "closing_soon", message: "Soon" });
+    const body = JSON.stringify(bodies[name]().ok);
     const missing = await call(name, { body });
     expect(missing.status).toBe(401);
     const forged = await call(name, { body, token: "forged.jwt.token" });
@@ -54,10 +67,11 @@ describe.each(["door-checkin", "event-broadcast"])("%s", (name) => {
   it("refuses a body that is not JSON, and one of the wrong shape, with 400", async () => {
     const bad = await call(name, { body: "{nope", token: staffToken });
     expect([bad.status, (await bad.json()).message]).toEqual([400, "invalid_json"]);
-    const wrong = await call(name, { body: JSON.stringify({ event_id: "not-a-uuid" }), token: staffToken });
+    const { wrong: shape, field } = bodies[name]();
+    const wrong = await call(name, { body: JSON.stringify(shape), token: staffToken });
     const body = await wrong.json();
     expect([wrong.status, body.message]).toEqual([400, "invalid_body"]);
-    expect(body.details).toMatch(/event_id/);
+    expect(body.details).toMatch(field);
   });
 });
 
@@ -113,5 +127,47 @@ describe("event-broadcast", () => {
     expect(await ok.json()).toEqual({ sent: true, topic: `event:${w.open_event}`, event: "announcement" });
     const refused = await call("event-broadcast", { token: staffToken, body });
     expect([refused.status, (await refused.json()).message]).toEqual([403, "forbidden"]);
+  });
+});
+
+describe("invite-member when the email cannot be sent", () => {
+  it("answers 502 invitation_not_delivered, and Auth keeps no user or link for the address", async () => {
+    const stateDir = `.stack/${process.env.STACK ?? "test"}`;
+    const owner = await signedIn(w.owner_a);
+    const token = (await owner.auth.getSession()).data.session!.access_token;
+    const email = `undelivered-${Date.now()}@example.com`;
+    // The mail server is down: Auth cannot send, as GoTrue with an unreachable SMTP server.
+    process.kill(Number(readFileSync(`${stateDir}/mail.pid`, "utf8")), "SIGTERM");
+    try {
+      await expect.poll(() => fetch(`${process.env.MAILPIT_URL}/livez`).then(() => "up", () => "down")).toBe("down");
+      const res = await call("invite-member", { token, body: JSON.stringify({ organization_id: w.org_a, email, role: "staff" }) });
+      const body = await res.json();
+      expect([res.status, body.message]).toEqual([502, "invitation_not_delivered"]);
+      expect(JSON.stringify(body)).not.toMatch(/verify|token=/);
+      expect(await sql`select 1 from auth.users where email = ${email}`).toEqual([]);
+    } finally {
+      execFileSync("bash", ["local/stack.sh", "up"], { stdio: "ignore", env: { ...process.env, STACK: process.env.STACK ?? "test" } });
+    }
+    // With the mail server back, the same invitation goes out.
+    const again = await call("invite-member", { token, body: JSON.stringify({ organization_id: w.org_a, email, role: "staff" }) });
+    expect(again.status).toBe(200);
+    expect((await newestMail(email)).Subject).toBe("You have been invited");
+  });
+});
+
+describe("guest-password-reset", () => {
+  it("sends through the provider's API (the mail catcher takes its call), for a number with an account only", async () => {
+    const phone = randomPhone();
+    const email = `reset-${Date.now()}@example.com`;
+    const { error } = await client().rpc("register_and_create_guest_v2", {
+      p_phone: phone, p_first_name: "Rui", p_last_name: "Reis", p_email: email, p_password: "Reset-2026x",
+      p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
+    });
+    expect(error).toBeNull();
+    const res = await call("guest-password-reset", { token: env.anonKey, body: JSON.stringify({ phone }) });
+    expect(res.status).toBe(200);
+    const mail = await newestMail(email);
+    expect(mail.Text).toMatch(new RegExp(`${env.apiUrl}/me#reset=\\S+`));
+    expect(await mailIds(email)).toHaveLength(1);
   });
 });

@@ -1,10 +1,10 @@
 // A guest's own data through supabase-js, as the guest page calls it: see it with the session,
-// reset a forgotten password by email (outbox + edge function; locally the link is logged), and
-// delete the account.
+// reset a forgotten password by email (outbox + edge function, its production path: the email
+// provider's API, here the local mail catcher), and delete the account.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, proof, eventually, makeWorld, randomPhone, type World } from "./env";
+import { client, proof, linkIn, mailIds, makeWorld, newestMail, randomPhone, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -24,6 +24,7 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 const gatewayLog = () => readFileSync(`.stack/${process.env.STACK ?? "test"}/gateway.log`, "utf8");
+const outboxRows = (to: string) => sql`select count(*)::int n from private.outbox where to_email = ${to}`;
 
 describe("a guest's own data", () => {
   it("with the session the guest sees the account and the pass", async () => {
@@ -35,12 +36,18 @@ describe("a guest's own data", () => {
     expect(refused?.message).toBe("invalid_session");
   });
 
-  it("a forgotten password: the link goes out through the outbox (logged locally) and works once", async () => {
+  it("a forgotten password: the link goes out through the outbox and the email provider's API (the mail catcher) and works once", async () => {
     const { data, error } = await client().functions.invoke("guest-password-reset", { body: { phone } });
     expect(error).toBeNull();
     expect(data.requested).toBe(true);
-    const link = await eventually(() => gatewayLog().match(new RegExp(`reset link for ${email}: (\\S+)`))?.[1]);
+    const mail = await newestMail(email);
+    expect(mail.Subject).toBe("Nova palavra-passe / New password");
+    expect(mail.From.Address).toBe("no-reply@example.com");
+    expect(mail.Text).toMatch(/Olá Marta/);
+    const link = linkIn(mail, /\S+\/me#reset=\S+/);
+    expect(link.startsWith(`${process.env.API_URL}/me#reset=`)).toBe(true);
     const token = decodeURIComponent(new URL(link).hash.replace("#reset=", ""));
+    expect(gatewayLog()).not.toContain(token);
     const [{ n }] = await sql`select count(*)::int n from private.outbox where to_email = ${email} and sent_at is not null and not payload ? 'token'`;
     expect(n).toBe(1);
 
@@ -57,9 +64,28 @@ describe("a guest's own data", () => {
 
   it("an unknown number gets the same answer and no email", async () => {
     const other = randomPhone();
+    const [{ n: before }] = await outboxRows(email);
     const { data, error } = await client().functions.invoke("guest-password-reset", { body: { phone: other } });
     expect(error).toBeNull();
     expect(data.requested).toBe(true);
+    const [{ n: after }] = await outboxRows(email);
+    expect(after).toBe(before);
+  });
+
+  it("an email the provider refuses stays unsent in the outbox, with the provider's error, for a retry", async () => {
+    // The provider answers 422 for a message it will not send (here: no recipient address), as Resend does.
+    const [{ id }] = await sql`insert into private.outbox (kind, to_email, payload)
+      values ('guest_password_reset', '', ${sql.json({ first_name: "X", token: "never-sent", expires_at: "" })}) returning id`;
+    const seen = await mailIds("");
+    const res = await fetch(`${process.env.API_URL}/functions/v1/guest-password-reset`, {
+      method: "POST", body: "{}",
+      headers: { apikey: process.env.SERVICE_ROLE_KEY!, authorization: `Bearer ${process.env.SERVICE_ROLE_KEY}`, "content-type": "application/json" },
+    });
+    expect(res.status).toBe(200);
+    const [row] = await sql`select sent_at, last_error, payload ? 'token' as has_token from private.outbox where id = ${id}`;
+    expect(row).toEqual({ sent_at: null, last_error: "provider answered HTTP 422", has_token: true });
+    expect(await mailIds("")).toEqual(seen);
+    await sql`delete from private.outbox where id = ${id}`;
   });
 
   it("the guest deletes the account; the phone is unknown from then on", async () => {

@@ -1,11 +1,13 @@
 // The invitation flow end to end through supabase-js, as the /manage page runs it: the owner
-// invites (edge function invite-member), the invitee follows the Auth link, sets a password,
-// accepts, and signs in again with it; plus the guest-list CSV as owners and admins get it.
+// invites (edge function invite-member, its production path: Auth emails the link, here to the
+// local mail catcher), the invitee follows the link from the email, sets a password, accepts, and
+// signs in again with it; an inviter never gets anyone's sign-in link; plus the guest-list CSV as
+// owners and admins get it.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
 import { signer, signInFrom } from "./manage-auth";
-import { client, proof, makeWorld, randomPhone, type World } from "./env";
+import { client, linkIn, mailIds, newestMail, proof, makeWorld, randomPhone, type World } from "./env";
 
 const signedIn = signer("127.0.0.21");
 
@@ -29,17 +31,24 @@ describe("inviting a person into the organisation", () => {
   const email = `invitee-${Date.now()}@example.com`;
   let link = "";
 
-  it("the owner invites by email and, on a local stack, gets the link to pass on (also written to the gateway log)", async () => {
+  it("the owner invites by email: Auth emails the link to the invitee, and the answer carries none", async () => {
     const owner = await signedIn(w.owner_a);
     const { data, error } = await owner.functions.invoke("invite-member", {
       body: { organization_id: w.org_a, email: email.toUpperCase(), role: "admin" },
     });
     expect(error).toBeNull();
-    expect(data).toMatchObject({ email, role: "admin", delivered: "link" });
-    expect(data.link).toMatch(/\/auth\/v1\/verify\?token=[0-9a-f]{56}&type=invite&redirect_to=/);
-    link = data.link;
+    expect(Object.keys(data).sort()).toEqual(["delivered", "email", "expires_at", "id", "role"]);
+    expect(data).toMatchObject({ email, role: "admin", delivered: "email" });
+
+    const mail = await newestMail(email);
+    expect(mail.To.map((a) => a.Address)).toEqual([email]);
+    expect(mail.Subject).toBe("You have been invited");
+    link = linkIn(mail);
+    expect(link).toMatch(/\/auth\/v1\/verify\?token=[0-9a-f]{56}&type=invite&redirect_to=/);
+    expect(mail.HTML).toContain(link.replaceAll("&", "&#38;"));
+    // Not in the gateway's log either: a sign-in link is its owner's alone.
     const log = readFileSync(`.stack/${process.env.STACK ?? "test"}/gateway.log`, "utf8");
-    expect(log).toContain(link);
+    expect(log).not.toContain(new URL(link).searchParams.get("token"));
   });
 
   it("staff cannot invite: the database refuses, and no Auth user is created", async () => {
@@ -88,13 +97,16 @@ describe("inviting a person into the organisation", () => {
     const { data: promoter } = await owner.rpc("create_promoter", {
       p_organization_id: w.org_a, p_slug: `inv-${Date.now()}`, p_display_name: "Invited Promoter",
     });
-    const [{ email: staffEmail }] = await sql`update auth.users set email_confirmed_at = now() where id = ${w.staff_b} returning email`;
+    const [{ email: staffEmail }] = await sql`select email from auth.users where id = ${w.staff_b}`;
+    const seen = await mailIds(staffEmail);
     const { data, error } = await owner.functions.invoke("invite-member", {
       body: { organization_id: w.org_a, email: staffEmail, role: "promoter", promoter_id: promoter.id },
     });
     expect(error).toBeNull();
-    expect(data.link).toMatch(/type=magiclink/);
-    const { location } = await follow(data.link);
+    expect(data).not.toHaveProperty("link");
+    const mail = await newestMail(staffEmail, seen);
+    expect(mail.Subject).toBe("Your Magic Link");
+    const { location } = await follow(linkIn(mail, /\S+type=magiclink\S+/));
 
     const existing = await signedIn(w.staff_b);
     const { data: accepted, error: acceptError } = await existing.rpc("accept_invitation", {
@@ -104,6 +116,44 @@ describe("inviting a person into the organisation", () => {
     expect(accepted.role).toBe("promoter");
     const { data: mine } = await existing.rpc("promoter_overview");
     expect(mine.promoters.map((p: { id: string }) => p.id)).toEqual([promoter.id]);
+  });
+
+  it("any signed-in account can invite an existing account, but gets no way in as them, and grants nothing until they accept", async () => {
+    // The reproduction: door staff of another organisation creates an organisation of their own
+    // and invites the email of another organisation's owner.
+    const attacker = await signedIn(w.staff_b);
+    const { data: org, error: orgError } = await attacker.rpc("create_organization", { p_name: "Not Yours" });
+    expect(orgError).toBeNull();
+    const [{ email: victimEmail }] = await sql`select email from auth.users where id = ${w.owner_a}`;
+    const seen = await mailIds(victimEmail);
+    const { data, error } = await attacker.functions.invoke("invite-member", {
+      body: { organization_id: org.id, email: victimEmail, role: "owner" },
+    });
+    expect(error).toBeNull();
+    // The answer holds nothing that signs anyone in: no link, no token, no code.
+    expect(Object.keys(data).sort()).toEqual(["delivered", "email", "expires_at", "id", "role"]);
+    expect(JSON.stringify(data)).not.toMatch(/verify|token|access|otp/i);
+
+    // The sign-in link went to the victim's mailbox only, and it signs in the victim, nobody else.
+    const mail = await newestMail(victimEmail, seen);
+    expect(mail.To.map((a) => a.Address)).toEqual([victimEmail]);
+    const { location, fragment } = await follow(linkIn(mail));
+    const victim = client();
+    await victim.auth.setSession({ access_token: fragment.get("access_token")!, refresh_token: fragment.get("refresh_token")! });
+    expect((await victim.auth.getUser()).data.user?.id).toBe(w.owner_a);
+    const { data: attackerUser } = await attacker.auth.getUser();
+    expect(attackerUser.user?.id).toBe(w.staff_b);
+
+    // Invited and even signed in through the link, the victim is not a member until accepting.
+    const members = () => sql`select role from public.organization_members where organization_id = ${org.id} and user_id = ${w.owner_a}`;
+    expect(await members()).toEqual([]);
+    const { data: orgs } = await victim.rpc("my_organizations");
+    expect(orgs.map((o: { id: string }) => o.id)).not.toContain(org.id);
+    // The attacker cannot accept on the victim's behalf either: the token is only in the victim's email.
+    const token = location.searchParams.get("invitation")!;
+    const { error: notTheirs } = await attacker.rpc("accept_invitation", { p_token: token });
+    expect(notTheirs?.message).toBe("invitation_for_another_email");
+    expect(await members()).toEqual([]);
   });
 
   it("Auth's admin endpoints refuse anything but the service role", async () => {

@@ -14,6 +14,7 @@
 //   bucket of `[auth.rate_limit] token_refresh` requests per 5 minutes, burst 30; over it,
 //   429 over_request_rate_limit, before any database work.
 // - user access tokens are ES256 with a `kid`; GET /.well-known/jwks.json publishes the key.
+// - invitations, magic links and recovery links are emailed to the local mail catcher (below).
 import { type Claims, JwtError, type Keys } from "./jwt.ts";
 import { bearer, json } from "./http.ts";
 import { isConnectionError, type Pool, type Tx } from "./pool.ts";
@@ -49,6 +50,33 @@ export type AuthConfig = {
   /** `[auth.rate_limit] token_refresh`: /token requests per 5 minutes per address */
   tokenRate: number;
 };
+
+/** A link issued for an email: what the email or generate_link's answer carries. */
+type Issued = { user: UserRow; type: string; actionLink: string; otp: string; hashed: string; redirectTo: string };
+
+/** The sender the CLI's local Auth uses (`[local_smtp]` admin_email and sender_name defaults). */
+const MAIL_FROM = { email: "admin@email.com", name: "Admin" };
+
+/** GoTrue's default email subjects and templates per link type, and its answer when sending fails. */
+const MAIL_TEMPLATES: Record<string, { subject: string; html: string; text: string; failure: string }> = Object.fromEntries(
+  ([
+    ["invite", "You have been invited", "You have been invited",
+      "You have been invited to create a user on {{ .SiteURL }}. Follow this link to accept the invite:", "Accept the invite",
+      "Error sending invite email"],
+    ["signup", "Confirm Your Signup", "Confirm your signup", "Follow this link to confirm your user:", "Confirm your mail",
+      "Error sending confirmation email"],
+    ["magiclink", "Your Magic Link", "Magic Link", "Follow this link to login:", "Log In", "Error sending magic link email"],
+    ["recovery", "Reset Your Password", "Reset Password", "Follow this link to reset the password for your user:",
+      "Reset Password", "Error sending recovery email"],
+  ] as const).map(([type, subject, title, intro, action, failure]) => [type, {
+    subject, failure,
+    html: `<h2>${title}</h2>\n\n<p>${intro}</p>\n<p><a href="{{ .ConfirmationURL }}">${action}</a></p>\n` +
+      `<p>Alternatively, enter the code: {{ .Token }}</p>\n`,
+    text: `${title}\n\n${intro}\n{{ .ConfirmationURL }}\n\nAlternatively, enter the code: {{ .Token }}\n`,
+  }]),
+);
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** GoTrue's error body. */
 export const authError = (status: number, errorCode: string, msg: string, headers: Record<string, string> = {}) =>
@@ -121,7 +149,9 @@ class AuthFailure extends Error {
 export class Auth {
   readonly #limiter: Limiter;
 
-  constructor(readonly pool: Pool, readonly keys: Keys, readonly apiUrl: string, readonly config: AuthConfig) {
+  /** `mailUrl`: the mail catcher whose send API takes Auth's emails (null: every email fails, 500). */
+  constructor(readonly pool: Pool, readonly keys: Keys, readonly apiUrl: string, readonly config: AuthConfig,
+    readonly mailUrl: string | null = null) {
     this.#limiter = new Limiter(config.tokenRate / 300, 30);
   }
 
@@ -291,22 +321,29 @@ export class Auth {
 
   // ===========================================================================================
   // Email links (invitations, magic links, password recovery), as GoTrue shapes them:
-  //   POST /invite                (service role)  creates the user, "sends" the invite email
+  //   POST /invite                (service role)  creates the user, emails the invitation
+  //   POST /otp {email, create_user?}             emails a magic link (a confirmation link to an
+  //                                               unconfirmed user); never creates a user here
+  //                                               (sign-ups are off, as in config.toml)
+  //   POST /recover {email}                       emails a recovery link; 200 {} either way
   //   POST /admin/generate_link   (service role)  the same link, returned instead of sent
   //   GET  /verify?token&type&redirect_to         the link itself: signs in, redirects with the
   //                                               session in the URL fragment
   //   POST /verify {type, token_hash}             the same, answering the session as JSON
   //   PUT  /user {password?, data?}               the signed-in user sets a password
-  // There is no mail server here: every link is written to the gateway log, where Supabase's
-  // local stack would show the email in its mail catcher. Tokens are stored as GoTrue stores
-  // them (sha224 of email + one-time code, in confirmation_token / recovery_token, '' when
-  // unused), valid for an hour and single use.
+  // Emails go to the local mail catcher (MAIL_URL, its send API), where GoTrue would speak SMTP
+  // to the project's mail server (Mailpit under `supabase start`), with GoTrue's default subjects
+  // and texts; a link is never written to a log nor answered by the sending endpoints. Tokens are
+  // stored as GoTrue stores them (sha224 of email + one-time code, in confirmation_token /
+  // recovery_token, '' when unused), valid for an hour and single use.
   // ===========================================================================================
 
   async #emailLinks(req: Request, path: string): Promise<Response | null> {
-    if (path === "invite" && req.method === "POST") return await this.#admin(req, (body) => this.#link(req, "invite", body, true));
+    if (path === "invite" && req.method === "POST") return await this.#admin(req, (body) => this.#send(req, "invite", body));
+    if (path === "otp" && req.method === "POST") return await this.#otp(req);
+    if (path === "recover" && req.method === "POST") return await this.#send(req, "recovery", await this.#jsonBody(req));
     if (path === "admin/generate_link" && req.method === "POST") {
-      return await this.#admin(req, (body) => this.#link(req, String(body.type ?? ""), body, false));
+      return await this.#admin(req, (body) => this.#generateLink(req, body));
     }
     if (path === "verify" && req.method === "GET") return await this.#verifyRedirect(req);
     if (path === "verify" && req.method === "POST") return await this.#verifyPost(req);
@@ -343,52 +380,138 @@ export class Auth {
     return then(await this.#jsonBody(req));
   }
 
-  /** Creates or finds the user, stores a fresh token, logs the link; `sent` shapes the answer as /invite does. */
-  async #link(req: Request, type: string, body: Record<string, unknown>, sent: boolean): Promise<Response> {
-    if (!["invite", "magiclink", "recovery", "signup"].includes(type)) {
-      return authError(400, "validation_failed", "Invalid email action link type requested");
-    }
+  /** The request's email, lower-cased and checked as GoTrue checks it. */
+  #email(body: Record<string, unknown>): string {
     const email = typeof body.email === "string" ? body.email.trim().toLowerCase() : "";
-    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) return authError(400, "validation_failed", "Unable to validate email address: invalid format");
-    const redirectTo = String(body.redirect_to ?? new URL(req.url).searchParams.get("redirect_to") ?? this.apiUrl);
+    if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) {
+      throw new AuthFailure(authError(400, "validation_failed", "Unable to validate email address: invalid format"));
+    }
+    return email;
+  }
+
+  #redirectTo(req: Request, body: Record<string, unknown>): string {
+    return String(body.redirect_to ?? new URL(req.url).searchParams.get("redirect_to") ?? this.apiUrl);
+  }
+
+  /**
+   * Creates or finds the user and stores a fresh token of `type` for them, inside `tx`. An
+   * answer (422 for an invitation to a confirmed user, 404 for recovery of nobody) when GoTrue
+   * would refuse.
+   */
+  async #issue(tx: Tx, type: string, email: string, data: Record<string, unknown>, redirectTo: string): Promise<Issued | Response> {
     const otp = String(crypto.getRandomValues(new Uint32Array(1))[0] % 1_000_000).padStart(6, "0");
     const hashed = createHash("sha224").update(email + otp).digest("hex");
     const column = type === "invite" || type === "signup" ? "confirmation_token" : "recovery_token";
     const sentAt = column === "confirmation_token" ? "confirmation_sent_at" : "recovery_sent_at";
-    const data = (body.data ?? {}) as Record<string, unknown>;
+    const [existing] = await tx<UserRow[]>`select * from auth.users
+      where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated' for update`;
+    if (existing && (type === "invite" || type === "signup") && existing.email_confirmed_at) {
+      return authError(422, "email_exists", "A user with this email address has already been registered");
+    }
+    if (!existing && type === "recovery") return authError(404, "user_not_found", "User with this email not found");
+    let user: UserRow;
+    if (existing) {
+      readable(existing);
+      [user] = await tx<UserRow[]>`update auth.users set ${tx(column)} = ${hashed}, ${tx(sentAt)} = now(), updated_at = now()
+        where id = ${existing.id} returning *`;
+    } else {
+      // As GoTrue creates an invited user: no password yet (''), every token column '', an email identity.
+      const id = crypto.randomUUID();
+      const now = new Date();
+      const row: Record<string, unknown> = Object.fromEntries(STRING_COLUMNS.map((c) => [c, ""]));
+      Object.assign(row, {
+        instance_id: NIL_INSTANCE, id, aud: "authenticated", role: "authenticated", email, encrypted_password: "",
+        raw_app_meta_data: tx.json({ provider: "email", providers: ["email"] }), raw_user_meta_data: tx.json(data as never),
+        invited_at: type === "invite" ? now : null, created_at: now, updated_at: now, [column]: hashed, [sentAt]: now,
+      });
+      [user] = await tx<UserRow[]>`insert into auth.users ${tx(row as never)} returning *`;
+      await tx`insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
+        values (${id}, ${id}, ${tx.json({ sub: id, email, email_verified: false, phone_verified: false })}, 'email', now(), now())`;
+    }
+    const actionLink = `${this.apiUrl}/auth/v1/verify?token=${hashed}&type=${type}&redirect_to=${encodeURIComponent(redirectTo)}`;
+    return { user, type, actionLink, otp, hashed, redirectTo };
+  }
 
+  /**
+   * POST /invite and /recover: issues the link and emails it in the same transaction (a mail that
+   * cannot be delivered leaves no token behind: 500, as GoTrue answers). /recover answers 200 {}
+   * whether or not the email has an account.
+   */
+  async #send(req: Request, type: "invite" | "recovery", body: Record<string, unknown>): Promise<Response> {
+    const email = this.#email(body);
+    const data = (body.data && typeof body.data === "object" ? body.data : {}) as Record<string, unknown>;
     return await this.pool.tx("read write", async (tx) => {
-      const [existing] = await tx<UserRow[]>`select * from auth.users
-        where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated' for update`;
-      if (existing && (type === "invite" || type === "signup") && existing.email_confirmed_at) {
-        return authError(422, "email_exists", "A user with this email address has already been registered");
-      }
-      if (!existing && type === "recovery") return authError(404, "user_not_found", "User with this email not found");
-      let user: UserRow;
-      if (existing) {
-        readable(existing);
-        [user] = await tx<UserRow[]>`update auth.users set ${tx(column)} = ${hashed}, ${tx(sentAt)} = now(), updated_at = now()
-          where id = ${existing.id} returning *`;
-      } else {
-        // As GoTrue creates an invited user: no password yet (''), every token column '', an email identity.
-        const id = crypto.randomUUID();
-        const now = new Date();
-        const row: Record<string, unknown> = Object.fromEntries(STRING_COLUMNS.map((c) => [c, ""]));
-        Object.assign(row, {
-          instance_id: NIL_INSTANCE, id, aud: "authenticated", role: "authenticated", email, encrypted_password: "",
-          raw_app_meta_data: tx.json({ provider: "email", providers: ["email"] }), raw_user_meta_data: tx.json(data as never),
-          invited_at: type === "invite" ? now : null, created_at: now, updated_at: now, [column]: hashed, [sentAt]: now,
-        });
-        [user] = await tx<UserRow[]>`insert into auth.users ${tx(row as never)} returning *`;
-        await tx`insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
-          values (${id}, ${id}, ${tx.json({ sub: id, email, email_verified: false, phone_verified: false })}, 'email', now(), now())`;
-      }
-      const actionLink = `${this.apiUrl}/auth/v1/verify?token=${hashed}&type=${type}&redirect_to=${encodeURIComponent(redirectTo)}`;
-      console.log(`auth: ${type} link for ${email} (no mail server here): ${actionLink}`);
-      const u = userJson(user, await this.#identities(tx, user.id));
-      if (sent) return json(200, u);
-      return json(200, { ...u, action_link: actionLink, email_otp: otp, hashed_token: hashed, redirect_to: redirectTo, verification_type: type });
+      const issued = await this.#issue(tx, type, email, data, this.#redirectTo(req, body));
+      if (issued instanceof Response) return type === "recovery" && issued.status === 404 ? json(200, {}) : issued;
+      await this.#mail(email, issued);
+      return type === "invite" ? json(200, userJson(issued.user, await this.#identities(tx, issued.user.id))) : json(200, {});
     });
+  }
+
+  /**
+   * POST /otp by email: a magic link to a confirmed user, a confirmation link to an unconfirmed
+   * one. Nobody is created: sign-ups are off in config.toml (422 signup_disabled), and with
+   * `create_user: false` an unknown email is 422 otp_disabled, as GoTrue answers.
+   */
+  async #otp(req: Request): Promise<Response> {
+    const body = await this.#jsonBody(req);
+    const email = this.#email(body);
+    return await this.pool.tx("read write", async (tx) => {
+      const [user] = await tx<{ email_confirmed_at: Date | null }[]>`select email_confirmed_at from auth.users
+        where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated'`;
+      if (!user) {
+        return body.create_user === false
+          ? authError(422, "otp_disabled", "Signups not allowed for otp")
+          : authError(422, "signup_disabled", "Signups not allowed for this instance");
+      }
+      const issued = await this.#issue(tx, user.email_confirmed_at ? "magiclink" : "signup", email, {}, this.#redirectTo(req, body));
+      if (issued instanceof Response) return issued;
+      await this.#mail(email, issued);
+      return json(200, {});
+    });
+  }
+
+  /** POST /admin/generate_link: the link and its code in the answer, nothing emailed (service role only). */
+  async #generateLink(req: Request, body: Record<string, unknown>): Promise<Response> {
+    const type = String(body.type ?? "");
+    if (!["invite", "magiclink", "recovery", "signup"].includes(type)) {
+      return authError(400, "validation_failed", "Invalid email action link type requested");
+    }
+    const email = this.#email(body);
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    return await this.pool.tx("read write", async (tx) => {
+      const issued = await this.#issue(tx, type, email, data, this.#redirectTo(req, body));
+      if (issued instanceof Response) return issued;
+      const u = userJson(issued.user, await this.#identities(tx, issued.user.id));
+      return json(200, {
+        ...u, action_link: issued.actionLink, email_otp: issued.otp, hashed_token: issued.hashed,
+        redirect_to: issued.redirectTo, verification_type: type,
+      });
+    });
+  }
+
+  /** Emails a link with GoTrue's default template for its type; a failure fails the request (500). */
+  async #mail(to: string, issued: Issued): Promise<void> {
+    const t = MAIL_TEMPLATES[issued.type];
+    const html = t.html.replaceAll("{{ .ConfirmationURL }}", escapeHtml(issued.actionLink))
+      .replaceAll("{{ .Token }}", issued.otp).replaceAll("{{ .SiteURL }}", escapeHtml(this.apiUrl));
+    const text = t.text.replaceAll("{{ .ConfirmationURL }}", issued.actionLink)
+      .replaceAll("{{ .Token }}", issued.otp).replaceAll("{{ .SiteURL }}", this.apiUrl);
+    let ok = false;
+    if (this.mailUrl) {
+      try {
+        const res = await fetch(`${this.mailUrl}/api/v1/send`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ From: { Email: MAIL_FROM.email, Name: MAIL_FROM.name }, To: [{ Email: to }], Subject: t.subject, Text: text, HTML: html }),
+        });
+        ok = res.ok;
+        await res.body?.cancel();
+      } catch (e) {
+        console.error(`auth: the mail server did not take the ${issued.type} email:`, (e as Error).message);
+      }
+    }
+    if (!ok) throw new AuthFailure(authError(500, "unexpected_failure", t.failure));
   }
 
   /** Consumes a link's token (confirms the email, clears the token) and signs the user in. */

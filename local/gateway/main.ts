@@ -54,7 +54,9 @@ Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 
 const keys = await Keys.fromSecret(secret);
 const rest = new Rest(pool);
-const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()));
+// Auth emails through the mail catcher (local/mail), as GoTrue sends to Mailpit under `supabase start`.
+const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()),
+  Deno.env.get("MAIL_URL") ?? null);
 const realtime = new Realtime(admin, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();

@@ -1,12 +1,13 @@
 // Management in a real browser: an owner with only an account creates the organisation, creates and
-// publishes a night and a promoter, links the promoter, and invites them; the promoter follows
-// the invitation, lands on /promoter and sees a registration through their link arrive live.
+// publishes a night and a promoter, links the promoter, and invites them; the promoter opens the
+// invitation email (in the local mail catcher, as Mailpit under `supabase start`), follows its
+// link, lands on /promoter and sees a registration through their link arrive live.
 // Then the guest opens "my data" from the pass. Every screen: accessibility and no sideways scroll.
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../client/api";
 import { connect } from "../db";
-import { client, randomPhone } from "../env";
+import { client, linkIn, newestMail, randomPhone } from "../env";
 import { axeViolations, launch, phone, screenshot, scrollsSideways } from "./browser";
 
 const sql = connect(1);
@@ -84,14 +85,27 @@ describe("running a night from /manage and /promoter", () => {
     await checkScreen(owner, "manage-night-linked");
   });
 
-  it("invites the promoter by email; locally the link is shown to the owner", async () => {
-    await owner.fill("#inv-email", `rita-${stamp}@walkthrough.test`);
+  it("invites the promoter by email: the page says it was emailed, and the email arrives with the link", async () => {
+    const email = `rita-${stamp}@walkthrough.test`;
+    await owner.fill("#inv-email", email);
     await owner.selectOption("#inv-role", "promoter");
     await owner.selectOption("#inv-promoter", { label: "Rita Sousa" });
     await owner.click("#invite-form button[type=submit]");
-    invitationLink = (await owner.locator("#invite-link").getAttribute("href"))!;
-    expect(invitationLink).toMatch(/\/auth\/v1\/verify\?token=/);
+    expect(await owner.locator("#invite-sent").textContent()).toContain(email);
+    expect(await owner.locator("#members a[href*='/auth/v1/verify']").count()).toBe(0);
     await checkScreen(owner, "manage-invited");
+    invitationLink = linkIn(await newestMail(email));
+    expect(invitationLink).toMatch(/\/auth\/v1\/verify\?token=/);
+  });
+
+  it("the local mail catcher's page lists the invitation and opens it, with the link", async () => {
+    const mailbox = await (await phone(browser)).newPage();
+    await mailbox.goto(process.env.MAILPIT_URL!);
+    await mailbox.locator("tr", { hasText: `rita-${stamp}@walkthrough.test` }).getByRole("link", { name: "You have been invited" }).click();
+    await mailbox.locator("h1", { hasText: "You have been invited" }).waitFor();
+    expect(await mailbox.locator("pre a[href*='/auth/v1/verify']").getAttribute("href")).toBe(invitationLink);
+    expect(await axeViolations(mailbox)).toEqual([]);
+    await mailbox.context().close();
   });
 
   it("the promoter follows the link, chooses a password, accepts, and sees their link", async () => {
@@ -107,11 +121,12 @@ describe("running a night from /manage and /promoter", () => {
   });
 
   it("invites door staff, who follow their link and land on the scanner with the night", async () => {
-    await owner.fill("#inv-email", `porta-${stamp}@walkthrough.test`);
+    const email = `porta-${stamp}@walkthrough.test`;
+    await owner.fill("#inv-email", email);
     await owner.selectOption("#inv-role", "staff");
     await owner.click("#invite-form button[type=submit]");
-    await expect.poll(() => owner.locator("#invite-link").textContent()).toContain("/auth/v1/verify?token=");
-    const staffLink = (await owner.locator("#invite-link").getAttribute("href"))!;
+    await expect.poll(() => owner.locator("#invite-sent").textContent()).toContain(email);
+    const staffLink = linkIn(await newestMail(email));
     expect(staffLink).not.toBe(invitationLink);
     const door = await (await phone(browser)).newPage();
     await door.goto(staffLink);

@@ -222,19 +222,14 @@ function membersSection() {
     result.replaceChildren();
     try {
       const email = val(form, "inv-email").trim();
-      const answer = await invoke<{ email: string; delivered: string; link?: string }>(supabase, "invite-member", {
+      const answer = await invoke<{ email: string }>(supabase, "invite-member", {
         organization_id: org!.id, email, role: val(form, "inv-role"),
         promoter_id: form.querySelector("#inv-promoter") ? val(form, "inv-promoter") || null : null,
       });
       await load();
       render();
-      const box = document.getElementById("invite-result")!;
-      if (answer.link) {
-        box.replaceChildren(h("p", {}, m("invite_link", { email: answer.email })),
-          h("p", { class: "url" }, h("a", { href: answer.link, id: "invite-link" }, answer.link)));
-      } else {
-        box.replaceChildren(h("p", {}, m("invite_sent", { email: answer.email })));
-      }
+      // The link is emailed to the invitee; the inviter never sees it.
+      document.getElementById("invite-result")!.replaceChildren(h("p", { id: "invite-sent" }, m("invite_sent", { email: answer.email })));
     } catch (e) {
       showError(message(), e);
     }

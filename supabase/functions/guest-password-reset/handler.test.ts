@@ -1,6 +1,8 @@
-// guest-password-reset's own checks and the email it writes, without a database.
+// guest-password-reset's own checks, its provider settings and the email it writes, without a
+// database. The whole path (outbox, provider call, mail catcher) runs against the local stack in
+// tests/manage-guest-data.test.ts.
 import assert from "node:assert/strict";
-import { handler, resetEmail } from "./handler.ts";
+import { handler, provider, resetEmail } from "./handler.ts";
 
 const post = (body: string, auth = "Bearer anon") =>
   new Request("http://local/guest-password-reset", { method: "POST", headers: { authorization: auth }, body });
@@ -24,4 +26,45 @@ Deno.test("the email carries the one-time link in the fragment, in Portuguese an
   assert.match(email.text, /Olá Ana/);
   assert.match(email.text, /Hi Ana/);
   assert.ok(email.text.includes(email.link));
+});
+
+/** Runs `f` with the given environment variables set (undefined: removed), then restores them. */
+async function withEnv(vars: Record<string, string | undefined>, f: () => unknown) {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, Deno.env.get(k)]));
+  const apply = (v: Record<string, string | undefined>) =>
+    Object.entries(v).forEach(([k, x]) => (x === undefined ? Deno.env.delete(k) : Deno.env.set(k, x)));
+  apply(vars);
+  try {
+    await f();
+  } finally {
+    apply(saved);
+  }
+}
+
+Deno.test("without a provider key it fails with email_not_configured before queueing anything, and logs no link", async () => {
+  await withEnv({ RESEND_API_KEY: undefined, SUPABASE_URL: "http://127.0.0.1:9" }, async () => {
+    const logged: unknown[] = [];
+    const [log, error] = [console.log, console.error];
+    console.log = console.error = (...a: unknown[]) => logged.push(...a);
+    let res: Response;
+    try {
+      res = await handler(post(JSON.stringify({ phone: "912000001" })));
+    } finally {
+      [console.log, console.error] = [log, error];
+    }
+    const body = await res.json();
+    assert.equal(res.status, 500);
+    assert.equal(body.message, "email_not_configured");
+    assert.doesNotMatch(JSON.stringify(logged), /reset=|#reset|token/i);
+  });
+});
+
+Deno.test("the provider is Resend's API unless RESEND_API_URL points elsewhere (the local stack's mail catcher)", async () => {
+  await withEnv({ RESEND_API_KEY: "re_test", RESEND_API_URL: undefined, EMAIL_FROM: undefined }, () => {
+    assert.deepEqual(provider(), { url: "https://api.resend.com", key: "re_test", from: "no-reply@example.com" });
+  });
+  await withEnv({ RESEND_API_KEY: "re_test", RESEND_API_URL: "http://127.0.0.1:54324/", EMAIL_FROM: "Noite <n@x.pt>" }, () => {
+    assert.deepEqual(provider(), { url: "http://127.0.0.1:54324", key: "re_test", from: "Noite <n@x.pt>" });
+  });
+  await withEnv({ RESEND_API_KEY: undefined }, () => assert.equal(provider(), null));
 });

@@ -1,9 +1,11 @@
 // guest-password-reset: a guest who forgot the password asks for a link. POST {phone} with the
 // project's anon key. The database decides and writes the email to its outbox
 // (request_password_reset: same answer for every number, limited per phone); this function then
-// sends what the outbox holds, with the service role (claim_outbox / complete_outbox):
-//   - through the provider configured for the project (secret RESEND_API_KEY, sender EMAIL_FROM);
-//   - with no provider (a local stack), the link is written to the log instead.
+// sends what the outbox holds, with the service role (claim_outbox / complete_outbox), through the
+// email provider: Resend's POST /emails at RESEND_API_URL (default https://api.resend.com; the
+// local stack points it at its mail catcher, which takes the same call), key RESEND_API_KEY,
+// sender EMAIL_FROM. Without a key the function answers 500 `email_not_configured` before doing
+// anything, for every caller alike: nothing is queued, marked as sent or logged.
 // POST {} with the service role only sends what is waiting (for a scheduled retry).
 import { z } from "zod";
 import { apiError, guard, json, parseBody } from "../_shared/http.ts";
@@ -36,28 +38,37 @@ async function serviceRpc(fn: string, args: Record<string, unknown>): Promise<un
   return text ? JSON.parse(text) : null;
 }
 
-async function deliver(to: string, email: { subject: string; text: string; link: string }): Promise<void> {
-  const apiKey = Deno.env.get("RESEND_API_KEY");
-  if (!apiKey) {
-    console.log(`guest-password-reset: no email provider configured; reset link for ${to}: ${email.link}`);
-    return;
-  }
-  const res = await fetch("https://api.resend.com/emails", {
+type Provider = { url: string; key: string; from: string };
+
+/** The email provider's settings, or null when the project has no provider key. */
+export function provider(): Provider | null {
+  const key = Deno.env.get("RESEND_API_KEY");
+  if (!key) return null;
+  return {
+    url: (Deno.env.get("RESEND_API_URL") || "https://api.resend.com").replace(/\/+$/, ""),
+    key,
+    from: Deno.env.get("EMAIL_FROM") ?? "no-reply@example.com",
+  };
+}
+
+async function deliver(p: Provider, to: string, email: { subject: string; text: string }): Promise<void> {
+  const res = await fetch(`${p.url}/emails`, {
     method: "POST",
-    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
-    body: JSON.stringify({ from: Deno.env.get("EMAIL_FROM") ?? "no-reply@example.com", to: [to], subject: email.subject, text: email.text }),
+    headers: { authorization: `Bearer ${p.key}`, "content-type": "application/json" },
+    body: JSON.stringify({ from: p.from, to: [to], subject: email.subject, text: email.text }),
   });
+  await res.body?.cancel();
   if (!res.ok) throw new Error(`provider answered HTTP ${res.status}`);
 }
 
 /** Sends every email the outbox holds; each outcome is recorded, so a failure is retried later. */
-export async function drainOutbox(): Promise<number> {
+export async function drainOutbox(p: Provider): Promise<number> {
   const site = Deno.env.get("SITE_URL") ?? Deno.env.get("SUPABASE_URL") ?? "";
   const messages = await serviceRpc("claim_outbox", { p_limit: 20 }) as OutboxMessage[];
   for (const m of messages) {
     let error: string | null = null;
     try {
-      await deliver(m.to_email, resetEmail(m, site));
+      await deliver(p, m.to_email, resetEmail(m, site));
     } catch (e) {
       error = (e as Error).message;
     }
@@ -71,17 +82,24 @@ export async function handler(req: Request): Promise<Response> {
   if (refused) return refused;
   const input = await parseBody(req, ResetRequest);
   if (input instanceof Response) return input;
+  if (input.phone === undefined && req.headers.get("authorization") !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
+    return apiError(400, "invalid_body", "Send the phone number of the account.", null);
+  }
+  const p = provider();
+  if (!p) {
+    console.error("guest-password-reset: no email provider configured (set the secret RESEND_API_KEY)");
+    return apiError(500, "email_not_configured", "Password reset emails cannot be sent: this project has no email provider.",
+      "Set the RESEND_API_KEY secret (and EMAIL_FROM) on the project.");
+  }
 
   let answer: Response | null = null;
   if (input.phone !== undefined) {
     const r = await rpc(req, "request_password_reset", { p_phone: input.phone });
     answer = forward(r);
     if (!r.ok) return answer;
-  } else if (req.headers.get("authorization") !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
-    return apiError(400, "invalid_body", "Send the phone number of the account.", null);
   }
   try {
-    const sent = await drainOutbox();
+    const sent = await drainOutbox(p);
     return answer ?? json(200, { sent });
   } catch (e) {
     console.error("guest-password-reset: the outbox could not be sent:", e);

@@ -1,13 +1,12 @@
 // invite-member: an owner or admin invites a person by email. POST {organization_id, email,
 // role, promoter_id?} with the inviter's JWT. The database decides (invite_member: who may
 // invite whom, and the single-use token, kept as sha256); this function only has Supabase Auth
-// deliver the link, with the service role:
-//   - hosted: Auth emails it (inviteUserByEmail; a person who already has an account gets a
-//     magic link instead), and the inviter sees only that it was sent;
-//   - a local stack (API on a loopback address, no mail server): Auth generates the same link,
-//     the gateway writes it to its log, and the inviter gets it to pass on.
-// The link signs the invitee in and lands on /manage?invitation=<token>, where they set a
-// password and accept (accept_invitation).
+// email the link, with the service role: POST /auth/v1/invite (a new account), or for a person who
+// already has an account POST /auth/v1/otp (a sign-in link by email, no account created). The
+// answer says only that it was emailed: a sign-in link belongs to its owner and never appears in
+// it, on any stack (locally Auth emails to the stack's mail catcher). The link signs the invitee
+// in and lands on /manage?invitation=<token>, where they set a password and accept
+// (accept_invitation); until then they are not a member.
 import { z } from "zod";
 import { apiError, guard, json, parseBody } from "../_shared/http.ts";
 import { forward, rpc } from "../_shared/rpc.ts";
@@ -20,12 +19,6 @@ export const Invitation = z.object({
 });
 
 type Invited = { id: string; email: string; role: string; token: string; expires_at: string; organization_name: string };
-
-/** Whether the project is a local stack (no mail is sent there), from the URL the platform gives. */
-export function isLocal(supabaseUrl: string): boolean {
-  const host = new URL(supabaseUrl).hostname;
-  return host === "127.0.0.1" || host === "localhost" || host === "::1" || host === "[::1]";
-}
 
 async function auth(path: string, body: unknown, redirectTo: string): Promise<{ status: number; body: Record<string, unknown> }> {
   const key = Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? "";
@@ -52,20 +45,10 @@ export async function handler(req: Request): Promise<Response> {
   if (!r.ok) return forward(r);
   const inv = r.body as Invited;
 
-  const supabaseUrl = Deno.env.get("SUPABASE_URL") ?? "";
-  const site = Deno.env.get("SITE_URL") ?? supabaseUrl;
+  const site = Deno.env.get("SITE_URL") ?? Deno.env.get("SUPABASE_URL") ?? "";
   const redirectTo = `${site}/manage?invitation=${encodeURIComponent(inv.token)}`;
   const data = { invited_to: inv.organization_name, role: inv.role };
   const answer = { id: inv.id, email: inv.email, role: inv.role, expires_at: inv.expires_at };
-
-  if (isLocal(supabaseUrl)) {
-    let link = await auth("admin/generate_link", { type: "invite", email: inv.email, data, redirect_to: redirectTo }, redirectTo);
-    if (link.status === 422) {
-      link = await auth("admin/generate_link", { type: "magiclink", email: inv.email, redirect_to: redirectTo }, redirectTo);
-    }
-    if (link.status !== 200) return deliveryFailed(link.body);
-    return json(200, { ...answer, delivered: "link", link: link.body.action_link });
-  }
 
   let sent = await auth("invite", { email: inv.email, data }, redirectTo);
   if (sent.status === 422) {
