@@ -128,9 +128,9 @@ $$;
 
 -- Realtime runs this check at join with realtime.topic() set to the channel's topic. The row's own
 -- topic must be that topic too: a member of two events (a promoter with two records) must not
--- read one topic's messages through a channel authorized for the other. Nobody may write to realtime.messages through the
--- API (no insert or update policy): broadcasts come from the triggers above, and announcements
--- go through event-broadcast with the service role.
+-- read one topic's messages through a channel authorized for the other. Nobody may write to
+-- realtime.messages through the API (no insert or update policy): broadcasts come from the
+-- trigger above, and announcements go through event-broadcast with the service role.
 create policy "Members receive the broadcasts of topics they may listen to" on realtime.messages
   for select to authenticated
   using (
