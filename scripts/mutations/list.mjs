@@ -5,7 +5,9 @@
 // that kills it, run first to save time (only an order: a mutation that survives it is still run
 // against every other file). `vitest` names the vitest files that also run when pgTAP alone does
 // not kill the mutation. `survives` (a sentence) marks a mutation that no test can kill because
-// it changes no behaviour; docs/testing.md explains each.
+// it changes no behaviour; docs/testing.md explains each. Migrations are frozen (docs/testing.md):
+// when a later migration redefines a function, its mutations move to that file, where the
+// definition that counts is.
 
 const helpers = "20261204152715_private_helpers.sql";
 const limits = "20261204152719_rate_limits.sql";
