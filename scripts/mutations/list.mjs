@@ -109,7 +109,7 @@ export const mutations = [
   { name: "list: closing time ignored", file: guests, kills: "05-limits.sql",
     find: "  select e.guest_list_closes_at > now()\n         and (e.capacity", replace: "  select (e.capacity" },
   { name: "list: not checked again under the last seats' lock", file: guests,
-    find: "    perform private.check_list_open(p_event_id, null);\n", replace: "",
+    find: "    if not private.is_list_open(p_event_id) then", replace: "    if false then",
     vitest: ["tests/last-seats.test.ts"] },
   { name: "list: last-seat lock dropped", file: guests,
     find: "      perform 1 from public.events e where e.id = p_event_id for update;\n", replace: "",

@@ -219,9 +219,9 @@ $$;
 
 /**
  * Gives the account its pass for the event (the existing one if it already has one) and a
- * session. A new guest needs the list open (private.check_list_open, 409 `guest_list_closed`)
- * and room in the event's registrations per minute (429), both checked under the lock of the
- * last seats. Returns the shape shared by the three joining functions.
+ * session. A new guest needs the list open (private.is_list_open, else 409
+ * `guest_list_closed`) under the lock of the last seats, and room in the event's registrations
+ * per minute (429, counted here). Returns the shape shared by the three joining functions.
  */
 create or replace function private.issue_pass(p_client_user_id uuid, p_event_id uuid, p_promoter_id uuid,
   p_team_id uuid, p_session_token text)
@@ -242,7 +242,10 @@ begin
       -- Serialize the last seats: the count and the insert must not interleave.
       perform 1 from public.events e where e.id = p_event_id for update;
     end if;
-    perform private.check_list_open(p_event_id, null);
+    if not private.is_list_open(p_event_id) then
+      perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
+        'Ask your promoter about the door.');
+    end if;
     perform private.rate_limit('event_registrations', p_event_id::text);
     insert into public.guests (event_id, client_user_id, promoter_id, team_id)
     values (p_event_id, p_client_user_id, p_promoter_id, p_team_id)
