@@ -17,6 +17,10 @@ layer() {
 stop_stack() { local/stack.sh down >/dev/null 2>&1 || true; }
 trap stop_stack EXIT
 
+# The migration history is frozen (supabase/migrations.sha256): an edited, removed, unlisted or
+# out-of-order migration fails the run first.
+layer "migrations frozen (scripts/check-migrations.mjs)" node scripts/check-migrations.mjs
+
 # A broken migration or bootstrap stops here, with the CLI's own message.
 local/db.sh reset || exit 1
 # Every test client signs in from 127.0.0.1, like many phones behind one carrier NAT: the run

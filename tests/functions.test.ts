@@ -94,7 +94,7 @@ describe("door-checkin", () => {
     const refused = await call("door-checkin", {
       token: otherToken, body: JSON.stringify({ event_id: w.open_event, qr_token: pass.qr_token, nonce: crypto.randomUUID() }),
     });
-    expect([refused.status, (await refused.json()).message]).toEqual([403, "forbidden"]);
+    expect([refused.status, (await refused.json()).message]).toEqual([404, "event_not_found"]);
     const anonymous = await call("door-checkin", {
       token: env.anonKey, body: JSON.stringify({ event_id: w.open_event, qr_token: pass.qr_token, nonce: crypto.randomUUID() }),
     });

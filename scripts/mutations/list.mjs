@@ -5,20 +5,21 @@
 // that kills it, run first to save time (only an order: a mutation that survives it is still run
 // against every other file). `vitest` names the vitest files that also run when pgTAP alone does
 // not kill the mutation. `survives` (a sentence) marks a mutation that no test can kill because
-// it changes no behaviour; docs/testing.md explains each.
+// it changes no behaviour; docs/testing.md explains each. Migrations are frozen (docs/testing.md):
+// when a later migration redefines a function, its mutations move to that file, where the
+// definition that counts is.
 
-const helpers = "20261125000100_private_helpers.sql";
-const limits = "20261125000200_rate_limits.sql";
-const orgs = "20261125000300_organizations.sql";
-const events = "20261125000400_events.sql";
-const guests = "20261125000500_guests.sql";
-const checkins = "20261125000600_checkins.sql";
-const realtime = "20261125000700_realtime.sql";
-const cron = "20261125000800_cron.sql";
-const announcements = "20261125000900_announcements.sql";
-const fairLine = "20261201001000_fair_line.sql";
-const pow = "20261201001100_proof_of_work.sql";
-const eventLimits = "20261201001200_event_limits.sql";
+const helpers = "20261204152715_private_helpers.sql";
+const limits = "20261204152719_rate_limits.sql";
+const orgs = "20261204152722_organizations.sql";
+const events = "20261204152725_events.sql";
+const guests = "20261204152734_guests.sql";
+const checkins = "20261204152738_checkins.sql";
+const realtime = "20261204152741_realtime.sql";
+const announcements = "20261204152746_announcements.sql";
+const fairLine = "20261204152730_fair_line.sql";
+const pow = "20261204152727_proof_of_work.sql";
+const eventLimits = "20261204152753_event_limits.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -80,7 +81,7 @@ export const mutations = [
   { name: "proof of work: expired challenges accepted", file: pow, kills: "22-proof-of-work.sql",
     find: "where c.challenge = v_challenge and c.expires_at > now()", replace: "where c.challenge = v_challenge" },
   { name: "event limit: door staff may raise it", file: eventLimits, kills: "23-event-limit.sql",
-    find: "if not private.is_member(v_org, array['owner', 'admin']) then", replace: "if not private.is_member(v_org) then" },
+    find: "perform private.require_event(p_event_id, array['owner', 'admin']);", replace: "perform private.require_event(p_event_id, null);" },
   { name: "unknown phone: no dummy bcrypt (timing oracle)", file: guests,
     find: "v_hash text := coalesce(p_hash, private.setting('dummy_password_hash') #>> '{}');", replace: "v_hash text := p_hash;",
     survives: "only timing shows it (a miss answers at once); timing belongs in the benchmark, not in assertions" },
@@ -100,14 +101,16 @@ export const mutations = [
     find: "  where e.id = p_event_id and e.is_published;", replace: "  where e.id = p_event_id;" },
   { name: "link: any team accepted", file: events, kills: "04-guest-join.sql",
     find: "if not found or p_team_id is distinct from team_id then", replace: "if not found then" },
-  { name: "link card: is_open ignores closing time and capacity", file: events, kills: "32-link-open.sql",
-    find: "'is_open', e.guest_list_closes_at > now()\n          and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)),",
-    replace: "'is_open', true)," },
-  { name: "link card: is_open ignores capacity", file: events, kills: "32-link-open.sql",
-    find: "          and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)),",
-    replace: "          ), " },
+  { name: "link card: is_open ignores closing time and capacity", file: guests, kills: "32-link-open.sql",
+    find: "'is_open', private.is_list_open(e.id)),", replace: "'is_open', true)," },
+  { name: "list: capacity ignored", file: guests, kills: "32-link-open.sql",
+    find: "\n         and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)\n",
+    replace: "\n" },
   { name: "list: closing time ignored", file: guests, kills: "05-limits.sql",
-    find: "    if v_event.guest_list_closes_at <= now()\n       or (v_event.capacity", replace: "    if (v_event.capacity" },
+    find: "  select e.guest_list_closes_at > now()\n         and (e.capacity", replace: "  select (e.capacity" },
+  { name: "list: not checked again under the last seats' lock", file: guests,
+    find: "    if not private.is_list_open(p_event_id) then", replace: "    if false then",
+    vitest: ["tests/last-seats.test.ts"] },
   { name: "list: last-seat lock dropped", file: guests,
     find: "      perform 1 from public.events e where e.id = p_event_id for update;\n", replace: "",
     vitest: ["tests/last-seats.test.ts"] },
@@ -122,18 +125,21 @@ export const mutations = [
 
   // ---- who may do what -----------------------------------------------------------------------
   { name: "membership: role ignored", file: orgs, kills: "10-announcements.sql",
-    find: "and m.role = any (coalesce(p_roles, array['owner', 'admin', 'staff']))", replace: "" },
+    find: "private.member_role(p_organization_id) = any (coalesce(p_roles, array['owner', 'admin', 'staff']))",
+    replace: "private.member_role(p_organization_id) is not null" },
+  { name: "membership: a non-member told that the event exists (403 instead of 404)", file: orgs, kills: "18-management-actors.sql",
+    find: "  if v_role is null then\n    perform private.fail(404, p_not_found,", replace: "  if v_role is null then\n    perform private.fail(403, 'forbidden'," },
   { name: "door: admins may not scan", file: checkins, kills: "30-admin.sql",
-    find: "perform private.require_event_member(p_event_id, array['owner', 'admin', 'staff']);",
-    replace: "perform private.require_event_member(p_event_id, array['owner', 'staff']);" },
+    find: "perform private.require_event(p_event_id, array['owner', 'admin', 'staff']);\n  perform private.rate_limit('staff_scans'",
+    replace: "perform private.require_event(p_event_id, array['owner', 'staff']);\n  perform private.rate_limit('staff_scans'" },
   { name: "announcements: admins may not announce", file: announcements, kills: "30-admin.sql",
-    find: "perform private.require_event_member(p_event_id, array['owner', 'admin']);",
-    replace: "perform private.require_event_member(p_event_id, array['owner']);" },
+    find: "perform private.require_event(p_event_id, array['owner', 'admin']);",
+    replace: "perform private.require_event(p_event_id, array['owner']);" },
   { name: "announcements: door staff may announce", file: announcements, kills: "10-announcements.sql",
-    find: "perform private.require_event_member(p_event_id, array['owner', 'admin']);",
-    replace: "perform private.require_event_member(p_event_id, null);" },
+    find: "perform private.require_event(p_event_id, array['owner', 'admin']);",
+    replace: "perform private.require_event(p_event_id, null);" },
   { name: "dashboard: no membership check", file: checkins, kills: "07-dashboard-realtime.sql",
-    find: "  perform private.require_event_member(p_event_id, null);\n  select * into v_event", replace: "  select * into v_event" },
+    find: "  v_event := private.require_event(p_event_id, null);\n", replace: "  select * into v_event from public.events e where e.id = p_event_id;\n" },
   { name: "door: a pass of another night checks in", file: checkins, kills: "06-checkin.sql",
     find: "    elsif v_guest.event_id <> p_event_id then\n      v_result := 'wrong_event';\n", replace: "" },
   { name: "door: a second scan checks in again", file: checkins, kills: "06-checkin.sql",
@@ -156,15 +162,22 @@ export const mutations = [
     find: "grant execute on function public.check_in_guest(uuid, text, text), public.event_dashboard(uuid) to authenticated;",
     replace: "grant execute on function public.check_in_guest(uuid, text, text), public.event_dashboard(uuid) to authenticated, anon;" },
   { name: "realtime: any signed-in user may listen to any event", file: realtime, kills: "07-dashboard-realtime.sql",
-    find: "  return private.is_event_member(substr(p_topic, 7)::uuid);", replace: "  return true;" },
+    find: "when 'event' then private.is_event_member(split_part(p_topic, ':', 2)::uuid)", replace: "when 'event' then true" },
+  { name: "realtime: a promoter may listen to any promoter's topic", file: realtime, kills: "16-promoter-view.sql",
+    find: "when 'promoter' then split_part(p_topic, ':', 2)::uuid in (select private.my_promoter_ids())", replace: "when 'promoter' then true" },
+  { name: "realtime: a row read through a channel of another topic", file: realtime, kills: "16-promoter-view.sql",
+    find: "    and realtime.messages.topic = (select realtime.topic())\n", replace: "" },
+  { name: "realtime: promoters get no broadcast of their guests", file: realtime, kills: "16-promoter-view.sql",
+    find: "  perform realtime.send(v_payload, v_event, 'promoter:' || new.promoter_id, true);\n", replace: "" },
   { name: "realtime: malformed topics not refused", file: realtime, kills: "16-promoter-view.sql",
     find: "if p_topic is null or p_topic !~", replace: "if p_topic is null and p_topic !~" },
   { name: "realtime: broadcast carries the full last name", file: realtime, kills: "07-dashboard-realtime.sql",
-    find: "'last_initial', left(u.last_name, 1),", replace: "'last_initial', u.last_name," },
+    find: "'last_initial', left(u.last_name, 1),\n    'promoter', jsonb_build_object('id', p.id, 'display_name', p.display_name),\n    'team', case",
+    replace: "'last_initial', u.last_name,\n    'promoter', jsonb_build_object('id', p.id, 'display_name', p.display_name),\n    'team', case" },
 
   // ---- housekeeping --------------------------------------------------------------------------
-  { name: "cron: expired phone lookups kept", file: cron, kills: "08-cron.sql",
+  { name: "cron: expired phone lookups kept", file: guests, kills: "08-cron.sql",
     find: "delete from private.phone_lookup_cache where expires_at <= now();", replace: "delete from private.phone_lookup_cache where false;" },
-  { name: "cron: expired sessions kept", file: cron, kills: "08-cron.sql",
+  { name: "cron: expired sessions kept", file: guests, kills: "08-cron.sql",
     find: "delete from private.guest_sessions where expires_at <= now();", replace: "delete from private.guest_sessions where false;" },
 ];

@@ -28,7 +28,7 @@ select is(tests.error_of(format($$select public.check_in_guest(%L, %L, 'nonce-se
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
 select is(tests.error_of(format($$select public.check_in_guest(%L, %L, 'nonce-b-00001')$$, pg_temp.id('open_event'), pg_temp.qr())),
-  'PT403 forbidden', 'staff of another organization cannot scan for this event');
+  'PT404 event_not_found', 'staff of another organization: not found, as an unknown event (docs/manage.md)');
 select is(tests.error_of(format($$select public.check_in_guest(%L, %L, 'nonce-b-00002')$$, gen_random_uuid(), pg_temp.qr())),
   'PT404 event_not_found', 'an unknown event is a 404');
 select tests.act_as_postgres();

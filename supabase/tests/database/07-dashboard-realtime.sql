@@ -81,7 +81,7 @@ select is((select (v -> 'registrations_per_15_min' -> 0 ->> 'registrations')::in
 select is((select v -> 'latest_arrivals' -> 0 ->> 'last_initial' from dash), 'G', 'latest arrivals, first name and initial');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(tests.error_of(format('select public.event_dashboard(%L)', pg_temp.id('open_event'))), 'PT403 forbidden',
+select is(tests.error_of(format('select public.event_dashboard(%L)', pg_temp.id('open_event'))), 'PT404 event_not_found',
   'another organization''s staff cannot read the dashboard');
 select tests.act_as_postgres();
 

@@ -18,7 +18,7 @@ select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format('select public.authorize_event_broadcast(%L)', pg_temp.id('open_event'))), 'PT403 forbidden', 'door staff may not announce');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(tests.error_of(format('select public.authorize_event_broadcast(%L)', pg_temp.id('open_event'))), 'PT403 forbidden', 'nor another organization');
+select is(tests.error_of(format('select public.authorize_event_broadcast(%L)', pg_temp.id('open_event'))), 'PT404 event_not_found', 'nor another organization');
 select tests.act_as_postgres();
 select tests.act_as('anon');
 select is(tests.error_of(format('select public.authorize_event_broadcast(%L)', pg_temp.id('open_event'))),

@@ -79,7 +79,7 @@ select is(tests.error_of(format($$select public.update_event(%L, 2, 'sexta-lux',
 select is(public.update_event((select (v ->> 'id')::uuid from ev), 2, 'sexta-lux', 'Sexta', null, '2031-06-06 22:00Z',
   '2031-06-07 06:00Z', '2031-06-07 01:00Z', 2, false) ->> 'is_published', 'false', '... but may equal it; and a night can be unpublished');
 select is(tests.error_of(format($$select public.update_event(%L, 3, 'closed-x', 'Sexta', null, '2031-06-06 22:00Z',
-  '2031-06-07 06:00Z', '2031-06-07 01:00Z', null, true)$$, pg_temp.id('event_b'))), 'PT403 forbidden',
+  '2031-06-07 06:00Z', '2031-06-07 01:00Z', null, true)$$, pg_temp.id('event_b'))), 'PT404 event_not_found',
   'an admin cannot edit another organisation''s night');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));

@@ -43,7 +43,7 @@ select tests.authenticate_as(pg_temp.id('promoter_user'));
 select is(tests.error_of(format('select public.export_guest_list(%L)', pg_temp.id('open_event'))), 'PT403 forbidden', 'promoters cannot export');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(tests.error_of(format('select public.export_guest_list(%L)', pg_temp.id('open_event'))), 'PT403 forbidden',
+select is(tests.error_of(format('select public.export_guest_list(%L)', pg_temp.id('open_event'))), 'PT404 event_not_found',
   'another organisation cannot export');
 select tests.act_as_postgres();
 select tests.act_as('anon');
@@ -68,7 +68,7 @@ select is(tests.error_of(format($$select public.find_guests(%L, 'quint')$$, pg_t
   'a promoter cannot search the door list');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(tests.error_of(format($$select public.find_guests(%L, 'quint')$$, pg_temp.id('open_event'))), 'PT403 forbidden',
+select is(tests.error_of(format($$select public.find_guests(%L, 'quint')$$, pg_temp.id('open_event'))), 'PT404 event_not_found',
   'staff of another organisation cannot search it');
 select tests.act_as_postgres();
 

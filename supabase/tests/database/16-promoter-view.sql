@@ -1,6 +1,6 @@
 -- The promoter's view: own links and guests only (a team leader: the team's), and Realtime topics that leak nothing.
 begin;
-select plan(21);
+select plan(23);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -84,11 +84,24 @@ begin
   return n;
 end $$;
 grant execute on function pg_temp.readable(text) to authenticated;
+/** How many messages of other topics the signed-in user may read through a channel joined for `p_channel`. */
+create or replace function pg_temp.read_through(p_channel text) returns integer language plpgsql as $$
+declare n integer;
+begin
+  perform set_config('realtime.topic', p_channel, true);
+  select count(*) into n from realtime.messages where topic <> p_channel;
+  return n;
+end $$;
+grant execute on function pg_temp.read_through(text) to authenticated;
 
 select tests.authenticate_as(pg_temp.id('promoter_user'));
 select is(array[pg_temp.readable('promoter:' || pg_temp.id('promoter')), pg_temp.readable('promoter:' || pg_temp.id('other_promoter')),
   pg_temp.readable('team:' || pg_temp.id('team')), pg_temp.readable('event:' || pg_temp.id('open_event'))],
   array[1, 0, 0, 0], 'Pat may listen to promoter:<Pat> only (not Quinn''s, not the team''s, not the night''s)');
+-- One topic rule for every topic: a row is read only through a channel of its own topic, so the
+-- channel Pat may join carries none of the other topics' messages (Quinn's, the team's, the night's).
+select is(pg_temp.read_through('promoter:' || pg_temp.id('promoter')), 0,
+  'through the channel of promoter:<Pat>, no message of another topic');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('leader_user'));
 select is(array[pg_temp.readable('team:' || pg_temp.id('team')), pg_temp.readable('promoter:' || pg_temp.id('promoter'))],
@@ -96,6 +109,9 @@ select is(array[pg_temp.readable('team:' || pg_temp.id('team')), pg_temp.readabl
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('owner_a'));
 select is(pg_temp.readable('promoter:' || pg_temp.id('promoter')), 0, 'organisers listen to event:<id>, not to promoter topics');
+select is(array[private.can_listen('event:not-a-uuid'), private.can_listen('team:' || pg_temp.id('team') || '0'),
+                private.can_listen('event:' || upper(pg_temp.id('open_event')::text)), private.can_listen(null)],
+  array[false, false, false, false], 'a malformed topic is refused (false), never an error');
 select tests.act_as_postgres();
 
 select * from finish();

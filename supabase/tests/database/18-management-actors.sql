@@ -1,8 +1,9 @@
 -- Every management function refuses every actor without the role, before it changes anything:
 -- anon (no EXECUTE), the service role (nobody), staff and promoters of the organisation (403), a
--- member of another organisation (404 for an organisation, 403 for its event).
+-- member of another organisation (404, exactly as for something that does not exist: an
+-- organisation, team, invitation or event of another organisation is not disclosed).
 begin;
-select plan(6);
+select plan(7);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -57,8 +58,15 @@ select tests.authenticate_as(pg_temp.id('promoter_user'));
 select is(pg_temp.unexpected('{"*": "PT403 forbidden"}'), null, 'a promoter of the organisation: forbidden');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(pg_temp.unexpected('{"*": "PT404 organization_not_found", "event": "PT403 forbidden"}'), null,
-  'a member of another organisation: not found (its events: forbidden)');
+select is(pg_temp.unexpected('{"*": "PT404 organization_not_found", "team": "PT404 team_not_found",
+    "invitation": "PT404 invitation_not_found", "event": "PT404 event_not_found"}'), null,
+  'a member of another organisation: not found, whatever the call names');
+select is(array[tests.error_of(format('select public.set_team_member(%L, %L)', gen_random_uuid(), pg_temp.id('other_promoter'))),
+                tests.error_of(format('select public.revoke_invitation(%L)', gen_random_uuid())),
+                tests.error_of(format('select public.unlink_promoter(%L, %L)', gen_random_uuid(), pg_temp.id('promoter'))),
+                tests.error_of(format('select public.organization_overview(%L)', gen_random_uuid()))],
+  array['PT404 team_not_found', 'PT404 invitation_not_found', 'PT404 event_not_found', 'PT404 organization_not_found'],
+  '... the same answer as for what does not exist');
 select tests.act_as_postgres();
 select is((select to_jsonb(b) from before b), jsonb_build_object('events', (select count(*) from public.events),
   'members', (select count(*) from public.organization_members), 'links', (select count(*) from public.event_promoters),

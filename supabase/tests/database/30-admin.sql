@@ -40,11 +40,11 @@ select tests.authenticate_as(pg_temp.admin());
 select ok(not private.can_listen(realtime.topic()), '... but not another organization''s');
 
 select is(tests.error_of(format($$select public.check_in_guest(%L, 'x', 'admin-nonce-2')$$, pg_temp.id('event_b'))),
-  'PT403 forbidden', 'an admin cannot scan for another organization');
+  'PT404 event_not_found', 'an admin cannot scan for another organization');
 select is(tests.error_of(format('select public.event_dashboard(%L)', pg_temp.id('event_b'))),
-  'PT403 forbidden', 'nor read its dashboard');
+  'PT404 event_not_found', 'nor read its dashboard');
 select is(tests.error_of(format('select public.authorize_event_broadcast(%L)', pg_temp.id('event_b'))),
-  'PT403 forbidden', 'nor announce to it');
+  'PT404 event_not_found', 'nor announce to it');
 select tests.act_as_postgres();
 
 -- An admin is no owner of a different organization even when it has one of its own.

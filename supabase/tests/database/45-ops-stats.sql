@@ -37,7 +37,7 @@ select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('open_
   'not even for their own night');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_b'));
-select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('open_event'))), 'PT403 forbidden',
+select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('open_event'))), 'PT404 event_not_found',
   'staff of another organization see nothing of it');
 select tests.act_as_postgres();
 
@@ -46,7 +46,7 @@ select tests.authenticate_as(pg_temp.id('owner_a'));
 select is(public.ops_stats() ->> 'scope', 'organization', 'an owner sees their organization');
 select is(pg_temp.passes(public.ops_stats()), 1::bigint, 'with its passes of the last minutes, not another organization''s');
 select is(pg_temp.passes(public.ops_stats(pg_temp.id('open_event'))), 1::bigint, 'or one of its nights');
-select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('event_b'))), 'PT403 forbidden',
+select is(tests.error_of(format('select public.ops_stats(%L)', pg_temp.id('event_b'))), 'PT404 event_not_found',
   'but not another organization''s night');
 select ok(not (public.ops_stats() ? 'rejections') and not (public.ops_stats() ? 'cron'),
   'platform-wide figures (rejections, phone cache, cron) are not an organization''s to see');

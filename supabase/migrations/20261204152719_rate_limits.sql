@@ -197,3 +197,9 @@ grant execute on function private.check_request() to anon, authenticated, servic
 -- Register the hook with PostgREST (Supabase's API reads pgrst.* settings of authenticator).
 alter role authenticator set pgrst.db_pre_request = 'private.check_request';
 notify pgrst, 'reload config';
+
+-- =============================================================================================
+-- Jobs
+-- =============================================================================================
+
+select cron.schedule('purge-rate-limit-counters', '* * * * *', 'select private.purge_rate_limit_counters()');

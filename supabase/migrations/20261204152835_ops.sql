@@ -8,57 +8,11 @@
 -- `invalid_credentials`); the gateway's `gateway_http_errors_total` counts every code.
 
 -- =============================================================================================
--- Tables
--- =============================================================================================
-
-/**
- * Event counters per minute for operators (phone cache hits and misses, committed rejections
- * by code). Sharded by backend like the rate-limit counters, so counting never waits on another
- * transaction's row lock; unlogged, because losing them in a crash loses only a graph.
- */
-create unlogged table private.ops_counters (
-  metric text not null,
-  minute timestamptz not null,
-  shard integer not null,
-  hits bigint not null,
-  primary key (metric, minute, shard)
-);
-alter table private.ops_counters enable row level security;
-create policy "Operations counters are never read through the API" on private.ops_counters
-  as restrictive for all to anon, authenticated using (false) with check (false);
-
--- Registrations and arrivals per minute are read from the passes themselves.
-create index if not exists guests_created_at_idx on public.guests (created_at);
-create index if not exists client_users_created_at_idx on private.client_users (created_at);
-
--- =============================================================================================
 -- Functions
 -- =============================================================================================
 
-/** Counts one occurrence of `p_metric` in the current minute (internal; nothing reads it but ops_stats). */
-create or replace function private.ops_count(p_metric text)
-returns void
-language sql
-security definer
-set search_path = ''
-as $$
-  insert into private.ops_counters as c (metric, minute, shard, hits)
-  values (p_metric, date_trunc('minute', now()), pg_backend_pid(), 1)
-  on conflict (metric, minute, shard) do update set hits = c.hits + 1;
-$$;
-
-/** Deletes operations counters older than a day (pg_cron, hourly). */
-create or replace function private.purge_ops_counters()
-returns void
-language sql
-security definer
-set search_path = ''
-as $$
-  delete from private.ops_counters where minute < now() - interval '1 day';
-$$;
-
 /**
- * The password line for operators (20261201001000_fair_line.sql): live tickets (`length`), the
+ * The password line for operators (the fair line's migration): live tickets (`length`), the
  * estimated wait of a guest joining now (`wait_seconds`, as the line itself estimates it),
  * bcrypts per second it counts on, how long the oldest live ticket has waited, and the slots.
  */
@@ -107,7 +61,7 @@ declare
 begin
   if p_event_id is not null then
     if not v_all then
-      perform private.require_event_member(p_event_id, array['owner', 'admin']);
+      perform private.require_event(p_event_id, array['owner', 'admin']);
     end if;
     v_events := array[p_event_id];
   elsif not v_all then
@@ -175,16 +129,10 @@ end
 $$;
 
 -- =============================================================================================
--- Housekeeping
--- =============================================================================================
-
-select cron.schedule('purge-ops-counters', '41 * * * *', 'select private.purge_ops_counters()');
-
--- =============================================================================================
 -- Grants
 -- =============================================================================================
 
-revoke execute on function private.ops_count(text), private.purge_ops_counters(), private.line_stats()
+revoke execute on function private.line_stats()
   from public, anon, authenticated;
 revoke execute on function public.ops_stats(uuid) from public, anon, authenticated;
 grant execute on function public.ops_stats(uuid) to authenticated, service_role;

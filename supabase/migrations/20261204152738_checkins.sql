@@ -1,4 +1,14 @@
 -- The door: staff scan passes; every scan is recorded; organisers read the night's numbers.
+-- When a phone cannot show its pass, the door finds the guest by name and checks them in with
+-- the same rules as a scan.
+
+-- =============================================================================================
+-- Settings and limits
+-- =============================================================================================
+
+insert into private.rate_limits (bucket, max_hits, window_seconds, description) values
+  ('guest_lookups', 120, 60, 'Door look-ups of guests by name, per staff member.')
+on conflict do nothing;
 
 -- =============================================================================================
 -- Tables
@@ -22,34 +32,6 @@ alter table public.checkins enable row level security;
 -- =============================================================================================
 -- Functions
 -- =============================================================================================
-
-/**
- * Raises unless the signed-in user is a member of the event's organization with one of
- * `p_roles`: 401 `not_authenticated`, 404 `event_not_found`, 403 `forbidden`.
- */
-create or replace function private.require_event_member(p_event_id uuid, p_roles text[])
-returns void
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_organization_id uuid;
-begin
-  if (select auth.uid()) is null then
-    perform private.fail(401, 'not_authenticated', 'Sign in to use the door and the dashboard.', 'Sign in and try again.');
-  end if;
-  select e.organization_id into v_organization_id from public.events e where e.id = p_event_id;
-  if not found then
-    perform private.fail(404, 'event_not_found', 'This event does not exist.', 'Check the event.');
-  end if;
-  if not private.is_member(v_organization_id, p_roles) then
-    perform private.fail(403, 'forbidden', 'You are not on the team of this event''s organization.',
-      'Ask an organiser to add you.');
-  end if;
-end
-$$;
 
 /** The answer for a recorded scan: verdict, guest, first check-in time. */
 create or replace function private.checkin_answer(p_checkin public.checkins)
@@ -77,7 +59,8 @@ $$;
  * first check-in time), `unknown` (no such pass), `wrong_event` (a pass for another night; no
  * guest details), `list_closed` (the night is over). Every scan is recorded in checkins.
  * Idempotent per nonce: a retried scan returns the first verdict and records nothing new.
- * Only owner/admin/staff of the event's organization; scans per staff member are rate limited.
+ * Only owner/admin/staff of the event's organization (private.require_event: 404 for a
+ * non-member, 403 for a promoter); scans per staff member are rate limited.
  */
 create or replace function public.check_in_guest(p_event_id uuid, p_qr_token text, p_nonce text)
 returns jsonb
@@ -91,7 +74,7 @@ declare
   v_guest public.guests;
   v_result text;
 begin
-  perform private.require_event_member(p_event_id, array['owner', 'admin', 'staff']);
+  perform private.require_event(p_event_id, array['owner', 'admin', 'staff']);
   perform private.rate_limit('staff_scans', v_uid::text);
   if p_nonce is null or length(p_nonce) not between 8 and 100 then
     perform private.fail(400, 'invalid_nonce', 'Each scan needs a nonce of 8 to 100 characters.',
@@ -147,8 +130,7 @@ as $$
 declare
   v_event public.events;
 begin
-  perform private.require_event_member(p_event_id, null);
-  select * into v_event from public.events e where e.id = p_event_id;
+  v_event := private.require_event(p_event_id, null);
 
   return jsonb_build_object(
     'event', jsonb_build_object('id', v_event.id, 'name', v_event.name, 'starts_at', v_event.starts_at,
@@ -196,6 +178,60 @@ begin
 end
 $$;
 
+/**
+ * Door look-up by name when a phone cannot show its QR (owner/admin/staff): up to 20 guests of
+ * the event whose name contains every word typed (at least 2 characters), with promoter and
+ * status; never a phone or email. Counted per staff member (`guest_lookups`).
+ */
+create or replace function public.find_guests(p_event_id uuid, p_query text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_words text[];
+begin
+  perform private.require_event(p_event_id, array['owner', 'admin', 'staff']);
+  perform private.check_length('p_query', p_query, 100);
+  v_words := array(select w from regexp_split_to_table(lower(btrim(coalesce(p_query, ''))), '\s+') w where w <> '');
+  if length(array_to_string(v_words, '')) < 2 then
+    perform private.fail(400, 'query_too_short', 'Type at least two letters of the name.', 'Type more of the name.');
+  end if;
+  perform private.rate_limit('guest_lookups', (select auth.uid())::text);
+  return coalesce((
+    select jsonb_agg(jsonb_build_object('guest_id', x.id, 'first_name', x.first_name, 'last_name', x.last_name,
+             'promoter', x.promoter, 'status', x.status, 'checked_in_at', x.checked_in_at) order by x.last_name, x.first_name)
+    from (select g.id, u.first_name, u.last_name, p.display_name promoter, g.status, g.checked_in_at
+          from public.guests g
+          join private.client_users u on u.id = g.client_user_id
+          join public.promoters p on p.id = g.promoter_id
+          where g.event_id = p_event_id
+            and (select bool_and(lower(u.first_name || ' ' || u.last_name) like '%' || replace(replace(replace(w, '\', '\\'), '%', '\%'), '_', '\_') || '%')
+                 from unnest(v_words) w)
+          order by u.last_name, u.first_name
+          limit 20) x), '[]'::jsonb);
+end
+$$;
+
+/**
+ * Checks in a guest found by name (find_guests), with exactly the rules of a scan: the same
+ * verdicts, roles, limits and nonce idempotency as check_in_guest, which it calls with the
+ * guest's pass.
+ */
+create or replace function public.check_in_guest_by_id(p_event_id uuid, p_guest_id uuid, p_nonce text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_event(p_event_id, array['owner', 'admin', 'staff']);
+  return public.check_in_guest(p_event_id,
+    coalesce((select g.qr_token from public.guests g where g.id = p_guest_id), ''), p_nonce);
+end
+$$;
+
 -- =============================================================================================
 -- Policies
 -- =============================================================================================
@@ -211,3 +247,7 @@ revoke all on public.checkins from anon, authenticated;
 revoke execute on function public.check_in_guest(uuid, text, text), public.event_dashboard(uuid)
   from public, anon, authenticated;
 grant execute on function public.check_in_guest(uuid, text, text), public.event_dashboard(uuid) to authenticated;
+
+revoke execute on function public.find_guests(uuid, text), public.check_in_guest_by_id(uuid, uuid, text)
+  from public, anon, authenticated;
+grant execute on function public.find_guests(uuid, text), public.check_in_guest_by_id(uuid, uuid, text) to authenticated;

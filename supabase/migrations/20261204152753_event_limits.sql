@@ -8,8 +8,9 @@
 /**
  * Sets the new guests per minute `p_event_id` admits (1 to 100,000), overriding the default
  * of the `event_registrations` limit; returns {event_id, per_minute}. Only an owner or admin of
- * the event's organization may (403 `forbidden`; 404 `event_not_found` for an event the caller
- * cannot see; 401 `not_authenticated` without a user; 400 `invalid_limit`).
+ * the event's organization may (private.require_event: 404 `event_not_found` for an event the
+ * caller cannot see, 403 `forbidden` for staff and promoters; 401 `not_authenticated` without a
+ * user; 400 `invalid_limit`).
  */
 create or replace function public.set_event_registration_limit(p_event_id uuid, p_per_minute integer)
 returns jsonb
@@ -17,20 +18,8 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  v_org uuid;
 begin
-  if auth.uid() is null then
-    perform private.fail(401, 'not_authenticated', 'Sign in first.', 'Sign in as an owner or admin of the organization.');
-  end if;
-  select e.organization_id into v_org from public.events e where e.id = p_event_id;
-  if not found or not private.is_member(v_org) then
-    perform private.fail(404, 'event_not_found', 'This event does not exist or is not yours.', 'Check the event.');
-  end if;
-  if not private.is_member(v_org, array['owner', 'admin']) then
-    perform private.fail(403, 'forbidden', 'Only an owner or admin of the organization can change its limits.',
-      'Ask an owner or admin.');
-  end if;
+  perform private.require_event(p_event_id, array['owner', 'admin']);
   if p_per_minute is null or p_per_minute not between 1 and 100000 then
     perform private.fail(400, 'invalid_limit', 'Registrations per minute must be between 1 and 100000.', 'Choose another number.');
   end if;

@@ -1,5 +1,6 @@
 -- Events, promoters and their teams, and the links that promoters share:
 -- /p/<promoter-slug>/<event-slug> is valid only while an event_promoters row exists.
+-- The role checks for an event (require_event) and for a promoter (promoter_sees) live here too.
 
 -- =============================================================================================
 -- Tables
@@ -113,49 +114,6 @@ begin
 end
 $$;
 
-/**
- * The card a guest sees on the promoter's link: the event and the promoter, or 404.
- * Anonymous; answers no personal data.
- */
-create or replace function public.resolve_promoter_link(p_promoter_slug text, p_event_slug text)
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_result jsonb;
-begin
-  perform private.check_length('p_promoter_slug', p_promoter_slug, 100);
-  perform private.check_length('p_event_slug', p_event_slug, 100);
-
-  select jsonb_build_object(
-      'event', jsonb_build_object(
-        'id', e.id, 'slug', e.slug, 'name', e.name, 'venue', e.venue,
-        'starts_at', e.starts_at, 'ends_at', e.ends_at,
-        'guest_list_closes_at', e.guest_list_closes_at,
-        'is_open', e.guest_list_closes_at > now()
-          and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)),
-      'promoter', jsonb_build_object('id', p.id, 'slug', p.slug, 'display_name', p.display_name),
-      'team', case when t.id is null then null else jsonb_build_object('id', t.id, 'name', t.name) end)
-    into v_result
-  from public.promoters p
-  join public.events e on e.organization_id = p.organization_id and e.slug = lower(p_event_slug) and e.is_published
-  join public.event_promoters ep on ep.event_id = e.id and ep.promoter_id = p.id
-  left join public.teams t on t.id = ep.team_id
-  where p.slug = lower(p_promoter_slug);
-
-  if v_result is null then
-    perform private.fail(404, 'event_not_found', 'This link does not lead to an event that is open to guests.',
-      'Check the link, or ask your promoter for a new one.');
-  end if;
-  -- The hottest request of a viral night: a CDN in front of the API may keep the card briefly.
-  perform set_config('response.headers', '[{"Cache-Control": "public, max-age=30"}]', true);
-  return v_result;
-end
-$$;
-
 /** Whether the signed-in user belongs to the organization that runs the event (for policies). */
 create or replace function private.is_event_member(p_event_id uuid)
 returns boolean
@@ -167,8 +125,63 @@ as $$
   select exists (select 1 from public.events e where e.id = p_event_id and private.is_member(e.organization_id))
 $$;
 
-revoke execute on function private.is_event_member(uuid) from public, anon;
-grant execute on function private.is_event_member(uuid) to authenticated;
+/**
+ * The event, once the signed-in user is checked for one of `p_roles` in its organization
+ * (private.require_org_role): 404 `event_not_found` for an unknown event and for a non-member
+ * alike, 403 `forbidden` for a member without the role.
+ */
+create or replace function private.require_event(p_event_id uuid, p_roles text[])
+returns public.events
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_event public.events;
+begin
+  select * into v_event from public.events e where e.id = p_event_id;
+  perform private.require_org_role(v_event.organization_id, p_roles, 'event_not_found');
+  return v_event;
+end
+$$;
+
+/** The promoter records the signed-in user is (role promoter). */
+create or replace function private.my_promoter_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select p.id from public.promoters p
+  join public.organization_members m on m.organization_id = p.organization_id and m.user_id = p.user_id
+  where p.user_id = (select auth.uid()) and m.role = 'promoter'
+$$;
+
+/** The teams the signed-in user leads as a promoter. */
+create or replace function private.my_led_team_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select tm.team_id from public.team_members tm
+  where tm.is_leader and tm.promoter_id in (select private.my_promoter_ids())
+$$;
+
+/** Whether the signed-in promoter may see a guest who came through `p_promoter_id`/`p_team_id`. */
+create or replace function private.promoter_sees(p_promoter_id uuid, p_team_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select p_promoter_id in (select private.my_promoter_ids())
+      or (p_team_id is not null and p_team_id in (select private.my_led_team_ids()))
+$$;
 
 -- =============================================================================================
 -- Policies
@@ -196,6 +209,9 @@ create policy "Organization members can read their events' promoter links" on pu
 
 revoke all on public.events, public.promoters, public.teams, public.team_members, public.event_promoters
   from anon, authenticated;
-revoke execute on function private.guest_link(uuid, uuid, uuid) from public, anon, authenticated;
-revoke execute on function public.resolve_promoter_link(text, text) from public, anon, authenticated;
-grant execute on function public.resolve_promoter_link(text, text) to anon;
+revoke execute on function private.guest_link(uuid, uuid, uuid), private.require_event(uuid, text[]),
+  private.my_promoter_ids(), private.my_led_team_ids(), private.promoter_sees(uuid, uuid)
+  from public, anon, authenticated;
+
+revoke execute on function private.is_event_member(uuid) from public, anon;
+grant execute on function private.is_event_member(uuid) to authenticated;

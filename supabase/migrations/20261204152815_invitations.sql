@@ -2,6 +2,8 @@
 -- the sign-in link (edge function invite-member); the organisation and role stay here, behind a
 -- single-use, expiring token kept only as sha256, so the database decides membership when the
 -- signed-in invitee accepts.
+-- organization_overview, the owner's one answer about the organisation, lists the open
+-- invitations and so comes after them.
 
 -- =============================================================================================
 -- Tables
@@ -94,7 +96,10 @@ begin
 end
 $$;
 
-/** Withdraws an open invitation (owner/admin); 404 `invitation_not_found` when there is none. */
+/**
+ * Withdraws an open invitation (owner/admin); 404 `invitation_not_found` when there is none, or
+ * when the caller is not a member of its organisation.
+ */
 create or replace function public.revoke_invitation(p_invitation_id uuid)
 returns jsonb
 language plpgsql
@@ -104,10 +109,7 @@ as $$
 declare
   v_org uuid := (select i.organization_id from public.invitations i where i.id = p_invitation_id and i.accepted_at is null);
 begin
-  if v_org is null then
-    perform private.fail(404, 'invitation_not_found', 'This invitation does not exist or was already used.', 'Refresh the list.');
-  end if;
-  perform private.require_org_role(v_org, array['owner', 'admin']);
+  perform private.require_org_role(v_org, array['owner', 'admin'], 'invitation_not_found');
   delete from public.invitations i where i.id = p_invitation_id and i.accepted_at is null;
   return jsonb_build_object('id', p_invitation_id, 'revoked', found);
 end
@@ -179,6 +181,53 @@ begin
 end
 $$;
 
+/**
+ * Everything an owner or admin manages in one answer: members (with email), open invitations,
+ * promoters, teams with their members, and events with their promoter links.
+ */
+create or replace function public.organization_overview(p_organization_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_role text := private.require_org_role(p_organization_id, array['owner', 'admin']);
+begin
+  return jsonb_build_object(
+    'organization', (select jsonb_build_object('id', o.id, 'name', o.name) from public.organizations o where o.id = p_organization_id),
+    'my_role', v_role,
+    'members', coalesce((
+      select jsonb_agg(jsonb_build_object('user_id', m.user_id, 'email', u.email, 'role', m.role,
+               'promoter_id', (select p.id from public.promoters p where p.organization_id = m.organization_id and p.user_id = m.user_id))
+             order by m.role, u.email)
+      from public.organization_members m join auth.users u on u.id = m.user_id
+      where m.organization_id = p_organization_id), '[]'::jsonb),
+    'invitations', coalesce((
+      select jsonb_agg(jsonb_build_object('id', i.id, 'email', i.email, 'role', i.role, 'promoter_id', i.promoter_id,
+               'expires_at', i.expires_at) order by i.created_at)
+      from public.invitations i
+      where i.organization_id = p_organization_id and i.accepted_at is null and i.expires_at > now()), '[]'::jsonb),
+    'promoters', coalesce((
+      select jsonb_agg(jsonb_build_object('id', p.id, 'slug', p.slug, 'display_name', p.display_name,
+               'user_id', p.user_id) order by p.display_name)
+      from public.promoters p where p.organization_id = p_organization_id), '[]'::jsonb),
+    'teams', coalesce((
+      select jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name, 'members', coalesce((
+               select jsonb_agg(jsonb_build_object('promoter_id', tm.promoter_id, 'is_leader', tm.is_leader))
+               from public.team_members tm where tm.team_id = t.id), '[]'::jsonb)) order by t.name)
+      from public.teams t where t.organization_id = p_organization_id), '[]'::jsonb),
+    'events', coalesce((
+      select jsonb_agg(private.event_json(e) || jsonb_build_object('links', coalesce((
+               select jsonb_agg(jsonb_build_object('promoter_id', ep.promoter_id, 'team_id', ep.team_id,
+                        'path', '/p/' || p.slug || '/' || e.slug) order by p.display_name)
+               from public.event_promoters ep join public.promoters p on p.id = ep.promoter_id
+               where ep.event_id = e.id), '[]'::jsonb)) order by e.starts_at desc)
+      from public.events e where e.organization_id = p_organization_id), '[]'::jsonb));
+end
+$$;
+
 -- =============================================================================================
 -- Policies
 -- =============================================================================================
@@ -192,6 +241,6 @@ create policy "Owners and admins can read their organization's invitations" on p
 
 revoke all on public.invitations from anon, authenticated;
 revoke execute on function public.invite_member(uuid, text, text, uuid), public.revoke_invitation(uuid),
-  public.accept_invitation(text) from public, anon, authenticated;
+  public.accept_invitation(text), public.organization_overview(uuid) from public, anon, authenticated;
 grant execute on function public.invite_member(uuid, text, text, uuid), public.revoke_invitation(uuid),
-  public.accept_invitation(text) to authenticated;
+  public.accept_invitation(text), public.organization_overview(uuid) to authenticated;

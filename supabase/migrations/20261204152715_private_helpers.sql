@@ -31,6 +31,22 @@ insert into private.settings (key, value, description) values
    'bcrypt hash of a random secret, used to equalize login timing for unknown phones.')
 on conflict (key) do nothing;
 
+/**
+ * Event counters per minute for operators (phone cache hits and misses, committed rejections
+ * by code). Sharded by backend like the rate-limit counters, so counting never waits on another
+ * transaction's row lock; unlogged, because losing them in a crash loses only a graph.
+ */
+create unlogged table private.ops_counters (
+  metric text not null,
+  minute timestamptz not null,
+  shard integer not null,
+  hits bigint not null,
+  primary key (metric, minute, shard)
+);
+alter table private.ops_counters enable row level security;
+create policy "Operations counters are never read through the API" on private.ops_counters
+  as restrictive for all to anon, authenticated using (false) with check (false);
+
 -- =============================================================================================
 -- Functions
 -- =============================================================================================
@@ -78,6 +94,18 @@ begin
 end
 $$;
 
+/** Counts one occurrence of `p_metric` in the current minute (internal; nothing reads it but ops_stats). */
+create or replace function private.ops_count(p_metric text)
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  insert into private.ops_counters as c (metric, minute, shard, hits)
+  values (p_metric, date_trunc('minute', now()), pg_backend_pid(), 1)
+  on conflict (metric, minute, shard) do update set hits = c.hits + 1;
+$$;
+
 /**
  * An API error whose transaction must still commit (a failed password attempt has to be
  * remembered, and a raised error would roll the memory back). Sets PostgREST's
@@ -91,7 +119,7 @@ set search_path = ''
 as $$
 begin
   perform set_config('response.status', p_status::text, true);
-  perform private.ops_count('rejected:' || p_code);  -- for ops_stats (20261201009000_ops.sql)
+  perform private.ops_count('rejected:' || p_code);  -- for ops_stats
   return jsonb_build_object('code', 'PT' || p_status, 'message', p_code, 'details', p_detail, 'hint', p_hint);
 end
 $$;
@@ -279,8 +307,67 @@ begin
 end
 $$;
 
+/** Raises 400 `invalid_slug` unless `p_slug` is lower-case words joined by hyphens (1–100 characters). */
+create or replace function private.check_slug(p_slug text)
+returns void
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_slug is null or length(p_slug) > 100 or p_slug !~ '^[a-z0-9]+(-[a-z0-9]+)*$' then
+    perform private.fail(400, 'invalid_slug', 'A link name uses lower-case letters, digits and single hyphens (up to 100).',
+      'For example friday-lux or ana.');
+  end if;
+end
+$$;
+
+/** Trims a display text and raises 400 `invalid_<p_field>` unless it has 1 to `p_max` characters. */
+create or replace function private.clean_text(p_field text, p_value text, p_max integer)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v text := btrim(regexp_replace(coalesce(p_value, ''), '\s+', ' ', 'g'));
+begin
+  if length(v) not between 1 and p_max then
+    perform private.fail(400, 'invalid_' || p_field, format('The %s must have 1 to %s characters.', p_field, p_max),
+      format('Check the %s.', p_field));
+  end if;
+  return v;
+end
+$$;
+
+/** Quotes a CSV cell; a cell a spreadsheet would run as a formula (= + - @) is prefixed with '. */
+create or replace function private.csv_cell(p_value text)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select '"' || replace(case when p_value ~ '^[=+@\t\r-]' then '''' || p_value else coalesce(p_value, '') end, '"', '""') || '"'
+$$;
+
+/** Deletes operations counters older than a day (pg_cron, hourly). */
+create or replace function private.purge_ops_counters()
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  delete from private.ops_counters where minute < now() - interval '1 day';
+$$;
+
 -- =============================================================================================
 -- Grants: internal helpers, callable only by their owner (the public functions' definer).
 -- =============================================================================================
 
 revoke execute on all functions in schema private from public, anon, authenticated;
+
+-- =============================================================================================
+-- Jobs
+-- =============================================================================================
+
+select cron.schedule('purge-ops-counters', '41 * * * *', 'select private.purge_ops_counters()');

@@ -341,4 +341,8 @@ revoke execute on function private.bcrypt_slots(), private.bcrypt_slots_busy(), 
   private.line_weight(text), private.enter_line(text, text), private.purge_password_line()
   from public, anon, authenticated;
 
+-- =============================================================================================
+-- Jobs
+-- =============================================================================================
+
 select cron.schedule('purge-password-line', '* * * * *', 'select private.purge_password_line()');

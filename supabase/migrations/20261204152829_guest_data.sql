@@ -9,11 +9,6 @@
 -- Tables
 -- =============================================================================================
 
-alter table public.guests alter column client_user_id drop not null;
-alter table public.guests drop constraint guests_client_user_id_fkey;
-alter table public.guests add constraint guests_client_user_id_fkey
-  foreign key (client_user_id) references private.client_users (id) on delete set null;
-
 /** One-time password reset links; only sha256 of the token is kept. */
 create table private.password_resets (
   id uuid primary key default gen_random_uuid(),

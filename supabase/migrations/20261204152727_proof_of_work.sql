@@ -125,4 +125,8 @@ revoke execute on function private.leading_zero_bits(bytea), private.check_proof
 revoke execute on function public.registration_challenge() from public, anon, authenticated;
 grant execute on function public.registration_challenge() to anon;
 
+-- =============================================================================================
+-- Jobs
+-- =============================================================================================
+
 select cron.schedule('purge-registration-challenges', '* * * * *', 'select private.purge_registration_challenges()');

@@ -1,6 +1,7 @@
 -- Guests: accounts (phone + bcrypt password), sessions, the phone-lookup cache and the passes.
 -- A guest goes from phone number to QR pass in one round trip per step, with at most one
 -- bcrypt, and every joining call is idempotent: a retry or a double tap returns the same pass.
+-- "Is the list open?" is answered once, by private.is_list_open.
 
 -- =============================================================================================
 -- Tables
@@ -50,7 +51,9 @@ create policy "Phone lookups are never read through the API" on private.phone_lo
 create table public.guests (
   id uuid primary key default gen_random_uuid(),
   event_id uuid not null references public.events (id) on delete cascade,
-  client_user_id uuid not null references private.client_users (id) on delete cascade,
+  -- Null once the guest deleted their account: a pass of a night that is over stays, without
+  -- a person, so that the organisers' counts stay right.
+  client_user_id uuid references private.client_users (id) on delete set null,
   promoter_id uuid not null references public.promoters (id),
   team_id uuid references public.teams (id),
   qr_token text not null unique default private.random_token(18),
@@ -65,10 +68,58 @@ create index guests_promoter_id_idx on public.guests (promoter_id);
 create index guests_team_id_idx on public.guests (team_id);
 create index guests_event_id_checked_in_at_idx on public.guests (event_id, checked_in_at);
 alter table public.guests enable row level security;
+-- Registrations and arrivals per minute (ops_stats) are read from the passes themselves.
+create index guests_created_at_idx on public.guests (created_at);
+create index client_users_created_at_idx on private.client_users (created_at);
 
 -- =============================================================================================
 -- Internal functions
 -- =============================================================================================
+
+/**
+ * Whether the event's guest list takes new guests: before its closing time and below its
+ * capacity. The one rule for "is the list open?": the link card shows it (is_open), and joining
+ * checks it before any password work (check_list_open) and again under the last seats' lock
+ * (issue_pass).
+ */
+create or replace function private.is_list_open(p_event_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select e.guest_list_closes_at > now()
+         and (e.capacity is null or (select count(*) from public.guests g where g.event_id = e.id) < e.capacity)
+  from public.events e
+  where e.id = p_event_id
+$$;
+
+/**
+ * Whether the account may join the event, checked before any password work: an account with a
+ * pass for it always may (it gets the pass back); a new guest needs the list open
+ * (private.is_list_open, else 409 `guest_list_closed`) and room in the event's registrations per
+ * minute (429 `rate_limited`, only checked here). issue_pass checks again under the lock of the
+ * last seats.
+ */
+create or replace function private.check_list_open(p_event_id uuid, p_client_user_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if p_client_user_id is not null
+     and exists (select 1 from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id) then
+    return;
+  end if;
+  if not private.is_list_open(p_event_id) then
+    perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
+      'Ask your promoter about the door.');
+  end if;
+  perform private.rate_limit('event_registrations', p_event_id::text, false);
+end
+$$;
 
 /**
  * The cheap checks before any password work, for a phone from the caller's address
@@ -167,41 +218,10 @@ end
 $$;
 
 /**
- * Whether the account may join the event, checked before any password work: an account with a
- * pass for it always may (it gets the pass back); a new guest needs the list open (before its
- * closing time and below capacity: 409 `guest_list_closed`) and room in the event's
- * registrations per minute (429 `rate_limited`, only checked here). issue_pass checks again
- * under the lock of the last seats.
- */
-create or replace function private.check_list_open(p_event_id uuid, p_client_user_id uuid)
-returns void
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_event public.events;
-begin
-  if p_client_user_id is not null
-     and exists (select 1 from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id) then
-    return;
-  end if;
-  select * into v_event from public.events e where e.id = p_event_id;
-  if v_event.guest_list_closes_at <= now()
-     or (v_event.capacity is not null
-         and (select count(*) from public.guests g where g.event_id = p_event_id) >= v_event.capacity) then
-    perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
-      'Ask your promoter about the door.');
-  end if;
-  perform private.rate_limit('event_registrations', p_event_id::text, false);
-end
-$$;
-
-/**
  * Gives the account its pass for the event (the existing one if it already has one) and a
- * session. A new guest needs the list open: before its closing time and below capacity
- * (409 `guest_list_closed`), within the event's registrations per minute (429). Returns the
- * shape shared by the three joining functions.
+ * session. A new guest needs the list open (private.is_list_open, else 409
+ * `guest_list_closed`) under the lock of the last seats, and room in the event's registrations
+ * per minute (429, counted here). Returns the shape shared by the three joining functions.
  */
 create or replace function private.issue_pass(p_client_user_id uuid, p_event_id uuid, p_promoter_id uuid,
   p_team_id uuid, p_session_token text)
@@ -212,21 +232,17 @@ set search_path = ''
 as $$
 declare
   v_guest public.guests;
-  v_event public.events;
   v_new boolean := false;
   v_token text := p_session_token;
   v_expires timestamptz;
 begin
   select * into v_guest from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id;
   if not found then
-    select * into v_event from public.events e where e.id = p_event_id;
-    if v_event.capacity is not null then
+    if (select e.capacity from public.events e where e.id = p_event_id) is not null then
       -- Serialize the last seats: the count and the insert must not interleave.
       perform 1 from public.events e where e.id = p_event_id for update;
     end if;
-    if v_event.guest_list_closes_at <= now()
-       or (v_event.capacity is not null
-           and (select count(*) from public.guests g where g.event_id = p_event_id) >= v_event.capacity) then
+    if not private.is_list_open(p_event_id) then
       perform private.fail(409, 'guest_list_closed', 'The guest list for this night is closed.',
         'Ask your promoter about the door.');
     end if;
@@ -321,9 +337,71 @@ as $$
   update private.client_users set last_login_at = now() where id = p_client_user_id;
 $$;
 
+/** Deletes expired phone lookups (pg_cron, every minute). */
+create or replace function private.purge_phone_lookup_cache()
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  delete from private.phone_lookup_cache where expires_at <= now();
+$$;
+
+/** Deletes expired guest sessions (pg_cron, hourly). */
+create or replace function private.purge_guest_sessions()
+returns void
+language sql
+security definer
+set search_path = ''
+as $$
+  delete from private.guest_sessions where expires_at <= now();
+$$;
+
 -- =============================================================================================
 -- Public functions (anonymous guests)
 -- =============================================================================================
+
+/**
+ * The card a guest sees on the promoter's link: the event and the promoter, or 404.
+ * Anonymous; answers no personal data.
+ */
+create or replace function public.resolve_promoter_link(p_promoter_slug text, p_event_slug text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_result jsonb;
+begin
+  perform private.check_length('p_promoter_slug', p_promoter_slug, 100);
+  perform private.check_length('p_event_slug', p_event_slug, 100);
+
+  select jsonb_build_object(
+      'event', jsonb_build_object(
+        'id', e.id, 'slug', e.slug, 'name', e.name, 'venue', e.venue,
+        'starts_at', e.starts_at, 'ends_at', e.ends_at,
+        'guest_list_closes_at', e.guest_list_closes_at,
+        'is_open', private.is_list_open(e.id)),
+      'promoter', jsonb_build_object('id', p.id, 'slug', p.slug, 'display_name', p.display_name),
+      'team', case when t.id is null then null else jsonb_build_object('id', t.id, 'name', t.name) end)
+    into v_result
+  from public.promoters p
+  join public.events e on e.organization_id = p.organization_id and e.slug = lower(p_event_slug) and e.is_published
+  join public.event_promoters ep on ep.event_id = e.id and ep.promoter_id = p.id
+  left join public.teams t on t.id = ep.team_id
+  where p.slug = lower(p_promoter_slug);
+
+  if v_result is null then
+    perform private.fail(404, 'event_not_found', 'This link does not lead to an event that is open to guests.',
+      'Check the link, or ask your promoter for a new one.');
+  end if;
+  -- The hottest request of a viral night: a CDN in front of the API may keep the card briefly.
+  perform set_config('response.headers', '[{"Cache-Control": "public, max-age=30"}]', true);
+  return v_result;
+end
+$$;
 
 /**
  * Whether a phone number has an account, so the page can ask for a password (returning guest)
@@ -518,3 +596,15 @@ grant execute on function public.check_phone_with_cache(text),
   public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text),
   public.join_event_with_session(text, uuid, uuid, uuid)
   to anon;
+
+revoke execute on function private.is_list_open(uuid), private.check_list_open(uuid, uuid)
+  from public, anon, authenticated;
+revoke execute on function public.resolve_promoter_link(text, text) from public, anon, authenticated;
+grant execute on function public.resolve_promoter_link(text, text) to anon;
+
+-- =============================================================================================
+-- Jobs (pg_cron; named jobs: scheduling again under the same name replaces them)
+-- =============================================================================================
+
+select cron.schedule('purge-phone-lookup-cache', '* * * * *', 'select private.purge_phone_lookup_cache()');
+select cron.schedule('purge-guest-sessions', '17 * * * *', 'select private.purge_guest_sessions()');
