@@ -7,7 +7,7 @@
 -- guest password runs on the server on any guest path. A stolen database still costs one cost-10
 -- bcrypt per guess per account; an online guess costs the guesser a bcrypt and the server a
 -- sha256 (docs/security.md). With the hash gone the fair line that rationed it has nothing left
--- to ration and is removed (docs/fair-line.md says what replaced it).
+-- to ration and is removed (docs/load-and-limits.md says what is left).
 
 -- =============================================================================================
 -- Settings and limits
