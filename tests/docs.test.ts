@@ -1,6 +1,6 @@
 // The mechanical parts of the docs (README.md and docs/*.md) stay true, checked against the
-// running test stack: every SQL function, edge function, pg_cron job, page and gateway route the
-// docs name exists, and every SQL function, edge function, cron job and page that exists is named.
+// running test stack: every SQL function, edge function, pg_cron job, page, gateway route and file
+// the docs name exists, and every SQL function, edge function, cron job and page that exists is named.
 //
 // What counts as naming one (so that a rename cannot slip through unnoticed):
 // - a SQL function: a call in code (`name(…)`, `private.name(…)`: it must exist in that schema,
@@ -10,6 +10,7 @@
 //   "Public API" list of edge functions, which must equal the folders of supabase/functions;
 // - a pg_cron job: a kebab-case name in code on a line that mentions cron, and the job table of
 //   docs/operations.md, which must equal cron.job;
+// - a file: a path in code (`tests/auth.test.ts`, `05-limits.sql`);
 // - a route or page: a path in code (`/door`, `POST /auth/v1/token`, `/p/<promoter>/<event>`) or
 //   a link to the local stack (http://127.0.0.1:54321/…), asked of the running gateway: it exists
 //   when the gateway does not answer 404 (its answer for a path it does not serve).
@@ -140,6 +141,18 @@ describe("pg_cron jobs", () => {
     const rows = table.split("\n").filter((l) => /^\| `[a-z-]+` \|/.test(l)).map((l) => l.match(/^\| `([a-z-]+)`/)![1]);
     expect(rows.sort()).toEqual(jobs);
     expect(jobs.filter((j) => !named(j))).toEqual([]);
+  });
+});
+
+describe("files", () => {
+  it("every file the docs name exists (from the root, or from docs/, local/ or supabase/tests/)", () => {
+    const missing = code.flatMap((c) => {
+      const m = c.code.match(/^(?:[\w.-]+\/)*[\w.-]+\.(?:ts|sql|mjs|js|sh|md|toml|json|html|css)$/);
+      if (!m || !c.code.includes("/") && !/^\d\d-/.test(c.code) || c.code.includes("NN")) return [];
+      const places = ["", "docs/", "local/", "supabase/tests/", "supabase/tests/database/", "local/bootstrap/"];
+      return places.some((p) => existsSync(`${p}${c.code}`)) ? [] : [`${c.file}: ${c.code}`];
+    });
+    expect([...new Set(missing)]).toEqual([]);
   });
 });
 
