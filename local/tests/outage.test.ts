@@ -32,16 +32,20 @@ describe("pool exhaustion", () => {
 
   it("calls that find no free connection within the wait get 504 PGRST003 without Retry-After, the rest complete", async () => {
     const key = Math.floor(Math.random() * 1e9);
-    // Held longer than the pool's wait (3 s) and shorter than the service role's statement
-    // timeout (authenticator's 8 s).
-    let locked!: () => void;
+    // The test holds the lock until 4 calls have been answered, then releases it: 10 calls wait
+    // on the lock inside the pool's 10 connections, so the 4 answered first must be the ones
+    // that found no connection within the pool's wait (3 s, under the statement timeout of the
+    // 10 that wait, authenticator's 8 s). The order is the test's; no sleep decides it.
+    let locked!: () => void, unlock!: () => void;
     const isLocked = new Promise<void>((r) => (locked = r));
+    const unlocked = new Promise<void>((r) => (unlock = r));
     const release = sql.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${key})`;
       locked();
-      await new Promise((r) => setTimeout(r, 4500));
+      await unlocked;
     });
     await isLocked;
+    const order: number[] = [];
     const calls = Array.from({ length: 14 }, () =>
       fetch(`${env.apiUrl}/rest/v1/rpc/${fixture}`, {
         method: "POST",
@@ -52,9 +56,13 @@ describe("pool exhaustion", () => {
     const answers = await Promise.all(calls.map(async (c) => {
       const res = await c;
       const text = await res.text();
+      order.push(res.status);
+      if (order.length === 4) unlock();
       return { status: res.status, retryAfter: res.headers.get("retry-after"), body: text ? JSON.parse(text) : null };
-    }));
+    })).finally(unlock);
     await release;
+    // The first four answers, given while the lock was still held, are the refusals.
+    expect(order.slice(0, 4)).toEqual([504, 504, 504, 504]);
     const refused = answers.filter((a) => a.status === 504);
     expect(refused.length).toBe(4);
     expect(new Set(refused.map((a) => `${a.retryAfter} ${a.body.code} ${a.body.message}`)))

@@ -7,6 +7,65 @@ grant usage on schema tests to anon, authenticated, service_role;
 grant execute on all functions in schema extensions to anon, authenticated, service_role;
 
 /**
+ * The API's allow-list, the one list of who may call what: every function of schema `public`,
+ * the role that calls it, and what it is for. `service_role` (the operator, and the edge
+ * functions that act for the platform) may call every one of them; the rows for
+ * `service_role` are the functions no other role may call. Checked against the database by
+ * 02-security.sql (exactly these functions are executable, per role) and 28-definer-functions.sql
+ * (Supabase's lints 0028/0029: the only SECURITY DEFINER functions anon/authenticated may execute),
+ * and against README's "Public API" by tests/docs.test.ts. A new API function is a row here and
+ * its name in README under its role.
+ */
+create or replace function tests.api_functions()
+returns table (name text, caller text, purpose text) language sql immutable as $$
+  values
+    -- Guest page (anonymous): the calls of the guest flow.
+    ('resolve_promoter_link', 'anon', 'event and promoter card for a link'),
+    ('check_phone_with_cache', 'anon', '{exists, phone} only, anti-enumeration'),
+    ('authenticate_and_create_guest_v2', 'anon', 'returning guest: password, then the pass'),
+    ('register_and_create_guest_v2', 'anon', 'new guest: account and pass'),
+    ('join_event_with_session', 'anon', 'returning guest with a session, no password'),
+    ('registration_challenge', 'anon', 'single-use proof-of-work challenge for registering'),
+    -- A guest's own data (docs/manage.md), with their session token or a reset link's token.
+    ('my_guest_data', 'anon', 'what is stored about the guest of the session'),
+    ('delete_my_guest_account', 'anon', 'erase the account (past passes anonymised)'),
+    ('request_password_reset', 'anon', 'queue a one-time reset link (same answer for every number)'),
+    ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
+    -- Door staff and organisers (signed in), checked against organization membership inside.
+    ('check_in_guest', 'authenticated', 'a scan at the door'),
+    ('event_dashboard', 'authenticated', 'live totals for the organiser page'),
+    ('authorize_event_broadcast', 'authenticated', 'may this user announce on the event''s channel'),
+    ('set_event_registration_limit', 'authenticated', 'owner/admin raises an event''s registrations per minute'),
+    ('my_events', 'authenticated', 'the caller''s organizations'' events, for the staff pages'),
+    -- Management (docs/manage.md): each checks the caller's role in the organisation inside.
+    ('create_organization', 'authenticated', 'the caller becomes its owner'),
+    ('my_organizations', 'authenticated', 'the caller''s organisations and roles'),
+    ('organization_overview', 'authenticated', 'owner/admin: members, invitations, promoters, teams, events'),
+    ('set_member_role', 'authenticated', 'owner/admin; the last owner stays'),
+    ('remove_member', 'authenticated', 'owner/admin, or a member leaving; the last owner stays'),
+    ('create_event', 'authenticated', 'owner/admin'),
+    ('update_event', 'authenticated', 'owner/admin, with the version it started from'),
+    ('duplicate_event', 'authenticated', 'owner/admin: last week''s night, a week later'),
+    ('create_promoter', 'authenticated', 'owner/admin'),
+    ('create_team', 'authenticated', 'owner/admin'),
+    ('set_team_member', 'authenticated', 'owner/admin: a promoter in or out of a team, leader or not'),
+    ('link_promoter', 'authenticated', 'owner/admin: a promoter''s link to a night'),
+    ('unlink_promoter', 'authenticated', 'owner/admin; the guests stay'),
+    ('invite_member', 'authenticated', 'owner/admin: a single-use invitation token'),
+    ('revoke_invitation', 'authenticated', 'owner/admin'),
+    ('accept_invitation', 'authenticated', 'the invitee, with the invited email'),
+    ('export_guest_list', 'authenticated', 'owner/admin: CSV, phones for owners only'),
+    ('find_guests', 'authenticated', 'door staff: look a guest up by name'),
+    ('check_in_guest_by_id', 'authenticated', 'door staff: check_in_guest for a guest found by name'),
+    ('promoter_overview', 'authenticated', 'a promoter''s own links and counts'),
+    ('promoter_event_feed', 'authenticated', 'a promoter''s own (a leader: the team''s) guests of a night'),
+    ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
+    -- The platform only: the mail sender (edge function guest-password-reset) with the service key.
+    ('claim_outbox', 'service_role', 'take the next queued messages to send'),
+    ('complete_outbox', 'service_role', 'record a message sent, or its error')
+$$;
+
+/**
  * Creates a Supabase Auth user (password Password-1, email confirmed) and returns its id. The row
  * and its `email` identity are written the way GoTrue writes them (nil instance id, token columns
  * '' rather than NULL), so the user can sign in through a real Auth server as well as the local one.

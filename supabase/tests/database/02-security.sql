@@ -1,7 +1,7 @@
 -- Security invariants over the whole schema: RLS everywhere, no table privileges for API roles,
 -- pinned search_path, and exactly the intended functions callable by each role.
 begin;
-select plan(10);
+select plan(11);
 
 select is(
   (select array_agg(format('%s.%s', n.nspname, c.relname))
@@ -22,25 +22,24 @@ select is(
      and not coalesce(p.proconfig, '{}') && array['search_path=""']),
   null, 'every function in public and private pins search_path to empty');
 
-select is(
-  (select array_agg(p.proname::text order by p.proname)
-   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')),
-  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'delete_my_guest_account', 'join_event_with_session',
-        'my_guest_data', 'register_and_create_guest_v2', 'registration_challenge', 'request_password_reset', 'reset_guest_password',
-        'resolve_promoter_link'],
+-- Who may call what: the allow-list is tests.api_functions() (supabase/tests/helpers.sql).
+create function pg_temp.executable(p_role text) returns text[] language sql stable as $$
+  select array_agg(p.proname::text order by p.proname::text collate "C")
+  from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+  where n.nspname = 'public' and has_function_privilege(p_role, p.oid, 'execute')
+$$;
+
+select is(pg_temp.executable('anon'),
+  (select array_agg(name order by name collate "C") from tests.api_functions() where caller = 'anon'),
   'anon may call exactly the guest functions');
 
-select is(
-  (select array_agg(p.proname::text order by p.proname)
-   from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['accept_invitation', 'authorize_event_broadcast', 'check_in_guest', 'check_in_guest_by_id', 'create_event',
-        'create_organization', 'create_promoter', 'create_team', 'duplicate_event', 'event_dashboard', 'export_guest_list',
-        'find_guests', 'invite_member', 'link_promoter', 'my_events', 'my_organizations', 'ops_stats', 'organization_overview', 'promoter_event_feed',
-        'promoter_overview', 'remove_member', 'revoke_invitation', 'set_event_registration_limit', 'set_member_role',
-        'set_team_member', 'unlink_promoter', 'update_event'],
+select is(pg_temp.executable('authenticated'),
+  (select array_agg(name order by name collate "C") from tests.api_functions() where caller = 'authenticated'),
   'authenticated may call exactly the staff functions');
+
+select is(pg_temp.executable('service_role'),
+  (select array_agg(name order by name collate "C") from tests.api_functions()),
+  'service_role may call exactly the listed API functions');
 
 select is(
   (select array_agg(p.proname::text order by p.proname)
