@@ -93,15 +93,16 @@ async function callerOf(req: Request): Promise<{ role: string; claims: Claims } 
 
 /**
  * Request headers as PostgREST passes them to SQL (lower-case names). This gateway stands in for
- * Supabase's edge (Cloudflare, then the API gateway): it sets cf-connecting-ip to the client's
- * socket address, overwriting whatever the client sent, and passes x-forwarded-for on as the
- * client wrote it with the proxy's hop (the socket address) appended. So a client cannot choose
- * the IP it is counted under by either header.
+ * Supabase's edge (Cloudflare, then the API gateway) and sends only what is documented to reach
+ * PostgREST there: the client's x-forwarded-for with the proxy's hop (the socket address)
+ * appended. Cloudflare overwrites a client's `cf-connecting-ip`, and nothing public documents that
+ * header reaching `request.headers`, so a client's is dropped and none is invented. Which value
+ * the database takes as the client's address is the product's setting (private.client_ip).
  */
 function requestHeaders(req: Request, remote: string): Record<string, string> {
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
-  headers["cf-connecting-ip"] = remote;
+  delete headers["cf-connecting-ip"];
   headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${remote}` : remote;
   return headers;
 }
@@ -153,6 +154,7 @@ const pageRoutes: [RegExp, string][] = [
   [/^\/manage\/?$/, "/manage.html"],
   [/^\/promoter\/?$/, "/promoter.html"],
   [/^\/me\/?$/, "/me.html"],
+  [/^\/ops\/?$/, "/ops.html"],
 ];
 const staticTypes: Record<string, string> = {
   html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",

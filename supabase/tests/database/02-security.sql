@@ -26,7 +26,7 @@ select is(
   (select array_agg(p.proname::text order by p.proname)
    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('anon', p.oid, 'execute')),
-  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'delete_my_guest_account', 'join_event_with_session',
+  array['authenticate_and_create_guest_v2', 'check_phone_with_cache', 'client_address', 'delete_my_guest_account', 'join_event_with_session',
         'my_guest_data', 'register_and_create_guest_v2', 'registration_challenge', 'request_password_reset', 'reset_guest_password',
         'resolve_promoter_link'],
   'anon may call exactly the guest functions');

@@ -28,6 +28,8 @@ insert into allowed values
   ('anon', 'delete_my_guest_account'),          -- erase the account (past passes anonymised)
   ('anon', 'request_password_reset'),           -- queue a one-time reset link (same answer for every number)
   ('anon', 'reset_guest_password'),             -- set a new password with the link's token
+  -- Deployment check (docs/deploy.md): the address the database sees for the caller.
+  ('anon', 'client_address'),                   -- its own address, the header's values, the settings
   -- Door staff and organisers (signed in), checked against organization membership inside.
   ('authenticated', 'check_in_guest'),          -- a scan at the door
   ('authenticated', 'event_dashboard'),         -- live totals for the organiser page
