@@ -5,12 +5,14 @@
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
 //   /metrics                 Prometheus text         (metrics.ts, service_role key)
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
+// and, beside them, pg_net's worker (net.ts): sends what net.http_post queued.
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
 import { type Claims, JwtError, Keys } from "./jwt.ts";
 import { Metrics } from "./metrics.ts";
+import { NetWorker } from "./net.ts";
 import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
 import { Rest } from "./rest.ts";
@@ -59,6 +61,9 @@ const realtime = new Realtime(admin, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
 await realtime.start();
+// pg_net's worker (local/bootstrap/03-pg-net.sql), as the platform's superuser.
+const netWorker = new NetWorker(env("DB_URL").replace(/^postgresql:\/\/postgres:/, "postgresql://supabase_admin:"));
+netWorker.start();
 const metrics = new Metrics(keys, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
 
 /** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
