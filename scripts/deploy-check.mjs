@@ -82,14 +82,14 @@ if (state) {
   }
 
   const expected = cronJobs();
-  const everyMinute = [...expected].filter(([, s]) => s === "* * * * *").map(([n]) => n);
+  const everyMinute = [...expected].filter(([, j]) => j.schedule === "* * * * *").map(([n]) => n);
   const deadline = Date.now() + Number(process.env.CRON_WAIT_SECONDS ?? 90) * 1000;
   const unrun = () => everyMinute.filter((n) => !(state.cron.find((j) => j.jobname === n)?.runs > 0));
   while (state.cron.length && unrun().length && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 5000));
     state = await status();
   }
-  for (const [name, schedule] of expected) {
+  for (const [name, { schedule }] of expected) {
     const job = state.cron.find((j) => j.jobname === name);
     if (!job) fail(`cron job ${name} (${schedule}) is missing`);
     else if (!job.active) fail(`cron job ${name} is not active`);

@@ -47,16 +47,25 @@ export function secretsRead() {
   return new Map([...found].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-/** The pg_cron jobs the migrations schedule: name and schedule, in migration order. */
+/** The pg_cron jobs the migrations schedule: name → schedule and command, in migration order. */
 export function cronJobs() {
   const dir = join(root, "supabase/migrations");
   const jobs = new Map();
   for (const f of readdirSync(dir).filter((f) => f.endsWith(".sql")).sort()) {
     const text = readFileSync(join(dir, f), "utf8");
-    for (const m of text.matchAll(/cron\.schedule\(\s*'([^']+)'\s*,\s*'([^']+)'/g)) jobs.set(m[1], m[2]);
+    for (const m of text.matchAll(/cron\.schedule\(\s*'([^']+)'\s*,\s*'([^']+)'\s*,\s*'((?:[^']|'')*)'\s*\)/g)) {
+      jobs.set(m[1], { schedule: m[2], command: m[3].replaceAll("''", "'") });
+    }
     for (const m of text.matchAll(/cron\.unschedule\(\s*'([^']+)'\s*\)/g)) jobs.delete(m[1]);
   }
   return jobs;
+}
+
+const literal = (v) => `'${v.replaceAll("'", "''")}'`;
+
+/** SQL that schedules every job of the migrations again (after a logical restore, which has none). */
+export function cronScheduleSql() {
+  return [...cronJobs()].map(([name, j]) => `select cron.schedule(${literal(name)}, ${literal(j.schedule)}, ${literal(j.command)});`).join("\n") + "\n";
 }
 
 /**
@@ -82,3 +91,6 @@ export function parseEnvFile(text) {
   }
   return env;
 }
+
+// `node scripts/deploy-lib.mjs cron-sql`: the SQL of cronScheduleSql (used by scripts/db-restore.sh).
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === "cron-sql") process.stdout.write(cronScheduleSql());

@@ -19,6 +19,9 @@ trap stop_stack EXIT
 
 # A broken migration or bootstrap stops here, with the CLI's own message.
 local/db.sh reset || exit 1
+# The restore drill's backup (npm run db:dump of the freshly seeded database), restored last.
+rm -rf "$STATE_DIR/backup"
+bash scripts/db-dump.sh --db-url "$CLI_DB_URL" --out "$STATE_DIR/backup" || failed+=("db:dump")
 # Every test client signs in from 127.0.0.1, like many phones behind one carrier NAT: the run
 # raises Auth's /token refill rate for it (burst 30 stays), as tests/setup.ts raises the per-IP
 # limit, so the order of the test files cannot exhaust the bucket.
@@ -28,11 +31,21 @@ local/stack.sh up
 eval "$(local/stack.sh status | sed 's/^/export /')"
 
 pgtap() {
+  local out=${1:-$STATE_DIR/pg_prove.out}
   local/db.sh extension pgtap
   psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
-    --ext .sql -r supabase/tests/database | tee "$STATE_DIR/pg_prove.out"
+    --ext .sql -r supabase/tests/database | tee "$out"
   return "${PIPESTATUS[0]}"
+}
+# Backups: the dump taken after the reset, restored into a fresh database (platform bootstrapped,
+# no migration run), then `db push` finds nothing to apply and the pgTAP suite passes on it.
+restore_drill() {
+  [ -s "$STATE_DIR/backup/data.sql" ] || { echo "no backup to restore" >&2; return 1; }
+  local/db.sh empty &&
+    bash scripts/db-restore.sh "$STATE_DIR/backup" "$CLI_DB_URL" &&
+    supabase_cli db push --db-url "$CLI_DB_URL" --yes 2>&1 | tee /dev/stderr | grep -q "Remote database is up to date" &&
+    pgtap "$STATE_DIR/pg_prove.restored.out"
 }
 lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
@@ -49,6 +62,7 @@ layer "pgTAP (pg_prove)" pgtap
 # The browser tests (tests/browser, inside vitest) drive Debian's Chromium.
 bash scripts/chromium.sh || failed+=("chromium install")
 layer "vitest" npx vitest run --reporter=default --reporter=json --outputFile.json="$STATE_DIR/vitest.json"
+layer "restore drill (db:dump, fresh database, restore, pgTAP)" restore_drill
 
 # One closing line that counts the tests of the two largest layers (pgTAP assertions and vitest
 # tests): failures are pg_prove's failed assertions plus vitest's failed tests.
