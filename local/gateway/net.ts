@@ -14,7 +14,7 @@ type Queued = { id: string; method: string; url: string; headers: Record<string,
 
 export class NetWorker {
   #sql: ReturnType<typeof postgres>;
-  #timer: number | undefined;
+  #timer: ReturnType<typeof setInterval> | undefined;
   #busy = false;
 
   constructor(url: string) {
