@@ -42,10 +42,12 @@ pgtap() {
 # no migration run), then `db push` finds nothing to apply and the pgTAP suite passes on it.
 restore_drill() {
   [ -s "$STATE_DIR/backup/data.sql" ] || { echo "no backup to restore" >&2; return 1; }
-  local/db.sh empty &&
-    bash scripts/db-restore.sh "$STATE_DIR/backup" "$CLI_DB_URL" &&
-    supabase_cli db push --db-url "$CLI_DB_URL" --yes 2>&1 | tee /dev/stderr | grep -q "Remote database is up to date" &&
-    pgtap "$STATE_DIR/pg_prove.restored.out"
+  local/db.sh empty && bash scripts/db-restore.sh "$STATE_DIR/backup" "$CLI_DB_URL" || return 1
+  local pushed
+  pushed=$(supabase_cli db push --db-url "$CLI_DB_URL" --yes 2>&1)
+  printf '%s\n' "$pushed"
+  grep -q "Remote database is up to date" <<<"$pushed" || { echo "the restored history is incomplete: db push would apply migrations" >&2; return 1; }
+  pgtap "$STATE_DIR/pg_prove.restored.out"
 }
 lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
