@@ -426,6 +426,7 @@ export type Database = {
       }
       check_phone_with_cache: { Args: { p_phone: string }; Returns: Json }
       claim_outbox: { Args: { p_limit?: number }; Returns: Json }
+      client_address: { Args: Record<PropertyKey, never>; Returns: Json }
       complete_outbox: {
         Args: { p_error?: string; p_id: number }
         Returns: undefined
@@ -461,6 +462,7 @@ export type Database = {
         Args: { p_session_token: string }
         Returns: Json
       }
+      deploy_status: { Args: Record<PropertyKey, never>; Returns: Json }
       duplicate_event: {
         Args: { p_days?: number; p_event_id: string; p_slug: string }
         Returns: Json

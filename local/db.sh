@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's Postgres: install the Debian packages, create the cluster, start/stop it,
 # bootstrap the Supabase platform objects, apply migrations with the Supabase CLI, seed.
-#   local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|extension <name>…
+#   local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|empty|extension <name>…
 source "$(dirname "$0")/lib.sh"
 
 install() {
@@ -149,14 +149,22 @@ seed() {
   psql_db -d postgres -f "$ROOT/supabase/seed.sql" || die "seed failed"
 }
 
-reset() {
+# A fresh, empty database with the platform bootstrapped and no migration (what a new project
+# is before `db push`, or before a restore).
+empty() {
   up
   say "recreating database postgres"
   # On Supabase the database belongs to postgres (and so does its public schema).
   psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres'
+  # Role settings outlive a database; a new project has none of the product's (the migrations set them).
+  psql_admin -d template1 -c 'alter role authenticator reset all'
   # pg_cron's scheduler lives in the dropped database and does not come back by itself.
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null
   bootstrap
+}
+
+reset() {
+  empty
   migrate
   seed
 }
@@ -164,7 +172,7 @@ reset() {
 status() { if running; then echo "running on $DB_URL"; else echo stopped; return 3; fi; }
 
 case "${1:-}" in
-  install|up|down|status|bootstrap|migrate|seed|reset) "$1" ;;
+  install|up|down|status|bootstrap|migrate|seed|reset|empty) "$1" ;;
   extension) shift; extension "$@" ;;
-  *) die "usage: local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|extension <name>…" ;;
+  *) die "usage: local/db.sh install|up|down|status|bootstrap|migrate|seed|reset|empty|extension <name>…" ;;
 esac

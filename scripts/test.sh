@@ -3,7 +3,7 @@
 # so a running `npm start` is left alone). Starts the stack from a freshly reset database,
 # runs each layer, reports which failed, stops what it started, exits non-zero on any failure.
 # `bash scripts/test.sh pgtap vitest` runs only the layers named (migrations lint advisors deno tsc pgtap
-# vitest), on the same freshly reset stack.
+# vitest restore), on the same freshly reset stack.
 export STACK=test
 source "$(dirname "$0")/../local/lib.sh"
 cd "$ROOT"
@@ -36,6 +36,9 @@ layer migrations "migrations frozen (scripts/check-migrations.mjs)" node scripts
 
 # A broken migration or bootstrap stops here, with the CLI's own message.
 local/db.sh reset || exit 1
+# The restore drill's backup (npm run db:dump of the freshly seeded database), restored last.
+rm -rf "$STATE_DIR/backup"
+bash scripts/db-dump.sh --db-url "$CLI_DB_URL" --out "$STATE_DIR/backup" || failed+=("db:dump")
 # Every test client signs in from 127.0.0.1, like many phones behind one carrier NAT: the run
 # raises Auth's /token refill rate for it (burst 30 stays), as tests/setup.ts raises the per-IP
 # limit, so the order of the test files cannot exhaust the bucket.
@@ -46,15 +49,27 @@ eval "$(local/stack.sh status | sed 's/^/export /')"
 rm -f "$STATE_DIR/pg_prove.out" "$STATE_DIR/deno-test.out" "$STATE_DIR/vitest.json"
 
 pgtap() {
+  local out=${1:-$STATE_DIR/pg_prove.out}
   local/db.sh extension pgtap
   psql_db -d postgres -f supabase/tests/helpers.sql
   PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres \
-    --ext .sql -r supabase/tests/database | tee "$STATE_DIR/pg_prove.out"
+    --ext .sql -r supabase/tests/database | tee "$out"
   local rc=${PIPESTATUS[0]}
   # pg_prove's last lines: "Files=27, Tests=812, …".
-  at_least_one "pgTAP file" "$(sed -n 's/^Files=\([0-9]*\),.*/\1/p' "$STATE_DIR/pg_prove.out")" || return 1
-  at_least_one "pgTAP assertion" "$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$STATE_DIR/pg_prove.out")" || return 1
+  at_least_one "pgTAP file" "$(sed -n 's/^Files=\([0-9]*\),.*/\1/p' "$out")" || return 1
+  at_least_one "pgTAP assertion" "$(sed -n 's/^Files=[0-9]*, Tests=\([0-9]*\),.*/\1/p' "$out")" || return 1
   return "$rc"
+}
+# Backups: the dump taken after the reset, restored into a fresh database (platform bootstrapped,
+# no migration run), then `db push` finds nothing to apply and the pgTAP suite passes on it.
+restore_drill() {
+  [ -s "$STATE_DIR/backup/data.sql" ] || { echo "no backup to restore" >&2; return 1; }
+  local/db.sh empty && bash scripts/db-restore.sh "$STATE_DIR/backup" "$CLI_DB_URL" || return 1
+  local pushed
+  pushed=$(supabase_cli db push --db-url "$CLI_DB_URL" --yes 2>&1)
+  printf '%s\n' "$pushed"
+  grep -q "Remote database is up to date" <<<"$pushed" || { echo "the restored history is incomplete: db push would apply migrations" >&2; return 1; }
+  pgtap "$STATE_DIR/pg_prove.restored.out"
 }
 lint() { supabase_cli db lint --db-url "$CLI_DB_URL" --level warning --fail-on warning; }
 advisors() { CLI_DB_URL=$CLI_DB_URL node scripts/advisors.mjs; }
@@ -85,6 +100,7 @@ layer pgtap "pgTAP (pg_prove)" pgtap
 # The browser tests (tests/browser, inside vitest) drive Debian's Chromium.
 layer vitest "chromium install" bash scripts/chromium.sh
 layer vitest "vitest" vitest_all
+layer restore "restore drill (db:dump, fresh database, restore, pgTAP)" restore_drill
 
 # One closing line that counts the tests of the two largest layers (pgTAP assertions and vitest
 # tests): failures are pg_prove's failed assertions plus vitest's failed tests. A layer that

@@ -115,8 +115,9 @@ describe("guest RPCs as anon", () => {
 });
 
 describe("the per-IP limit through the gateway", () => {
-  it("counts the address the gateway saw, whatever the client claims, and answers 429 + Retry-After", async () => {
+  it("with the gateway as the one trusted hop, counts the address it saw, whatever the client claims, and answers 429 + Retry-After", async () => {
     // An hour-long window, so that a minute boundary cannot fall between these six calls.
+    await sql`update private.settings set value = '1' where key = 'client_ip_trusted_hops'`;
     await sql`update private.rate_limits set max_hits = 3, window_seconds = 3600 where bucket = 'ip' and subject = '127.0.0.1'`;
     await sql`delete from private.rate_limit_counters where bucket = 'ip' and key_hash = private.sha256('127.0.0.1')`;
     try {
@@ -137,6 +138,7 @@ describe("the per-IP limit through the gateway", () => {
       const dash = await staff.rpc("event_dashboard", { p_event_id: w.open_event });
       expect(dash.status).toBe(200);
     } finally {
+      await sql`update private.settings set value = '0' where key = 'client_ip_trusted_hops'`;
       await sql`update private.rate_limits set max_hits = 100000, window_seconds = 60 where bucket = 'ip' and subject = '127.0.0.1'`;
     }
   });

@@ -41,6 +41,9 @@ alter role postgres nosuperuser createdb createrole login replication bypassrls;
 grant anon, authenticated, service_role to postgres;
 grant supabase_auth_admin to postgres;
 grant pg_read_all_data, pg_signal_backend, pg_monitor to postgres;
+-- supautils lets the privileged role (postgres) set session_replication_role, which restoring a
+-- `supabase db dump --data-only` needs (privileged_role_allowed_configs); Postgres 15 grants it.
+grant set on parameter session_replication_role to postgres;
 
 -- Hosted statement and lock timeouts (init schema, 20221028101028, 20231130133139). They apply
 -- when a role logs in; the gateway applies the impersonated role's settings per request, as

@@ -5,12 +5,14 @@
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
 //   /metrics                 Prometheus text         (metrics.ts, service_role key)
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
+// and, beside them, pg_net's worker (net.ts): sends what net.http_post queued.
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
 import { type Claims, JwtError, Keys } from "./jwt.ts";
 import { Metrics } from "./metrics.ts";
+import { NetWorker } from "./net.ts";
 import { API_ROLES, Pool } from "./pool.ts";
 import { Realtime } from "./realtime.ts";
 import { Rest } from "./rest.ts";
@@ -61,6 +63,9 @@ const realtime = new Realtime(admin, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
 await realtime.start();
+// pg_net's worker (local/bootstrap/03-pg-net.sql), as the platform's superuser.
+const netWorker = new NetWorker(env("DB_URL").replace(/^postgresql:\/\/postgres:/, "postgresql://supabase_admin:"));
+netWorker.start();
 const metrics = new Metrics(keys, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
 
 /** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
@@ -95,15 +100,16 @@ async function callerOf(req: Request): Promise<{ role: string; claims: Claims } 
 
 /**
  * Request headers as PostgREST passes them to SQL (lower-case names). This gateway stands in for
- * Supabase's edge (Cloudflare, then the API gateway): it sets cf-connecting-ip to the client's
- * socket address, overwriting whatever the client sent, and passes x-forwarded-for on as the
- * client wrote it with the proxy's hop (the socket address) appended. So a client cannot choose
- * the IP it is counted under by either header.
+ * Supabase's edge (Cloudflare, then the API gateway) and sends only what is documented to reach
+ * PostgREST there: the client's x-forwarded-for with the proxy's hop (the socket address)
+ * appended. Cloudflare overwrites a client's `cf-connecting-ip`, and nothing public documents that
+ * header reaching `request.headers`, so a client's is dropped and none is invented. Which value
+ * the database takes as the client's address is the product's setting (private.client_ip).
  */
 function requestHeaders(req: Request, remote: string): Record<string, string> {
   const headers: Record<string, string> = {};
   req.headers.forEach((v, k) => (headers[k] = v));
-  headers["cf-connecting-ip"] = remote;
+  delete headers["cf-connecting-ip"];
   headers["x-forwarded-for"] = headers["x-forwarded-for"] ? `${headers["x-forwarded-for"]}, ${remote}` : remote;
   return headers;
 }
@@ -155,6 +161,7 @@ const pageRoutes: [RegExp, string][] = [
   [/^\/manage\/?$/, "/manage.html"],
   [/^\/promoter\/?$/, "/promoter.html"],
   [/^\/me\/?$/, "/me.html"],
+  [/^\/ops\/?$/, "/ops.html"],
 ];
 const staticTypes: Record<string, string> = {
   html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",

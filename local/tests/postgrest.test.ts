@@ -224,12 +224,12 @@ describe("HTTP details (App.hs, Error.hs, Response/Performance.hs)", () => {
 });
 
 describe("client address (Supabase's edge)", () => {
-  it("sets cf-connecting-ip from the socket, overwriting the client's, and appends its hop to x-forwarded-for", async () => {
+  it("appends its hop to x-forwarded-for and sends no cf-connecting-ip (a client's is dropped, none invented)", async () => {
     const res = await rpc("local_test_settings", "{}", { "cf-connecting-ip": "203.0.113.9", "x-forwarded-for": "10.1.2.3" });
     const { headers } = await res.json();
-    expect(headers["cf-connecting-ip"]).toBe("127.0.0.1");
+    expect(headers["cf-connecting-ip"]).toBeUndefined();
     expect(headers["x-forwarded-for"]).toBe("10.1.2.3, 127.0.0.1");
     const bare = await (await rpc("local_test_settings", "{}")).json();
-    expect([bare.headers["cf-connecting-ip"], bare.headers["x-forwarded-for"]]).toEqual(["127.0.0.1", "127.0.0.1"]);
+    expect([bare.headers["cf-connecting-ip"], bare.headers["x-forwarded-for"]]).toEqual([undefined, "127.0.0.1"]);
   });
 });

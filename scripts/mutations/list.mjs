@@ -11,6 +11,7 @@
 
 const helpers = "20261204152715_private_helpers.sql";
 const limits = "20261204152719_rate_limits.sql";
+const clientIp = "20261204161956_client_ip.sql";
 const orgs = "20261204152722_organizations.sql";
 const events = "20261204152725_events.sql";
 const guests = "20261204152734_guests.sql";
@@ -48,8 +49,8 @@ export const mutations = [
     replace: "qr_token text not null unique default private.random_token(6)" },
 
   // ---- rate limits and admission -------------------------------------------------------------
-  { name: "per-IP limit: trust the first x-forwarded-for hop (client-written)", file: helpers, kills: "05-limits.sql",
-    find: "v_ip := nullif(btrim(v_hops[array_upper(v_hops, 1)]), '');", replace: "v_ip := nullif(btrim(v_hops[1]), '');" },
+  { name: "client address: trusted hops ignored (always the first, client-written value)", file: clientIp, kills: "50-client-ip.sql",
+    find: "case when v_hops = 0 then 1 else cardinality(v_values) - v_hops + 1 end", replace: "1" },
   { name: "per-IP limit: not counted at all", file: limits, kills: "05-limits.sql",
     find: "perform private.rate_limit('ip', private.client_ip());", replace: "perform private.client_ip();" },
   { name: "per-IP limit: signed-in staff counted as anonymous", file: limits, kills: "05-limits.sql",

@@ -21,7 +21,7 @@ returns table (name text, caller text, purpose text) language sql immutable as $
   values
     -- Guest page (anonymous): the calls of the guest flow.
     ('resolve_promoter_link', 'anon', 'event and promoter card for a link'),
-    ('check_phone_with_cache', 'anon', '{exists, phone} only, anti-enumeration'),
+    ('check_phone_with_cache', 'anon', '{exists, phone, salt} only, anti-enumeration'),
     ('authenticate_and_create_guest_v2', 'anon', 'returning guest: password, then the pass'),
     ('register_and_create_guest_v2', 'anon', 'new guest: account and pass'),
     ('join_event_with_session', 'anon', 'returning guest with a session, no password'),
@@ -31,6 +31,8 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('delete_my_guest_account', 'anon', 'erase the account (past passes anonymised)'),
     ('request_password_reset', 'anon', 'queue a one-time reset link (same answer for every number)'),
     ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
+    -- Deployment check (docs/deploy.md): the address the database sees for the caller.
+    ('client_address', 'anon', 'its own address, the header''s values, the settings'),
     -- Door staff and organisers (signed in), checked against organization membership inside.
     ('check_in_guest', 'authenticated', 'a scan at the door'),
     ('event_dashboard', 'authenticated', 'live totals for the organiser page'),
@@ -62,6 +64,7 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
     -- The platform only: the mail sender (edge function guest-password-reset) with the service key.
     ('claim_outbox', 'service_role', 'take the next queued messages to send'),
+    ('deploy_status', 'service_role', 'the pre-request hook, cron jobs and outbox, for npm run deploy:check'),
     ('complete_outbox', 'service_role', 'record a message sent, or its error')
 $$;
 
