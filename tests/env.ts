@@ -1,6 +1,7 @@
 // The running test stack (npm test exports its settings) and clients for it: the real
 // supabase-js, with the `ws` transport that Node 20 needs for Realtime.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { Database } from "../client/database.types";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import WebSocket from "ws";
@@ -14,12 +15,22 @@ export const env = {
   jwtSecret: process.env.JWT_SECRET!,
 };
 
-export function client(key = env.anonKey): SupabaseClient {
-  return createClient(env.apiUrl, key, {
+/**
+ * A supabase-js client typed with the generated `Database` (client/database.types.ts), as the
+ * pages make it: what createApi takes.
+ */
+export function client(key = env.anonKey): SupabaseClient<Database> {
+  return createClient<Database>(env.apiUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never },
   });
 }
+
+/**
+ * The same client without the generated types, for tests of the HTTP surface itself: they send
+ * unknown functions and malformed arguments on purpose and read raw answers.
+ */
+export const rawClient = (key = env.anonKey): SupabaseClient => client(key) as unknown as SupabaseClient;
 
 /** A supabase-js client signed in with email and password, the /token request sent from `localAddress`. */
 export async function signInFrom(localAddress: string, email: string, password: string): Promise<SupabaseClient> {
@@ -37,7 +48,7 @@ export async function signInFrom(localAddress: string, email: string, password: 
     req.on("error", reject);
     req.end(body);
   });
-  const c = client();
+  const c = rawClient();
   const { error } = await c.auth.setSession(session);
   if (error) throw error;
   return c;
@@ -88,7 +99,7 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
  * per phone), from registration_challenge over HTTP and client/pow.ts, as the guest page does.
  */
 export async function proof(): Promise<string> {
-  const { data, error } = await client().rpc("registration_challenge");
+  const { data, error } = await rawClient().rpc("registration_challenge");
   if (error) throw error;
   return solveChallenge(data);
 }
