@@ -1,6 +1,7 @@
 // The guest client against the live stack: a burst larger than the bcrypt slots loses nobody.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../client/api";
+import type { Database } from "../client/database.types";
 import { ApiError } from "../client/errors";
 import { backoff, retryDelay } from "../client/retry";
 import { connect } from "./db";
@@ -38,7 +39,7 @@ describe("guest client", () => {
       // exists by then), and when its pass arrived.
       const sentAt: number[] = [], enteredAt: number[] = [], servedAt: number[] = [];
       const guestOf = (init?: RequestInit) => phones.findIndex((p) => String(init?.body ?? "").includes(`"${p}"`));
-      const recording = createClient(env.apiUrl, env.anonKey, {
+      const recording = createClient<Database>(env.apiUrl, env.anonKey, {
         auth: { persistSession: false, autoRefreshToken: false },
         realtime: { transport: WebSocket as never },
         global: {

@@ -1,7 +1,7 @@
 // Two identical requests at once must give one row: real parallel connections, not reasoning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCode, callAs, callWithRetry, connect } from "./db";
-import { client, makeWorld, proof, randomPhone, signedIn } from "./env";
+import { rawClient, makeWorld, proof, randomPhone, signedIn } from "./env";
 
 const sql = connect(60);
 afterAll(() => sql.end());
@@ -103,7 +103,7 @@ describe("concurrency", () => {
     const staff = await signedIn(staffId);
     const owner = await signedIn(ownerId);
     const flood = Array.from({ length: 80 }, () =>
-      client().rpc("register_and_create_guest_v2", {
+      rawClient().rpc("register_and_create_guest_v2", {
         p_phone: p, p_first_name: "Ana", p_last_name: "Flood", p_email: "flood@example.com", p_password: "Flood-2026x", ...link,
         p_proof: attackProof,
       }).then((r) => ({ status: r.status, code: r.error?.message ?? "pass" })));

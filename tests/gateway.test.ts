@@ -3,11 +3,11 @@
 // JWTs included, is checked apart from the product in local/tests/postgrest.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
+import { rawClient, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
-const anon = client();
+const anon = rawClient();
 const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
 const register = async (p: string, extra: Record<string, unknown> = {}) =>
   anon.rpc("register_and_create_guest_v2", {
@@ -182,7 +182,7 @@ describe("actors", () => {
     const other = await signedIn(w.staff_b);
     const no = await other.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
     expect([no.status, no.error?.message]).toEqual([403, "forbidden"]);
-    const service = client(env.serviceKey);
+    const service = rawClient(env.serviceKey);
     const svc = await service.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
     expect([svc.status, svc.error?.message]).toEqual([401, "not_authenticated"]);
   });
@@ -229,7 +229,7 @@ describe("auth", () => {
 
   it("refuses a wrong password with invalid_credentials", async () => {
     const [{ email }] = await sql`select email from auth.users where id = ${w.staff_a}`;
-    const { error } = await client().auth.signInWithPassword({ email, password: "Wrong-1" });
+    const { error } = await rawClient().auth.signInWithPassword({ email, password: "Wrong-1" });
     expect(error?.status).toBe(400);
     expect(error?.code).toBe("invalid_credentials");
   });
