@@ -4,8 +4,6 @@
 // the one slow step of logging in or registering. The library is hash-wasm (WebAssembly; chosen
 // by measurement, docs/pages.md); in a browser it runs in a Web Worker (client/bcrypt.worker.ts)
 // so the page stays responsive while it works, and directly where there is no Worker (tests).
-import { bcrypt as wasmBcrypt } from "hash-wasm";
-
 /** bcrypt(password, salt) as the standard 60-character string; `salt` is its first 29 characters. */
 export type HashPassword = (password: string, salt: string) => Promise<string>;
 
@@ -51,12 +49,15 @@ export function newSalt(cost = COST): string {
 /** Whether a text is a bcrypt salt (the first 29 characters of a hash). */
 export const isSalt = (salt: string) => SALT.test(salt);
 
+/** hash-wasm's bcrypt function. */
+type WasmBcrypt = typeof import("hash-wasm").bcrypt;
+
 /**
- * bcrypt on this thread. Like pgcrypto's crypt(), it reads at most 72 bytes of the UTF-8
+ * bcrypt with hash-wasm. Like pgcrypto's crypt(), it reads at most 72 bytes of the UTF-8
  * password, so a hash made by the database's `crypt(p, gen_salt('bf', 10))` is reproduced
  * exactly from its first 29 characters ($2a$ and $2b$ compute the same for such passwords).
  */
-export const bcrypt: HashPassword = async (password, salt) => {
+export async function hashWith(wasmBcrypt: WasmBcrypt, password: string, salt: string): Promise<string> {
   if (!isSalt(salt)) throw new Error("not a bcrypt salt");
   const hash = await wasmBcrypt({
     password: new TextEncoder().encode(password).slice(0, 72),
@@ -66,7 +67,14 @@ export const bcrypt: HashPassword = async (password, salt) => {
   });
   // hash-wasm writes `$2a$`; the salt's own version is kept so that the string is the account's.
   return salt.slice(0, 4) + hash.slice(4);
-};
+}
+
+/**
+ * bcrypt on this thread (node and Deno; the browser's worker imports hash-wasm itself), the
+ * library loaded on first use so that a page's bundle does not carry it.
+ */
+export const bcrypt: HashPassword = async (password, salt) =>
+  hashWith((await import("hash-wasm")).bcrypt, password, salt);
 
 /** bcrypt in a Web Worker: one worker for the page, started on first use (or by `warmHashWorker`). */
 let worker: Worker | null = null;

@@ -27,6 +27,7 @@ const pt = {
   waiting_position: "Estás na fila: posição {position}, cerca de {seconds} s.",
   waiting_retry: "A ligar de novo…",
   working: "Um momento…",
+  preparing: "A preparar…",
   closed_title: "A lista está fechada", closed_body: "Já não é possível entrar na lista para esta noite.",
   unknown_title: "Link não encontrado", unknown_body: "Este link não leva a uma noite aberta. Pede um novo link ao teu promotor.",
   // staff pages
@@ -70,6 +71,7 @@ const en: typeof pt = {
   waiting_position: "You are in the queue: position {position}, about {seconds} s.",
   waiting_retry: "Connecting again…",
   working: "One moment…",
+  preparing: "Preparing…",
   closed_title: "The list is closed", closed_body: "It is no longer possible to get on the list for this night.",
   unknown_title: "Link not found", unknown_body: "This link does not lead to an open night. Ask your promoter for a new link.",
   sign_in_title: "Sign in", sign_in: "Sign in", sign_out: "Sign out", staff_email: "Email", staff_password: "Password",
