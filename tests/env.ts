@@ -5,6 +5,7 @@ import type { Database } from "../client/database.types";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import WebSocket from "ws";
+import { bcrypt, newSalt } from "../client/bcrypt";
 import { solveChallenge } from "../client/pow";
 import { connect } from "./db";
 
@@ -17,12 +18,13 @@ export const env = {
 
 /**
  * A supabase-js client typed with the generated `Database` (client/database.types.ts), as the
- * pages make it: what createApi takes.
+ * pages make it: what createApi takes. `fetch` replaces its transport (to record or drop answers).
  */
-export function client(key = env.anonKey): SupabaseClient<Database> {
+export function client(key = env.anonKey, fetch?: typeof globalThis.fetch): SupabaseClient<Database> {
   return createClient<Database>(env.apiUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never },
+    global: fetch ? { fetch } : undefined,
   });
 }
 
@@ -102,4 +104,20 @@ export async function proof(): Promise<string> {
   const { data, error } = await rawClient().rpc("registration_challenge");
   if (error) throw error;
   return solveChallenge(data);
+}
+
+/**
+ * A password as a phone sends it for a new account (client/bcrypt.ts): bcrypt with a new random
+ * cost-10 salt. A retried registration sends the same string again, so keep it.
+ */
+export const phoneHash = (password: string, salt = newSalt()): Promise<string> => bcrypt(password, salt);
+
+/**
+ * A password as a phone sends it to log in: bcrypt with the account's salt, which the page reads
+ * from check_phone_with_cache first (a random salt for a number with no account).
+ */
+export async function loginHash(phone: string, password: string): Promise<string> {
+  const { data, error } = await client().rpc("check_phone_with_cache", { p_phone: phone });
+  if (error) throw error;
+  return phoneHash(password, (data as { salt: string | null }).salt ?? newSalt());
 }
