@@ -5,7 +5,7 @@ import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
 import { signer } from "./manage-auth";
-import { rawClient, proof, eventually, makeWorld, randomPhone, type World } from "./env";
+import { rawClient, phoneHash, proof, eventually, makeWorld, randomPhone, type World } from "./env";
 
 const signedIn = signer("127.0.0.22");
 
@@ -29,7 +29,7 @@ function listen(c: SupabaseClient, topic: string) {
 
 async function register(first: string, promoter: string, team: string | null) {
   const { data, error } = await rawClient().rpc("register_and_create_guest_v2", {
-    p_phone: randomPhone(), p_first_name: first, p_last_name: "Lima", p_email: "g@example.com", p_password: "Live-2026x",
+    p_phone: randomPhone(), p_first_name: first, p_last_name: "Lima", p_email: "g@example.com", p_password: await phoneHash("Live-2026x"),
     p_event_id: w.open_event, p_promoter_id: promoter, p_team_id: team, p_proof: await proof(),
   });
   if (error) throw error;

@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { rawClient, env, eventually, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
+import { rawClient, env, eventually, makeWorld, phoneHash, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
@@ -56,7 +56,7 @@ const rest = (key: string, body: unknown) =>
 
 async function register(p: string) {
   const { data, error } = await rawClient().rpc("register_and_create_guest_v2", {
-    p_phone: p, p_first_name: "Rita", p_last_name: "Realtime", p_email: "rita@example.com", p_password: "Live-2026x",
+    p_phone: p, p_first_name: "Rita", p_last_name: "Realtime", p_email: "rita@example.com", p_password: await phoneHash("Live-2026x"),
     p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
   });
   if (error) throw error;
