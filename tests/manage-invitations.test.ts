@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
 import { signer, signInFrom } from "./manage-auth";
-import { client, linkIn, mailIds, newestMail, proof, makeWorld, randomPhone, type World } from "./env";
+import { client, linkIn, mailIds, newestMail, phoneHash, proof, makeWorld, randomPhone, type World } from "./env";
 
 const signedIn = signer("127.0.0.21");
 
@@ -148,7 +148,7 @@ describe("inviting a person into the organisation", () => {
     const members = () => sql`select role from public.organization_members where organization_id = ${org.id} and user_id = ${w.owner_a}`;
     expect(await members()).toEqual([]);
     const { data: orgs } = await victim.rpc("my_organizations");
-    expect(orgs.map((o: { id: string }) => o.id)).not.toContain(org.id);
+    expect((orgs as { id: string }[]).map((o) => o.id)).not.toContain(org.id);
     // The attacker cannot accept on the victim's behalf either: the token is only in the victim's email.
     const token = location.searchParams.get("invitation")!;
     const { error: notTheirs } = await attacker.rpc("accept_invitation", { p_token: token });
@@ -182,7 +182,7 @@ describe("the guest list as CSV", () => {
   it("owners get phone numbers, admins do not", async () => {
     const phone = randomPhone();
     const { error: regError } = await client().rpc("register_and_create_guest_v2", {
-      p_phone: phone, p_first_name: "Clara", p_last_name: "Vaz", p_email: "clara@example.com", p_password: "Noite-2026",
+      p_phone: phone, p_first_name: "Clara", p_last_name: "Vaz", p_email: "clara@example.com", p_password: await phoneHash("Noite-2026"),
       p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
     });
     expect(regError).toBeNull();
