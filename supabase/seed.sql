@@ -58,10 +58,20 @@ select e.id, tm.promoter_id, tm.team_id
 from public.events e cross join public.team_members tm
 where e.organization_id = 'b0000000-0000-4000-8000-000000000001';
 
-insert into private.client_users (id, phone, first_name, last_name, email, password_hash) values
-  ('f0000000-0000-4000-8000-000000000001', '+351912000001', 'Maria', 'Silva', 'maria@example.com', extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
-  ('f0000000-0000-4000-8000-000000000002', '+351912000002', 'João', 'Conceição', 'joao@example.com', extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
-  ('f0000000-0000-4000-8000-000000000003', '+351912000003', 'Inês', 'Ferreira-Luz', null, extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10)));
+-- Made the way accounts were made when the server ran bcrypt (`crypt(p_password, gen_salt('bf',
+-- 10))`), then stored as the database keeps them now (private.stored_password: the salt and
+-- sha256 of the bcrypt string, which the phone computes again from the password and the salt).
+insert into private.client_users (id, phone, first_name, last_name, email, password_salt, password_digest)
+select u.id::uuid, u.phone, u.first_name, u.last_name, u.email, s.salt, s.digest
+from (values
+  ('f0000000-0000-4000-8000-000000000001', '+351912000001', 'Maria', 'Silva', 'maria@example.com',
+   extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
+  ('f0000000-0000-4000-8000-000000000002', '+351912000002', 'João', 'Conceição', 'joao@example.com',
+   extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10))),
+  ('f0000000-0000-4000-8000-000000000003', '+351912000003', 'Inês', 'Ferreira-Luz', null,
+   extensions.crypt('Guest-2026', extensions.gen_salt('bf', 10)))
+) as u(id, phone, first_name, last_name, email, bcrypt)
+cross join lateral private.stored_password(u.bcrypt) s;
 
 insert into public.guests (event_id, client_user_id, promoter_id, team_id)
 values ('c0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001',

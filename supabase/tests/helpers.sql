@@ -187,3 +187,39 @@ begin
   return (c ->> 'challenge') || ':' || n;
 end $$;
 grant execute on function tests.proof() to anon, authenticated, service_role;
+
+/** The salt tests register new accounts with (pgcrypto makes `$2a$` bcrypt; phones make `$2b$`). */
+create or replace function tests.salt()
+returns text language sql immutable as $$ select '$2a$10$abcdefghijklmnopqrstuu' $$;
+
+/**
+ * The phone's work, done here with pgcrypto: bcrypt of `p_password` with the salt of the account
+ * of `p_phone` (for logging in), or with tests.salt() when the phone has no account or none is
+ * given (for registering; the same string each time, as a retried registration sends).
+ */
+create or replace function tests.bcrypt(p_password text, p_phone text default null)
+returns text language plpgsql security definer set search_path = '' as $$
+declare
+  v_salt text;
+begin
+  if p_phone is not null then
+    select u.password_salt into v_salt from private.client_users u where u.phone = private.normalize_phone(p_phone);
+  end if;
+  return extensions.crypt(p_password, coalesce(v_salt, tests.salt()));
+end $$;
+
+/**
+ * A guest account as an earlier server made it (bcrypt of `p_password` at cost 10), stored as the
+ * database keeps it now: private.stored_password's salt and sha256. Returns its id.
+ */
+create or replace function tests.create_guest_account(p_phone text, p_first_name text default 'Ana',
+  p_last_name text default 'Lima', p_password text default 'Guest-2026', p_id uuid default gen_random_uuid(),
+  p_email text default null)
+returns uuid language sql security definer set search_path = '' as $$
+  insert into private.client_users (id, phone, first_name, last_name, email, password_salt, password_digest)
+  select p_id, private.normalize_phone(p_phone), p_first_name, p_last_name, p_email, s.salt, s.digest
+  from private.stored_password(extensions.crypt(p_password, extensions.gen_salt('bf', 10))) s
+  returning id
+$$;
+grant execute on function tests.salt(), tests.bcrypt(text, text),
+  tests.create_guest_account(text, text, text, text, uuid, text) to anon, authenticated, service_role;

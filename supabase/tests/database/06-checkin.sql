@@ -11,9 +11,9 @@ grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
 update private.settings set value = '4' where key = 'pow_difficulty';
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('935000001', 'Duarte', 'Melo', 'd@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table other_pass as select public.register_and_create_guest_v2('935000002', 'Eva', 'Neves', 'e@example.com',
-  'Noite-2026', pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 grant select on pass, other_pass to anon, authenticated, service_role;
 create or replace function pg_temp.qr() returns text language sql as $$ select v ->> 'qr_token' from pass $$;
 grant execute on function pg_temp.qr() to anon, authenticated, service_role;

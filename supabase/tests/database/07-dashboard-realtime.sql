@@ -14,9 +14,9 @@ grant execute on function pg_temp.topic() to anon, authenticated;
 update private.settings set value = '4' where key = 'pow_difficulty';
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('936000001', 'Filipa', 'Gomes', 'filipa@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 select public.register_and_create_guest_v2('936000002', 'Gil', 'Horta', 'gil@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof());
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof());
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 

@@ -3,7 +3,7 @@ begin;
 select plan(5);
 
 select is((select array_agg(jobname::text order by jobname) from cron.job where jobname <> 'realtime-messages-retention'),
-  array['anonymise-inactive-guests', 'purge-guest-sessions', 'purge-ops-counters', 'purge-password-line', 'purge-phone-lookup-cache',
+  array['anonymise-inactive-guests', 'purge-guest-sessions', 'purge-ops-counters', 'purge-phone-lookup-cache',
         'purge-rate-limit-counters', 'purge-registration-challenges'], 'the jobs are scheduled by name');
 select is((select schedule from cron.job where jobname = 'purge-phone-lookup-cache'), '* * * * *', 'the phone cache is purged every minute');
 
@@ -19,8 +19,8 @@ select private.purge_rate_limit_counters();
 select is((select array_agg(key_hash = private.sha256('new')) from private.rate_limit_counters where key_hash in (private.sha256('old'), private.sha256('new'))),
   array[true], 'ended counter windows are deleted, the current one kept');
 
-insert into private.client_users (id, phone, first_name, last_name, password_hash)
-values ('00000000-0000-4000-8000-0000000000aa', '+351900000003', 'Ze', 'Povinho', extensions.crypt('x', extensions.gen_salt('bf', 10)));
+insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest)
+values ('00000000-0000-4000-8000-0000000000aa', '+351900000003', 'Ze', 'Povinho', tests.salt(), private.sha256(tests.bcrypt('x')));
 insert into private.guest_sessions (token_hash, client_user_id, expires_at) values
   (private.sha256('expired'), '00000000-0000-4000-8000-0000000000aa', now() - interval '1 second'),
   (private.sha256('valid'), '00000000-0000-4000-8000-0000000000aa', now() + interval '1 day');

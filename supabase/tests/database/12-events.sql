@@ -56,8 +56,8 @@ select tests.act_as_postgres();
 
 -- update_event: the version check and the capacity rule
 with u as (
-  insert into private.client_users (phone, first_name, last_name, password_hash)
-  values ('+351935550001', 'Ana', 'Lima', '$2a$10$x'), ('+351935550002', 'Rui', 'Lima', '$2a$10$x') returning id)
+  insert into private.client_users (phone, first_name, last_name, password_salt, password_digest)
+  values ('+351935550001', 'Ana', 'Lima', tests.salt(), private.sha256('x')), ('+351935550002', 'Rui', 'Lima', tests.salt(), private.sha256('x')) returning id)
 insert into public.guests (event_id, client_user_id, promoter_id)
 select (select (v ->> 'id')::uuid from ev), u.id, pg_temp.id('promoter') from u;
 select tests.authenticate_as(pg_temp.id('owner_a'));

@@ -62,7 +62,7 @@ select tests.act_as_postgres();
 
 -- a guest registers through the link; unlinking keeps them
 select tests.act_as('anon');
-select lives_ok(format($$select public.register_and_create_guest_v2('936100001', 'Rita', 'Sousa', 'rita@example.com', 'Noite-2026', %L, %L, null, tests.proof())$$,
+select lives_ok(format($$select public.register_and_create_guest_v2('936100001', 'Rita', 'Sousa', 'rita@example.com', tests.bcrypt('Noite-2026'), %L, %L, null, tests.proof())$$,
   pg_temp.id('open_event'), (select v ->> 'id' from zed)), 'a guest registers through the new link');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('owner_a'));

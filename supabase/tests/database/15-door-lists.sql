@@ -11,9 +11,9 @@ update private.settings set value = '4' where key = 'pow_difficulty';
 
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('937000001', 'Beatriz', 'Quintela', 'b@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table pass2 as select public.register_and_create_guest_v2('937000002', 'Carlos', 'Quintas', 'c@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('other_promoter'), null, tests.proof());
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('other_promoter'), null, tests.proof());
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 update public.promoters set display_name = '=HYPERLINK("x")' where id = pg_temp.id('other_promoter');

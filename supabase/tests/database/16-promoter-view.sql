@@ -12,11 +12,11 @@ update private.settings set value = '4' where key = 'pow_difficulty';
 -- Three guests on the open night: one through Pat (team T), one through Lee (team T), one through Quinn (no team).
 select tests.act_as('anon');
 create temporary table g_pat as select public.register_and_create_guest_v2('938000001', 'Paula', 'Reis', 'p@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table g_lee as select public.register_and_create_guest_v2('938000002', 'Luis', 'Mota', 'l@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('leader'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('leader'), pg_temp.id('team'), tests.proof()) as v;
 create temporary table g_quinn as select public.register_and_create_guest_v2('938000003', 'Quim', 'Barros', 'q@example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('other_promoter'), null, tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('other_promoter'), null, tests.proof()) as v;
 select tests.act_as_postgres();
 
 -- promoter_overview / promoter_event_feed

@@ -12,7 +12,7 @@ update private.settings set value = '4' where key = 'pow_difficulty';
 -- A guest with a pass for tonight's list and one for a night that is over.
 select tests.act_as('anon');
 create temporary table pass as select public.register_and_create_guest_v2('939000001', 'Sofia', 'Matos', 'Sofia@Example.com',
-  'Noite-2026', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
+  tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), tests.proof()) as v;
 select tests.act_as_postgres();
 grant select on pass to anon, authenticated, service_role;
 create or replace function pg_temp.session() returns text language sql as $$ select v ->> 'session_token' from pass $$;
@@ -76,24 +76,25 @@ select is((select last_error from private.outbox where id = (select (v -> 1 ->> 
 grant select on claimed to anon;
 select tests.act_as('anon');
 select is(tests.error_of(format($$select public.reset_guest_password(%L, 'weak')$$, (select v -> 0 -> 'payload' ->> 'token' from claimed))),
-  'PT400 weak_password', 'the new password must be strong');
-select is(public.reset_guest_password((select v -> 0 -> 'payload' ->> 'token' from claimed), 'Nova-Senha-2027'), '{"reset": true}'::jsonb,
-  'the link sets a new password');
-select is(tests.error_of(format($$select public.reset_guest_password(%L, 'Outra-Senha-2027')$$, (select v -> 0 -> 'payload' ->> 'token' from claimed))),
+  'PT400 weak_password', 'the new password must arrive as the phone''s bcrypt string');
+select is(public.reset_guest_password((select v -> 0 -> 'payload' ->> 'token' from claimed),
+  extensions.crypt('Nova-Senha-2027', '$2a$10$zyxwvutsrqponmlkjihgfe')), '{"reset": true}'::jsonb,
+  'the link sets a new password (with the new salt the phone chose)');
+select is(tests.error_of(format($$select public.reset_guest_password(%L, tests.bcrypt('Outra-Senha-2027'))$$, (select v -> 0 -> 'payload' ->> 'token' from claimed))),
   'PT400 invalid_reset_token', 'once');
 select is(tests.error_of(format('select public.my_guest_data(%L)', pg_temp.session())), 'PT401 invalid_session',
   'a reset ends every session');
-select is(public.authenticate_and_create_guest_v2('939000001', 'Nova-Senha-2027', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))
+select is(public.authenticate_and_create_guest_v2('939000001', tests.bcrypt('Nova-Senha-2027', '939000001'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))
   ->> 'first_name', 'Sofia', 'the guest logs in with the new password');
 select tests.act_as_postgres();
 update private.password_resets set expires_at = now() - interval '1 second' where used_at is null;
 select tests.act_as('anon');
-select is(tests.error_of(format($$select public.reset_guest_password(%L, 'Outra-Senha-2027')$$, (select v -> 1 -> 'payload' ->> 'token' from claimed))),
+select is(tests.error_of(format($$select public.reset_guest_password(%L, tests.bcrypt('Outra-Senha-2027'))$$, (select v -> 1 -> 'payload' ->> 'token' from claimed))),
   'PT400 invalid_reset_token', 'an expired link does nothing');
 
 -- delete_my_guest_account (with the session from the new login)
 create temporary table relogin as select public.join_event_with_session(
-  (select s from (select public.authenticate_and_create_guest_v2('939000001', 'Nova-Senha-2027', pg_temp.id('open_event'),
+  (select s from (select public.authenticate_and_create_guest_v2('939000001', tests.bcrypt('Nova-Senha-2027', '939000001'), pg_temp.id('open_event'),
      pg_temp.id('promoter'), pg_temp.id('team')) ->> 'session_token' s) x), pg_temp.id('open_event2'), pg_temp.id('promoter'), pg_temp.id('team')) as v;
 select is(public.delete_my_guest_account((select v ->> 'session_token' from relogin)),
   '{"deleted": true, "passes_deleted": 2, "passes_anonymised": 1}'::jsonb,
@@ -105,9 +106,9 @@ select is((select count(*)::int from private.client_users where phone = '+351939
 select is((public.check_phone_with_cache('939000001') ->> 'exists')::boolean, false, 'and the phone check forgets the number at once');
 
 -- anonymisation by pg_cron
-insert into private.client_users (id, phone, first_name, last_name, password_hash, created_at, last_login_at) values
-  ('00000000-0000-4000-8000-0000000000b1', '+351939000011', 'Velho', 'Cliente', '$2a$10$x', now() - interval '30 months', now() - interval '25 months'),
-  ('00000000-0000-4000-8000-0000000000b2', '+351939000012', 'Ativo', 'Cliente', '$2a$10$x', now() - interval '30 months', now() - interval '1 month');
+insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest, created_at, last_login_at) values
+  ('00000000-0000-4000-8000-0000000000b1', '+351939000011', 'Velho', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '25 months'),
+  ('00000000-0000-4000-8000-0000000000b2', '+351939000012', 'Ativo', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '1 month');
 select private.anonymise_inactive_guests() >= 1;
 select is((select array_agg(first_name order by first_name) from private.client_users
            where id in ('00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b2')), array['Ativo'],

@@ -11,7 +11,7 @@ grant execute on function pg_temp.id(text) to anon;
 create or replace function pg_temp.register(p_phone text, p_proof text) returns text language plpgsql as $$
 declare r jsonb;
 begin
-  r := public.register_and_create_guest_v2(p_phone, 'Ana', 'Lima', 'a@example.com', 'Noite-2026',
+  r := public.register_and_create_guest_v2(p_phone, 'Ana', 'Lima', 'a@example.com', tests.bcrypt('Noite-2026'),
     pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), p_proof);
   return case when r ? 'qr_token' then 'pass' else r ->> 'message' end;
 exception when others then

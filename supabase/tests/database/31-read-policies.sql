@@ -13,8 +13,8 @@ insert into public.organization_members select pg_temp.id('org_a'), id, 'admin' 
 grant select on admin_a to authenticated;
 
 -- One guest and one check-in of organization A.
-insert into private.client_users (id, phone, first_name, last_name, password_hash)
-values ('00000000-0000-4000-8000-0000000000b1', '+351938000001', 'Olga', 'Pires', extensions.crypt('x', extensions.gen_salt('bf', 10)));
+insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest)
+values ('00000000-0000-4000-8000-0000000000b1', '+351938000001', 'Olga', 'Pires', tests.salt(), private.sha256(tests.bcrypt('x')));
 insert into public.guests (event_id, client_user_id, promoter_id, team_id)
 values (pg_temp.id('open_event'), '00000000-0000-4000-8000-0000000000b1', pg_temp.id('promoter'), pg_temp.id('team'));
 insert into public.checkins (nonce, event_id, result, scanned_by) values ('policy-nonce-1', pg_temp.id('open_event'), 'unknown', pg_temp.id('staff_a'));

@@ -19,8 +19,8 @@ select is(public.resolve_promoter_link(pg_temp.v('promoter_slug'), (select small
   'a list below its capacity is open');
 select tests.act_as_postgres();
 -- Its one seat taken (written directly: the joining functions have their own tests).
-insert into private.client_users (id, phone, first_name, last_name, password_hash)
-values ('00000000-0000-4000-8000-0000000000c2', '+351939100001', 'Vera', 'Lopes', extensions.crypt('x', extensions.gen_salt('bf', 10)));
+insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest)
+values ('00000000-0000-4000-8000-0000000000c2', '+351939100001', 'Vera', 'Lopes', tests.salt(), private.sha256(tests.bcrypt('x')));
 insert into public.guests (event_id, client_user_id, promoter_id, team_id)
 values (pg_temp.v('small_event')::uuid, '00000000-0000-4000-8000-0000000000c2', pg_temp.v('promoter')::uuid, pg_temp.v('team')::uuid);
 select tests.act_as('anon');
