@@ -8,7 +8,7 @@ export const ERROR_CODES = [
   "invalid_email", "input_too_long", "invalid_nonce", "invalid_credentials", "invalid_session",
   "not_authenticated", "forbidden", "event_not_found", "promoter_not_linked", "phone_already_registered",
   "guest_list_closed", "nonce_reused", "rate_limited", "account_locked", "busy",
-  "proof_required", "proof_invalid", "proof_reused", "invalid_limit", "invalid_body", "invalid_json", "method_not_allowed", "broadcast_failed",
+  "proof_required", "proof_invalid", "proof_reused", "invalid_limit", "invalid_body", "invalid_json", "method_not_allowed", "use_post", "broadcast_failed",
   // Management (docs/manage.md).
   "organization_not_found", "invalid_name", "invalid_display_name", "invalid_role", "member_not_found",
   "promoter_not_found", "promoter_taken", "last_owner", "membership_changed", "invalid_slug", "invalid_times",

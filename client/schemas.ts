@@ -1,7 +1,9 @@
 // zod schemas for every input and output of the public API, with the same rules as the SQL
-// (supabase/migrations/*_private_helpers.sql: normalize_phone, check_password, clean_name,
-// clean_email, check_length), so most mistakes never leave the device. The server stays the
-// authority: these are a convenience, and every message is the server's machine code.
+// (supabase/migrations: normalize_phone, clean_name, clean_email, check_length), so most
+// mistakes never leave the device, and every message is the server's machine code. The server
+// stays the authority for those. Password rules are the exception: the server receives only the
+// phone's bcrypt of the password (client/bcrypt.ts), so `NewPassword` here is the one place they
+// are checked.
 import { z } from "zod";
 
 /** Country calling code for numbers typed without + or 00 (the database's default setting). */
@@ -36,11 +38,14 @@ export const FirstName = name("invalid_first_name");
 export const LastName = name("invalid_last_name");
 export const Email = z.string().transform((s) => s.trim().toLowerCase())
   .refine((s) => s.length <= 254 && EMAIL.test(s), { error: "invalid_email" });
-/** A new password (check_password): 8+ characters, upper, lower, digit; at most 72 bytes. */
+/**
+ * A new password: 8+ characters, upper, lower, digit; at most 72 bytes (bcrypt reads no more).
+ * The only place these rules live: the server never sees the password, only its bcrypt.
+ */
 export const NewPassword = z.string()
   .refine((s) => utf8Length(s) <= 72, { error: "password_too_long", abort: true })
   .refine((s) => s.length >= 8 && /\p{Lu}/u.test(s) && /\p{Ll}/u.test(s) && /[0-9]/.test(s), { error: "weak_password" });
-/** A password typed to log in: anything up to 72 characters (the server checks it). */
+/** A password typed to log in: anything up to 72 characters (the server checks its bcrypt). */
 export const Password = z.string().min(1, { error: "invalid_credentials" }).max(72, { error: "input_too_long" });
 export const Slug = z.string().min(1, { error: "event_not_found" }).max(100, { error: "input_too_long" });
 export const SessionToken = z.string().min(1, { error: "invalid_session" }).max(100, { error: "input_too_long" });
@@ -65,7 +70,11 @@ export const LinkCard = z.object({
   promoter: z.object({ id: z.uuid(), slug: z.string(), display_name: z.string() }),
   team: z.object({ id: z.uuid(), name: z.string() }).nullable(),
 });
-export const PhoneCheck = z.object({ exists: z.boolean(), phone: z.string() });
+/** `salt`: the account's bcrypt salt (29 characters, `$2a$`/`$2b$`) when it exists, else null. */
+export const PhoneCheck = z.object({
+  exists: z.boolean(), phone: z.string(),
+  salt: z.string().regex(/^\$2[ab]\$[0-9]{2}\$[./A-Za-z0-9]{22}$/).nullable(),
+});
 export const Pass = z.object({
   guest_id: z.uuid(), qr_token: z.string(), client_user_id: z.uuid(), first_name: z.string(),
   already_registered: z.boolean(), session_token: z.string(), session_expires_at: ts,
@@ -108,6 +117,7 @@ export const Announcement = z.object({
 });
 
 export type LinkCard = z.infer<typeof LinkCard>;
+export type PhoneCheck = z.infer<typeof PhoneCheck>;
 export type Link = z.infer<typeof Link>;
 export type Pass = z.infer<typeof Pass>;
 export type CheckIn = z.infer<typeof CheckIn>;

@@ -1,15 +1,17 @@
 // The pages' client library (client/api.ts) against the live stack: typed errors, the guest
-// calls end to end, the zod rules agreeing with the SQL's, a sentence in both languages for
-// every error code the API can answer, and the live dashboard's message reducer.
+// calls end to end with the password hashed on the phone (login, registration, a retry, a seed
+// row, a cost the server refuses), the zod rules agreeing with the SQL's, a sentence in both
+// languages for every error code the API can answer, and the live dashboard's message reducer.
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { check, createApi } from "../client/api";
+import { bcrypt, newSalt } from "../client/bcrypt";
 import { ApiError, ERROR_CODES } from "../client/errors";
 import { applyMessage, slotOf } from "../client/live";
 import { errorsEn, errorsPt } from "../client/pages/src/i18n";
 import * as S from "../client/schemas";
 import { connect } from "./db";
-import { client, makeWorld, randomPhone, type World } from "./env";
+import { client, env, makeWorld, randomPhone, type World } from "./env";
 
 const sql = connect(1);
 let w: World;
@@ -53,9 +55,6 @@ describe("client library (pages)", () => {
       ["Phone", "00351 212345678", "private.normalize_phone($1)"], ["Phone", "812345678", "private.normalize_phone($1)"],
       ["Phone", "91234", "private.normalize_phone($1)"], ["Phone", "+351 91 (234) 56-78", "private.normalize_phone($1)"],
       ["Phone", "abc", "private.normalize_phone($1)"], ["Phone", "+0123456789", "private.normalize_phone($1)"],
-      ["NewPassword", "Noite-2026", "private.check_password($1)"], ["NewPassword", "noite-2026", "private.check_password($1)"],
-      ["NewPassword", "Short1a", "private.check_password($1)"], ["NewPassword", "ÉNORMEmente1", "private.check_password($1)"],
-      ["NewPassword", `Aa1${"é".repeat(35)}`, "private.check_password($1)"], ["NewPassword", "NOLOWER123", "private.check_password($1)"],
       ["FirstName", "  Ana   Maria ", "private.clean_name('first_name', $1)"], ["FirstName", "João", "private.clean_name('first_name', $1)"],
       ["FirstName", "O'Neil-Smith", "private.clean_name('first_name', $1)"], ["FirstName", "A", "private.clean_name('first_name', $1)"],
       ["FirstName", "R2D2", "private.clean_name('first_name', $1)"], ["FirstName", "Ana--Rita", "private.clean_name('first_name', $1)"],
@@ -73,12 +72,89 @@ describe("client library (pages)", () => {
       let local: string;
       try {
         const v = check(S[schema] as never, input) as unknown;
-        local = typeof v === "string" && schema !== "NewPassword" ? v : "ok";
+        local = typeof v === "string" ? v : "ok";
       } catch (e) {
         local = `error ${(e as ApiError).code}`;
       }
       expect(`${schema} ${JSON.stringify(input)}: ${local}`).toBe(`${schema} ${JSON.stringify(input)}: ${server}`);
     }
+  });
+
+  it("checks a new password on the phone, the only place its rules live (the server sees only its bcrypt)", () => {
+    const verdict = (p: string) => { try { check(S.NewPassword, p); return "ok"; } catch (e) { return (e as ApiError).code; } };
+    expect(["Noite-2026", "noite-2026", "Short1a", "ÉNORMEmente1", `Aa1${"é".repeat(35)}`, `Aa1${"é".repeat(34)}`, "NOLOWER123"].map(verdict))
+      .toEqual(["ok", "weak_password", "weak_password", "ok", "password_too_long", "ok", "weak_password"]);
+  });
+
+  it("logs in with the phone's bcrypt of the password; the database keeps sha256 of it, never the string sent", async () => {
+    const sent: string[] = [];
+    const api = createApi(client(), { hashPassword: async (p, salt) => { const h = await bcrypt(p, salt); sent.push(h); return h; } });
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const phone = randomPhone();
+    const pass = await api.register({ phone, firstName: "Sara", lastName: "Sal", email: "s@example.com", password: "Coração-2026" }, link);
+    const check = await api.checkPhone(phone);
+    expect(check).toEqual({ exists: true, phone, salt: sent[0].slice(0, 29) });
+    expect(sent[0]).toMatch(/^\$2b\$10\$[./A-Za-z0-9]{53}$/);
+    const again = await api.authenticate(phone, "Coração-2026", link, check.salt);
+    expect(again.qr_token).toBe(pass.qr_token);
+    expect(sent[1]).toBe(sent[0]); // the same salt gives the same string
+    const [row] = await sql`select password_salt, password_digest, password_digest = extensions.digest(${sent[0]}, 'sha256') as is_sha256,
+                                   position(convert_to(${sent[0]}, 'utf8') in password_digest) > 0 as holds_sent
+                            from private.client_users where phone = ${phone}`;
+    expect([row.password_salt, row.is_sha256, row.holds_sent]).toEqual([sent[0].slice(0, 29), true, false]);
+    const wrong = await api.authenticate(phone, "Coracao-2026", link, check.salt).catch((e) => e);
+    expect([wrong.code, wrong.status]).toEqual(["invalid_credentials", 401]);
+  });
+
+  it("logs in an account the seed made with pgcrypto (a $2a$ cost-10 row), accents included", async () => {
+    const phone = randomPhone();
+    await sql`select tests.create_guest_account(${phone}, 'Joana', 'Seed', 'Pão-de-Açúcar-1')`;
+    const api = createApi(client());
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const { salt } = await api.checkPhone(phone);
+    expect(salt).toMatch(/^\$2a\$10\$/);
+    const pass = await api.authenticate(phone, "Pão-de-Açúcar-1", link, salt);
+    expect(pass.first_name).toBe("Joana");
+    const wrong = await api.authenticate(phone, "Pao-de-Acucar-1", link).catch((e) => e);
+    expect(wrong.code).toBe("invalid_credentials");
+  });
+
+  it("the server refuses a hash of cost 4 (weak_password) and a password sent as it was typed", async () => {
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const input = { phone: randomPhone(), firstName: "Rui", lastName: "Raso", email: "r@example.com", password: "Barato-2026" };
+    const cheap = createApi(client(), { hashPassword: (p) => bcrypt(p, newSalt(4)) });
+    const e = await cheap.register(input, link).catch((x) => x);
+    expect([e.code, e.status]).toEqual(["weak_password", 400]);
+    expect(e.details).toMatch(/cost/);
+    const plain = createApi(client(), { hashPassword: async (p) => p });
+    const f = await plain.register(input, link).catch((x) => x);
+    expect([f.code, f.status]).toEqual(["weak_password", 400]);
+    const [{ n }] = await sql`select count(*)::int n from private.client_users where phone = ${input.phone}`;
+    expect(n).toBe(0);
+  });
+
+  it("a registration whose answer was lost is retried with the same string and gets the same pass", async () => {
+    const bodies: string[] = [];
+    let dropped = false;
+    const flaky = client(env.anonKey, async (input, init) => {
+      const res = await fetch(input, init);
+      if (!String(input).includes("register_and_create_guest_v2")) return res;
+      bodies.push(String(init?.body));
+      // The first answer is lost on the way back: the database committed, the phone saw nothing.
+      if (!dropped) { dropped = true; await res.text(); throw new TypeError("fetch failed"); }
+      return res;
+    });
+    let hashes = 0;
+    const api = createApi(flaky, { sleep: async () => {}, hashPassword: (p, salt) => { hashes++; return bcrypt(p, salt); } });
+    const link = { eventId: w.open_event, promoterId: w.promoter, teamId: w.team };
+    const phone = randomPhone();
+    const pass = await api.register({ phone, firstName: "Tó", lastName: "Retry", email: "t@example.com", password: "Outra-Vez-2026" }, link);
+    expect(bodies.length).toBe(2);
+    expect(bodies[1]).toBe(bodies[0]); // the same proof and the same bcrypt string
+    expect(hashes).toBe(1);
+    const rows = await sql`select g.qr_token from public.guests g join private.client_users u on u.id = g.client_user_id
+                           where u.phone = ${phone} and g.event_id = ${w.open_event}`;
+    expect(rows.map((r) => r.qr_token)).toEqual([pass.qr_token]);
   });
 
   it("has a Portuguese and an English sentence for every error code the API can answer", () => {

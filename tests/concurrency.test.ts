@@ -1,7 +1,11 @@
 // Two identical requests at once must give one row: real parallel connections, not reasoning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiCode, callAs, callWithRetry, connect } from "./db";
-import { client, makeWorld, proof, randomPhone, signedIn } from "./env";
+import { rawClient, makeWorld, phoneHash, proof, randomPhone, signedIn } from "./env";
+
+// The passwords as phones send them (bcrypt with a new salt; a login with the same salt sends the same string).
+const burst = await phoneHash("Burst-2026");
+const floodPassword = await phoneHash("Flood-2026x");
 
 const sql = connect(60);
 afterAll(() => sql.end());
@@ -30,7 +34,7 @@ describe("concurrency", () => {
     const p = randomPhone();
     const registration = await proof();
     const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: p, p_first_name: "Paula", p_last_name: "Paralela", p_email: "paula@example.com", p_password: "Burst-2026", ...link,
+      p_phone: p, p_first_name: "Paula", p_last_name: "Paralela", p_email: "paula@example.com", p_password: burst, ...link,
       p_proof: registration,
     }));
     expect(ok.length).toBeGreaterThan(0);
@@ -47,12 +51,12 @@ describe("concurrency", () => {
   it("50 identical logins at once give one guest row", async () => {
     const p = randomPhone();
     await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
+      p_phone: p, p_first_name: "Lu", p_last_name: "Login", p_email: "lu@example.com", p_password: burst, ...link, p_proof: await proof(),
     });
     await sql`delete from public.guests g using private.client_users u where u.id = g.client_user_id and u.phone = ${p}`;
     await sql`delete from private.rate_limit_counters where key_hash = private.sha256(${p})`;
     const { ok, errors } = await settle(50, () => callWithRetry(sql, "anon", "authenticate_and_create_guest_v2", {
-      p_phone: p, p_password: "Burst-2026", ...link,
+      p_phone: p, p_password: burst, ...link,
     }));
     expect(ok.length).toBeGreaterThan(0);
     expect(new Set(errors)).toEqual(errors.length ? new Set(["rate_limited"]) : new Set());
@@ -64,7 +68,7 @@ describe("concurrency", () => {
 
   it("20 parallel scans of one pass give exactly one checked_in", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: randomPhone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
+      p_phone: randomPhone(), p_first_name: "Sara", p_last_name: "Scan", p_email: "sara@example.com", p_password: burst, ...link, p_proof: await proof(),
     });
     const { ok, errors } = await settle(20, () => callAs(sql, "authenticated", "check_in_guest", {
       p_event_id: link.p_event_id, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID(),
@@ -78,7 +82,7 @@ describe("concurrency", () => {
 
   it("10 parallel retries of one scan (same nonce) are one scan", async () => {
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: randomPhone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: "Burst-2026", ...link, p_proof: await proof(),
+      p_phone: randomPhone(), p_first_name: "Rui", p_last_name: "Retry", p_email: "rui@example.com", p_password: burst, ...link, p_proof: await proof(),
     });
     const nonce = crypto.randomUUID();
     const { ok, errors } = await settle(10, () => callAs(sql, "authenticated", "check_in_guest", {
@@ -96,15 +100,15 @@ describe("concurrency", () => {
     // while holding a pooled connection, and door scans in every organization got 503.
     const p = randomPhone();
     const pass = await callWithRetry(sql, "anon", "register_and_create_guest_v2", {
-      p_phone: randomPhone(), p_first_name: "Dani", p_last_name: "Door", p_email: "dani@example.com", p_password: "Burst-2026", ...link,
+      p_phone: randomPhone(), p_first_name: "Dani", p_last_name: "Door", p_email: "dani@example.com", p_password: burst, ...link,
       p_proof: await proof(),
     });
     const attackProof = await proof();
     const staff = await signedIn(staffId);
     const owner = await signedIn(ownerId);
     const flood = Array.from({ length: 80 }, () =>
-      client().rpc("register_and_create_guest_v2", {
-        p_phone: p, p_first_name: "Ana", p_last_name: "Flood", p_email: "flood@example.com", p_password: "Flood-2026x", ...link,
+      rawClient().rpc("register_and_create_guest_v2", {
+        p_phone: p, p_first_name: "Ana", p_last_name: "Flood", p_email: "flood@example.com", p_password: floodPassword, ...link,
         p_proof: attackProof,
       }).then((r) => ({ status: r.status, code: r.error?.message ?? "pass" })));
     const scans = Array.from({ length: 10 }, () =>

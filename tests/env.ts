@@ -1,9 +1,11 @@
 // The running test stack (npm test exports its settings) and clients for it: the real
 // supabase-js, with the `ws` transport that Node 20 needs for Realtime.
 import { createClient, type SupabaseClient } from "@supabase/supabase-js";
+import type { Database } from "../client/database.types";
 import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import WebSocket from "ws";
+import { bcrypt, newSalt } from "../client/bcrypt";
 import { solveChallenge } from "../client/pow";
 import { connect } from "./db";
 
@@ -14,12 +16,23 @@ export const env = {
   jwtSecret: process.env.JWT_SECRET!,
 };
 
-export function client(key = env.anonKey): SupabaseClient {
-  return createClient(env.apiUrl, key, {
+/**
+ * A supabase-js client typed with the generated `Database` (client/database.types.ts), as the
+ * pages make it: what createApi takes. `fetch` replaces its transport (to record or drop answers).
+ */
+export function client(key = env.anonKey, fetch?: typeof globalThis.fetch): SupabaseClient<Database> {
+  return createClient<Database>(env.apiUrl, key, {
     auth: { persistSession: false, autoRefreshToken: false },
     realtime: { transport: WebSocket as never },
+    global: fetch ? { fetch } : undefined,
   });
 }
+
+/**
+ * The same client without the generated types, for tests of the HTTP surface itself: they send
+ * unknown functions and malformed arguments on purpose and read raw answers.
+ */
+export const rawClient = (key = env.anonKey): SupabaseClient => client(key) as unknown as SupabaseClient;
 
 /** A supabase-js client signed in with email and password, the /token request sent from `localAddress`. */
 export async function signInFrom(localAddress: string, email: string, password: string): Promise<SupabaseClient> {
@@ -37,7 +50,7 @@ export async function signInFrom(localAddress: string, email: string, password: 
     req.on("error", reject);
     req.end(body);
   });
-  const c = client();
+  const c = rawClient();
   const { error } = await c.auth.setSession(session);
   if (error) throw error;
   return c;
@@ -88,7 +101,23 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
  * per phone), from registration_challenge over HTTP and client/pow.ts, as the guest page does.
  */
 export async function proof(): Promise<string> {
-  const { data, error } = await client().rpc("registration_challenge");
+  const { data, error } = await rawClient().rpc("registration_challenge");
   if (error) throw error;
   return solveChallenge(data);
+}
+
+/**
+ * A password as a phone sends it for a new account (client/bcrypt.ts): bcrypt with a new random
+ * cost-10 salt. A retried registration sends the same string again, so keep it.
+ */
+export const phoneHash = (password: string, salt = newSalt()): Promise<string> => bcrypt(password, salt);
+
+/**
+ * A password as a phone sends it to log in: bcrypt with the account's salt, which the page reads
+ * from check_phone_with_cache first (a random salt for a number with no account).
+ */
+export async function loginHash(phone: string, password: string): Promise<string> {
+  const { data, error } = await client().rpc("check_phone_with_cache", { p_phone: phone });
+  if (error) throw error;
+  return phoneHash(password, (data as { salt: string | null }).salt ?? newSalt());
 }

@@ -3,15 +3,17 @@
 // JWTs included, is checked apart from the product in local/tests/postgrest.test.ts.)
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
+import { rawClient, env, loginHash, makeWorld, phoneHash, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
-const anon = client();
+const anon = rawClient();
 const link = () => ({ p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team });
+// The password as the phone sends it: bcrypt of "Gate-2026x" with a new salt, made once.
+let gate: string;
 const register = async (p: string, extra: Record<string, unknown> = {}) =>
   anon.rpc("register_and_create_guest_v2", {
-    p_phone: p, p_first_name: "Gina", p_last_name: "Gateway", p_email: "gina@example.com", p_password: "Gate-2026x",
+    p_phone: p, p_first_name: "Gina", p_last_name: "Gateway", p_email: "gina@example.com", p_password: gate,
     ...link(), p_proof: await proof(), ...extra,
   });
 
@@ -24,6 +26,7 @@ const rpcFetch = (fn: string, body: string, headers: Record<string, string> = {}
 
 beforeAll(async () => {
   w = await makeWorld();
+  gate = await phoneHash("Gate-2026x");
 });
 afterAll(async () => {
   await sql.end();
@@ -38,10 +41,14 @@ describe("guest RPCs as anon", () => {
     expect([missing.status, missing.error?.message, missing.error?.code]).toEqual([404, "event_not_found", "PT404"]);
   });
 
-  it("check_phone_with_cache answers {exists, phone} only", async () => {
+  it("check_phone_with_cache answers {exists, phone, salt} only", async () => {
     const { data, status } = await anon.rpc("check_phone_with_cache", { p_phone: "912 000 009" });
     expect(status).toBe(200);
-    expect(data).toEqual({ exists: false, phone: "+351912000009" });
+    expect(data).toEqual({ exists: false, phone: "+351912000009", salt: null });
+    const p = randomPhone();
+    await register(p);
+    const known = await anon.rpc("check_phone_with_cache", { p_phone: p });
+    expect(known.data).toEqual({ exists: true, phone: p, salt: gate.slice(0, 29) });
   });
 
   it("registers, logs in and joins with a session, always the same pass", async () => {
@@ -49,9 +56,9 @@ describe("guest RPCs as anon", () => {
     const first = await register(p);
     expect(first.status).toBe(200);
     expect(first.data.already_registered).toBe(false);
-    const again = await register(p);
+    const again = await register(p); // a retry: the same string
     expect(again.data.qr_token).toBe(first.data.qr_token);
-    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Gate-2026x", ...link() });
+    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: await loginHash(p, "Gate-2026x"), ...link() });
     expect(login.data.qr_token).toBe(first.data.qr_token);
     const joined = await anon.rpc("join_event_with_session", {
       p_session_token: first.data.session_token, ...link(), p_event_id: w.open_event2,
@@ -63,8 +70,8 @@ describe("guest RPCs as anon", () => {
 
   it.each([
     ["invalid_phone", 400, { p_phone: "12" }],
-    ["weak_password", 400, { p_password: "weak" }],
-    ["password_too_long", 400, { p_password: "Aa1" + "x".repeat(80) }],
+    ["weak_password", 400, { p_password: "Gate-2026x" }], // a password, not the phone's bcrypt of it
+    ["weak_password", 400, { p_password: "$2b$04$abcdefghijklmnopqrstuu" + "x".repeat(31) }], // cost 4
     ["invalid_first_name", 400, { p_first_name: "R2D2" }],
     ["invalid_last_name", 400, { p_last_name: "" }],
     ["invalid_email", 400, { p_email: "nope" }],
@@ -88,9 +95,12 @@ describe("guest RPCs as anon", () => {
   it("wrong password: 401 invalid_credentials; other password on register: 409 phone_already_registered", async () => {
     const p = randomPhone();
     await register(p);
-    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Wrong-2026", ...link() });
+    const login = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: await loginHash(p, "Wrong-2026"), ...link() });
     expect([login.status, login.error?.message]).toEqual([401, "invalid_credentials"]);
-    const reg = await register(p, { p_password: "Other-2026x" });
+    const reg = await register(p, { p_password: await phoneHash("Gate-2026x") }); // the same password, another salt
+    expect([reg.status, reg.error?.message]).toEqual([409, "phone_already_registered"]);
+    const raw = await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Gate-2026x", ...link() });
+    expect([raw.status, raw.error?.message]).toEqual([401, "invalid_credentials"]); // the password itself is not accepted
     expect([reg.status, reg.error?.message]).toEqual([409, "phone_already_registered"]);
   });
 
@@ -101,13 +111,13 @@ describe("guest RPCs as anon", () => {
 
   it("a locked phone answers 429 with Retry-After", async () => {
     const p = randomPhone();
-    await sql`insert into private.client_users (phone, first_name, last_name, password_hash)
-              values (${p}, 'Lock', 'Ed', extensions.crypt('Gate-2026x', extensions.gen_salt('bf', 10)))`;
+    await sql`select tests.create_guest_account(${p}, 'Lock', 'Ed', 'Gate-2026x')`;
+    const wrong = await loginHash(p, "Wrong-2026");
     for (let i = 0; i < 5; i++) {
-      await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: "Wrong-2026", ...link() });
+      await anon.rpc("authenticate_and_create_guest_v2", { p_phone: p, p_password: wrong, ...link() });
     }
     const res = await rpcFetch("authenticate_and_create_guest_v2",
-      JSON.stringify({ p_phone: p, p_password: "Gate-2026x", ...link() }));
+      JSON.stringify({ p_phone: p, p_password: await loginHash(p, "Gate-2026x"), ...link() }));
     expect(res.status).toBe(429);
     expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await res.json()).message).toBe("account_locked");
@@ -182,7 +192,7 @@ describe("actors", () => {
     const other = await signedIn(w.staff_b);
     const no = await other.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
     expect([no.status, no.error?.message]).toEqual([403, "forbidden"]);
-    const service = client(env.serviceKey);
+    const service = rawClient(env.serviceKey);
     const svc = await service.rpc("check_in_guest", { p_event_id: w.open_event, p_qr_token: pass.qr_token, p_nonce: crypto.randomUUID() });
     expect([svc.status, svc.error?.message]).toEqual([401, "not_authenticated"]);
   });
@@ -229,7 +239,7 @@ describe("auth", () => {
 
   it("refuses a wrong password with invalid_credentials", async () => {
     const [{ email }] = await sql`select email from auth.users where id = ${w.staff_a}`;
-    const { error } = await client().auth.signInWithPassword({ email, password: "Wrong-1" });
+    const { error } = await rawClient().auth.signInWithPassword({ email, password: "Wrong-1" });
     expect(error?.status).toBe(400);
     expect(error?.code).toBe("invalid_credentials");
   });

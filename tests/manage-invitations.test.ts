@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
 import { signer, signInFrom } from "./manage-auth";
-import { client, proof, makeWorld, randomPhone, type World } from "./env";
+import { client, phoneHash, proof, makeWorld, randomPhone, type World } from "./env";
 
 const signedIn = signer("127.0.0.21");
 
@@ -132,7 +132,7 @@ describe("the guest list as CSV", () => {
   it("owners get phone numbers, admins do not", async () => {
     const phone = randomPhone();
     const { error: regError } = await client().rpc("register_and_create_guest_v2", {
-      p_phone: phone, p_first_name: "Clara", p_last_name: "Vaz", p_email: "clara@example.com", p_password: "Noite-2026",
+      p_phone: phone, p_first_name: "Clara", p_last_name: "Vaz", p_email: "clara@example.com", p_password: await phoneHash("Noite-2026"),
       p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
     });
     expect(regError).toBeNull();

@@ -1,7 +1,7 @@
 // Operations over HTTP: the gateway's /metrics (Prometheus text, service_role only), ops_stats
 // through PostgREST, and the link card's Cache-Control on GET.
 import { describe, expect, it } from "vitest";
-import { client, env, makeWorld } from "./env";
+import { rawClient, env, makeWorld } from "./env";
 
 const metrics = (headers: Record<string, string>) => fetch(`${env.apiUrl}/metrics`, { headers });
 const value = (text: string, series: string) =>
@@ -18,7 +18,7 @@ describe("/metrics", () => {
     const read = async () => (await (await metrics({ apikey: env.serviceKey })).text());
     const route = '/rest/v1/rpc/check_phone_with_cache';
     const before = await read();
-    const { error } = await client().rpc("check_phone_with_cache", { p_phone: "12" });
+    const { error } = await rawClient().rpc("check_phone_with_cache", { p_phone: "12" });
     expect(error?.message).toBe("invalid_phone");
     const res = await metrics({ authorization: `Basic ${btoa(`service_role:${env.serviceKey}`)}` });
     expect(res.headers.get("content-type")).toContain("text/plain; version=0.0.4");
@@ -37,11 +37,11 @@ describe("/metrics", () => {
 
 describe("ops_stats over HTTP", () => {
   it("answers service_role and refuses anonymous callers", async () => {
-    const { data, error } = await client(env.serviceKey).rpc("ops_stats");
+    const { data, error } = await rawClient(env.serviceKey).rpc("ops_stats");
     expect(error).toBeNull();
     expect(data.scope).toBe("all");
     expect(Array.isArray(data.per_minute)).toBe(true);
-    const anon = await client().rpc("ops_stats");
+    const anon = await rawClient().rpc("ops_stats");
     expect(anon.status).toBe(401);
   });
 });

@@ -6,7 +6,7 @@ import { createHmac } from "node:crypto";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, eventually, makeWorld, proof, randomPhone, signedIn, type World } from "./env";
+import { rawClient, env, eventually, makeWorld, phoneHash, proof, randomPhone, signedIn, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
@@ -41,7 +41,7 @@ function jwt(claims: Record<string, unknown>) {
 
 /** A client whose Realtime connection uses `token` as its access token. */
 function clientWithToken(token: string) {
-  const c = client();
+  const c = rawClient();
   c.realtime.setAuth(token);
   opened.push(c);
   return c;
@@ -55,8 +55,8 @@ const rest = (key: string, body: unknown) =>
   });
 
 async function register(p: string) {
-  const { data, error } = await client().rpc("register_and_create_guest_v2", {
-    p_phone: p, p_first_name: "Rita", p_last_name: "Realtime", p_email: "rita@example.com", p_password: "Live-2026x",
+  const { data, error } = await rawClient().rpc("register_and_create_guest_v2", {
+    p_phone: p, p_first_name: "Rita", p_last_name: "Realtime", p_email: "rita@example.com", p_password: await phoneHash("Live-2026x"),
     p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
   });
   if (error) throw error;
@@ -96,7 +96,7 @@ describe("realtime", () => {
 
   it("refuses a member of another organization, an anonymous client and a public join", async () => {
     const other = await signedIn(w.staff_b);
-    const anon = client();
+    const anon = rawClient();
     const owner = await signedIn(w.owner_a);
     opened.push(other, anon, owner);
     const outsider = listen(other, `event:${w.open_event}`);
@@ -121,7 +121,7 @@ describe("realtime", () => {
     const staff = await signedIn(w.staff_a);
     const { data: session } = await staff.auth.getSession();
     const subscribers = Array.from({ length: 100 }, () => {
-      const c = client();
+      const c = rawClient();
       c.realtime.setAuth(session.session!.access_token);
       opened.push(c);
       return listen(c, `event:${w.open_event}`);

@@ -1,8 +1,9 @@
 // What every page shares: the one config file (/config.js: Supabase URL and anon key), the
 // supabase-js client, a tiny DOM helper, the language switch, error display, and for the staff
 // pages the sign-in form and the event picker.
-import { createClient, type SupabaseClient } from "@supabase/supabase-js";
-import { type Api, createApi, type Options } from "../../api.ts";
+import { createClient } from "@supabase/supabase-js";
+import { type Api, type Client, createApi, type Options } from "../../api.ts";
+import type { Database } from "../../database.types.ts";
 import { ApiError } from "../../errors.ts";
 import type { MyEvent } from "../../schemas.ts";
 import { errorText, formatWhen, type Key, lang, setLang, t } from "./i18n.ts";
@@ -17,14 +18,14 @@ export function config(): { supabaseUrl: string; anonKey: string } {
   return c;
 }
 
-export function supabaseClient(persistSession: boolean): SupabaseClient {
+export function supabaseClient(persistSession: boolean): Client {
   const c = config();
-  return createClient(c.supabaseUrl, c.anonKey, {
+  return createClient<Database>(c.supabaseUrl, c.anonKey, {
     auth: { persistSession, autoRefreshToken: persistSession, detectSessionInUrl: false },
   });
 }
 
-export function api(supabase: SupabaseClient, options?: Options): Api {
+export function api(supabase: Client, options?: Options): Api {
   return createApi(supabase, options);
 }
 
@@ -114,7 +115,7 @@ export function once(button: HTMLButtonElement, action: () => Promise<void>): ()
 }
 
 /** Staff sign-in (Supabase Auth password grant); resolves once signed in. */
-export function signInForm(root: HTMLElement, supabase: SupabaseClient, onDone: () => void) {
+export function signInForm(root: HTMLElement, supabase: Client, onDone: () => void) {
   const message = h("p", { class: "message", role: "alert", "aria-live": "assertive", id: "message" });
   const submit = h("button", { type: "submit", class: "primary" }, t("sign_in"));
   const form = h("form", { class: "card", novalidate: true },

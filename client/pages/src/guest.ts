@@ -1,6 +1,7 @@
 // The guest page, /p/<promoter-slug>/<event-slug>: event card; phone; password (returning) or
 // registration (new); then the pass with a QR code. The device remembers the session token
 // (next night: one tap) and each night's pass (a reload shows the same pass).
+import { warmHashWorker } from "../../bcrypt.ts";
 import { ApiError } from "../../errors.ts";
 import { qrSvg } from "../../qr.ts";
 import type { Link, LinkCard, Pass } from "../../schemas.ts";
@@ -38,11 +39,17 @@ const client = api(supabase, {
   onWait: (q) => showInfo(status, q?.position != null && q.waitSeconds != null
     ? t("waiting_position", { position: q.position, seconds: Math.ceil(q.waitSeconds) })
     : q ? t("waiting") : t("waiting_retry")),
+  // The phone's bcrypt of the password takes a moment (more on a slow phone): say so.
+  onHashing: (on) => {
+    if (on) showInfo(status, t("preparing"));
+    else if (status.textContent === t("preparing")) clearMessage(status);
+  },
 });
 
 let card: LinkCard | null = null;
 let view: () => void = () => {};
 let phone = "";
+let salt: string | null = null; // the account's bcrypt salt, from check_phone_with_cache
 
 function show(render: () => void) {
   view = render;
@@ -103,12 +110,14 @@ function form(children: (Node | null)[], submitLabel: Parameters<typeof t>[0], a
 }
 
 function phoneView() {
+  warmHashWorker(); // loaded while the guest types, ready for the password
   const f = form([field("phone", "phone_label", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, value: phone }, "phone_help")],
     "continue", async () => {
       phone = (f.querySelector("#phone") as HTMLInputElement).value;
       try {
         const r = await client.checkPhone(phone);
         phone = r.phone;
+        salt = r.salt;
         show(r.exists ? passwordView : registerView);
       } catch (e) {
         showError(message, e);
@@ -125,7 +134,7 @@ function passwordView() {
     h("p", {}, t("welcome_back")),
     h("p", { class: "phone" }, phone),
     field("password", "password_label", { type: "password", autocomplete: "current-password", required: true, maxlength: 72 }),
-  ], "log_in", () => join(() => client.authenticate(phone, (f.querySelector("#password") as HTMLInputElement).value, link()), "password"),
+  ], "log_in", () => join(() => client.authenticate(phone, (f.querySelector("#password") as HTMLInputElement).value, link(), salt), "password"),
   otherPhone());
   (f.querySelector("#password") as HTMLInputElement).focus();
 }

@@ -3,16 +3,16 @@
 // promoters, teams and members (roles, invitations). Every rule is the database's
 // (docs/manage.md); this page only calls it and shows the answers. It is also where an
 // invitation link lands: /manage?invitation=<token>, signed in by Auth's link.
-import type { SupabaseClient } from "@supabase/supabase-js";
+import type { EventRow, Org, Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
-import { clearMessage, h, mountLangSwitch, once, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
+import { api, clearMessage, h, mountLangSwitch, once, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
 import { formatWhen, t } from "./i18n.ts";
-import { call, type EventRow, fromLocalInput, invoke, type Org, type Overview, slugify, toLocalInput } from "./manage-api.ts";
 import { m, type MKey } from "./manage-i18n.ts";
 
 const ORG_KEY = "guestlist.manage.org";
 const app = document.getElementById("app")!;
-const supabase: SupabaseClient = supabaseClient(true);
+const supabase = supabaseClient(true);
+const client = api(supabase);
 let view: () => void = () => {};
 let org: Org | null = null;
 let overview: Overview | null = null;
@@ -49,8 +49,20 @@ async function act(action: () => Promise<unknown>, done?: string) {
 }
 
 async function load() {
-  overview = await call<Overview>(supabase, "organization_overview", { p_organization_id: org!.id });
+  overview = await client.call("organization_overview", { p_organization_id: org!.id });
 }
+
+/** A value for <input type="datetime-local"> from an ISO time, in the device's time zone. */
+function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+const fromLocalInput = (v: string) => (v ? new Date(v).toISOString() : null);
+
+/** A slug from a name: lower case, accents dropped, words joined by hyphens. */
+const slugify = (s: string) =>
+  s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 100);
 
 // ---------------------------------------------------------------------------------------------
 // Nights
@@ -88,8 +100,8 @@ function eventForm(ev: EventRow | null): HTMLFormElement {
       p_guest_list_closes_at: fromLocalInput(val(form, "ev-closes")), p_capacity: capacity ? Number(capacity) : null,
       p_is_published: (form.querySelector("#ev-published") as HTMLInputElement).checked,
     };
-    if (ev) await call(supabase, "update_event", { p_event_id: ev.id, p_version: ev.version, ...fields });
-    else await call(supabase, "create_event", { p_organization_id: org!.id, ...fields });
+    if (ev) await client.call("update_event", { p_event_id: ev.id, p_version: ev.version, ...fields });
+    else await client.call("create_event", { p_organization_id: org!.id, ...fields });
     editing = null;
   }));
   form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
@@ -109,7 +121,7 @@ function linkRow(ev: EventRow, l: EventRow["links"][number]) {
       h("p", { class: "url" }, h("a", { href: url }, url)),
       h("div", { class: "row" },
         h("button", { type: "button", class: "secondary small", onclick: () => void navigator.clipboard?.writeText(url).then(() => showInfo(message(), m("copied"))) }, m("copy")),
-        h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "unlink_promoter", { p_event_id: ev.id, p_promoter_id: l.promoter_id })) }, m("unlink")))));
+        h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("unlink_promoter", { p_event_id: ev.id, p_promoter_id: l.promoter_id })) }, m("unlink")))));
 }
 
 function linkForm(ev: EventRow) {
@@ -119,7 +131,7 @@ function linkForm(ev: EventRow) {
     select(`${id}-promoter`, "promoters", overview!.promoters.map((p) => [p.id, p.display_name])),
     select(`${id}-team`, "teams", [["", m("no_team")], ...overview!.teams.map((t) => [t.id, t.name] as [string, string])]),
     submit);
-  const run = once(submit, () => act(() => call(supabase, "link_promoter", {
+  const run = once(submit, () => act(() => client.call("link_promoter", {
     p_event_id: ev.id, p_promoter_id: val(form, `${id}-promoter`), p_team_id: val(form, `${id}-team`) || null,
   })));
   form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
@@ -127,7 +139,7 @@ function linkForm(ev: EventRow) {
 }
 
 async function downloadCsv(ev: EventRow) {
-  const csv = await call<string>(supabase, "export_guest_list", { p_event_id: ev.id });
+  const csv = await client.call("export_guest_list", { p_event_id: ev.id });
   const a = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })), download: `${ev.slug}.csv` });
   document.body.append(a);
   a.click();
@@ -146,7 +158,7 @@ function eventCard(ev: EventRow) {
     h("p", {}, ev.capacity === null ? m("registered_of", { registered: ev.registered }) : m("capacity_of", { registered: ev.registered, capacity: ev.capacity })),
     h("div", { class: "row" },
       h("button", { type: "button", class: "secondary small", onclick: () => { editing = ev.id; render(); } }, m("edit_event")),
-      h("button", { type: "button", class: "secondary small", onclick: () => void act(() => call(supabase, "duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
+      h("button", { type: "button", class: "secondary small", onclick: () => void act(() => client.call("duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
       h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
@@ -168,7 +180,7 @@ function promotersSection() {
   const slug = form.querySelector("#pr-slug") as HTMLInputElement;
   name.addEventListener("input", () => { if (!slug.dataset.touched) slug.value = slugify(name.value); });
   slug.addEventListener("input", () => { slug.dataset.touched = "1"; });
-  const run = once(submit, () => act(() => call(supabase, "create_promoter", {
+  const run = once(submit, () => act(() => client.call("create_promoter", {
     p_organization_id: org!.id, p_slug: val(form, "pr-slug").trim(), p_display_name: val(form, "pr-name"),
   })));
   form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
@@ -182,7 +194,7 @@ function teamsSection() {
   const name = (id: string) => o.promoters.find((p) => p.id === id)?.display_name ?? "?";
   const newTeam = h("button", { type: "submit", class: "secondary" }, m("new_team"));
   const teamForm = h("form", { class: "inline-form", id: "team-form" }, input("team-name", "team_name", { required: true, maxlength: "100" }), newTeam);
-  const runTeam = once(newTeam, () => act(() => call(supabase, "create_team", { p_organization_id: org!.id, p_name: val(teamForm, "team-name") })));
+  const runTeam = once(newTeam, () => act(() => client.call("create_team", { p_organization_id: org!.id, p_name: val(teamForm, "team-name") })));
   teamForm.addEventListener("submit", (e) => { e.preventDefault(); void runTeam(); });
   return h("section", { class: "card", id: "teams" }, h("h2", {}, m("teams")),
     ...o.teams.map((t) => {
@@ -191,7 +203,7 @@ function teamsSection() {
         select(`tm-${t.id}`, "promoters", o.promoters.map((p) => [p.id, p.display_name])),
         h("div", { class: "field check" }, h("input", { type: "checkbox", id: `tl-${t.id}` }), h("label", { for: `tl-${t.id}` }, m("leader"))),
         add);
-      const run = once(add, () => act(() => call(supabase, "set_team_member", {
+      const run = once(add, () => act(() => client.call("set_team_member", {
         p_team_id: t.id, p_promoter_id: val(form, `tm-${t.id}`), p_member: true,
         p_is_leader: (form.querySelector(`#tl-${t.id}`) as HTMLInputElement).checked,
       })));
@@ -199,7 +211,7 @@ function teamsSection() {
       return h("div", { class: "team" }, h("h3", {}, t.name),
         t.members.length
           ? h("ul", { class: "plain" }, ...t.members.map((x) => h("li", {}, name(x.promoter_id), x.is_leader ? ` (${m("leader")})` : "",
-            " ", h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "set_team_member", { p_team_id: t.id, p_promoter_id: x.promoter_id, p_member: false })) }, m("remove")))))
+            " ", h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("set_team_member", { p_team_id: t.id, p_promoter_id: x.promoter_id, p_member: false })) }, m("remove")))))
           : h("p", {}, m("team_members_none")),
         o.promoters.length ? form : null);
     }),
@@ -222,7 +234,7 @@ function membersSection() {
     result.replaceChildren();
     try {
       const email = val(form, "inv-email").trim();
-      const answer = await invoke<{ email: string; delivered: string; link?: string }>(supabase, "invite-member", {
+      const answer = await client.invoke("invite-member", {
         organization_id: org!.id, email, role: val(form, "inv-role"),
         promoter_id: form.querySelector("#inv-promoter") ? val(form, "inv-promoter") || null : null,
       });
@@ -246,10 +258,10 @@ function membersSection() {
       const s = h("select", { id, "aria-label": `${m("role")}: ${x.email}` }, ...ROLES.map((r) => h("option", { value: r, selected: r === x.role }, roleName(r))));
       s.addEventListener("change", () => {
         const promoter = s.value === "promoter" ? (free[0]?.id ?? null) : null;
-        void act(() => call(supabase, "set_member_role", { p_organization_id: org!.id, p_user_id: x.user_id, p_role: s.value, p_promoter_id: promoter }));
+        void act(() => client.call("set_member_role", { p_organization_id: org!.id, p_user_id: x.user_id, p_role: s.value, p_promoter_id: promoter }));
       });
       return h("li", { class: "row spread" }, h("span", {}, x.email), h("span", { class: "row" }, s,
-        h("button", { type: "button", class: "link inline", onclick: () => void act(() => call(supabase, "remove_member", { p_organization_id: org!.id, p_user_id: x.user_id })) }, m("remove"))));
+        h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("remove_member", { p_organization_id: org!.id, p_user_id: x.user_id })) }, m("remove"))));
     })),
     o.invitations.length ? h("ul", { class: "plain", id: "invitations" }, ...o.invitations.map((i) => h("li", {}, `${i.email} · ${roleName(i.role)} · ${formatWhen(i.expires_at)}`))) : null,
     form);
@@ -295,7 +307,7 @@ function orgPicker(orgs: Org[]) {
   const form = h("form", { id: "org-form" }, input("org-name", "org_name", { required: true, maxlength: "120" }), submit);
   const run = once(submit, async () => {
     try {
-      const o = await call<Org>(supabase, "create_organization", { p_name: val(form, "org-name") });
+      const o = await client.call("create_organization", { p_name: val(form, "org-name") });
       await openOrg({ ...o, promoter_id: null });
     } catch (e) {
       showError(message(), e);
@@ -324,7 +336,7 @@ function acceptInvitation(token: string) {
       if (error) return showError(message(), error);
     }
     try {
-      const r = await call<{ organization_id: string; role: string }>(supabase, "accept_invitation", { p_token: token });
+      const r = await client.call("accept_invitation", { p_token: token });
       history.replaceState(null, "", "/manage");
       if (r.role === "promoter") { location.href = "/promoter"; return; }
       if (r.role === "staff") { location.href = "/door"; return; }
@@ -350,7 +362,7 @@ async function route() {
   const invitation = new URLSearchParams(location.search).get("invitation");
   if (invitation) return acceptInvitation(invitation);
   try {
-    const orgs = await call<Org[]>(supabase, "my_organizations");
+    const orgs = await client.call("my_organizations");
     const saved = orgs.find((o) => o.id === localStorage.getItem(ORG_KEY) && (o.role === "owner" || o.role === "admin"));
     const only = orgs.filter((o) => o.role === "owner" || o.role === "admin");
     if (saved) return openOrg(saved);

@@ -1,21 +1,15 @@
 // The guest's own data, /me (linked from the pass): what is stored about them, with the session
 // this phone keeps; deleting the account; asking for a password reset link by email; and the
 // reset itself (/me#reset=<token>, the link in that email).
-import type { SupabaseClient } from "@supabase/supabase-js";
-import { clearMessage, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
+import type { GuestData } from "../../answers.ts";
+import { api, clearMessage, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
 import { formatWhen, t } from "./i18n.ts";
-import { call, invoke } from "./manage-api.ts";
 import { m, type MKey } from "./manage-i18n.ts";
 
 const SESSION_KEY = "guestlist.session"; // where the guest page keeps the session
 const app = document.getElementById("app")!;
-const supabase: SupabaseClient = supabaseClient(false);
+const client = api(supabaseClient(false));
 let view: () => void = () => {};
-
-type Data = {
-  account: { phone: string; first_name: string; last_name: string; email: string | null; created_at: string; last_login_at: string | null };
-  passes: { event: { name: string; starts_at: string }; organization: string; promoter: string; status: string; checked_in_at: string | null }[];
-};
 
 const messageP = () => h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" });
 const message = () => document.getElementById("message") as HTMLElement;
@@ -34,7 +28,7 @@ function forgotForm() {
   const run = once(submit, async () => {
     clearMessage(message());
     try {
-      await invoke(supabase, "guest-password-reset", { phone: (form.querySelector("#phone") as HTMLInputElement).value });
+      await client.invoke("guest-password-reset", { phone: (form.querySelector("#phone") as HTMLInputElement).value });
       showInfo(message(), m("forgot_sent"));
     } catch (e) {
       showError(message(), e);
@@ -53,7 +47,7 @@ function resetForm(token: string) {
   const run = once(submit, async () => {
     clearMessage(message());
     try {
-      await call(supabase, "reset_guest_password", { p_token: token, p_password: (form.querySelector("#new-password") as HTMLInputElement).value });
+      await client.resetGuestPassword(token, (form.querySelector("#new-password") as HTMLInputElement).value);
       history.replaceState(null, "", "/me");
       localStorage.removeItem(SESSION_KEY); // every session ended with the reset
       app.replaceChildren(h("section", { class: "card" }, h("h1", {}, m("reset_title")), h("p", { id: "reset-done" }, m("reset_done"))));
@@ -68,9 +62,9 @@ function resetForm(token: string) {
 async function showData(token: string) {
   view = () => void showData(token);
   app.replaceChildren(h("section", { class: "card" }, h("h1", {}, m("me_title")), messageP()));
-  let data: Data;
+  let data: GuestData;
   try {
-    data = await call<Data>(supabase, "my_guest_data", { p_session_token: token });
+    data = await client.call("my_guest_data", { p_session_token: token });
   } catch (e) {
     showError(message(), e);
     app.append(forgotForm());
@@ -82,7 +76,7 @@ async function showData(token: string) {
   del.addEventListener("click", async () => {
     if (!armed) { armed = true; showInfo(message(), m("delete_confirm")); del.focus(); return; }
     try {
-      await call(supabase, "delete_my_guest_account", { p_session_token: token });
+      await client.call("delete_my_guest_account", { p_session_token: token });
       localStorage.removeItem(SESSION_KEY);
       app.replaceChildren(h("section", { class: "card" }, h("h1", {}, m("me_title")), h("p", { id: "deleted" }, m("deleted"))));
     } catch (e) {

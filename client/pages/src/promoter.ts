@@ -1,26 +1,16 @@
 // The promoter's page, /promoter: their links (URL and QR to share) with registered and arrived
 // guests per night, and a night's feed of their own guests (a team leader: the team's), live from
 // the private Realtime topics promoter:<id> and team:<id>, which RLS opens to them alone.
-import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
+import type { RealtimeChannel } from "@supabase/supabase-js";
+import type { PromoterFeed as Feed, PromoterLink as Link, PromoterOverview as Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
-import { h, mountLangSwitch, showError, signInForm, supabaseClient } from "./common.ts";
+import { api, h, mountLangSwitch, showError, signInForm, supabaseClient } from "./common.ts";
 import { formatTime, formatWhen, t } from "./i18n.ts";
-import { call } from "./manage-api.ts";
 import { m } from "./manage-i18n.ts";
 
-type Link = {
-  event: { id: string; slug: string; name: string; venue: string | null; starts_at: string };
-  promoter: { id: string; slug: string; display_name: string }; team_id: string | null; path: string;
-  registered: number; checked_in: number;
-};
-type Overview = { promoters: { id: string; display_name: string }[]; teams: { id: string; name: string }[]; links: Link[] };
-type Feed = {
-  event: { id: string; name: string; starts_at: string }; totals: { registered: number; checked_in: number };
-  guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; registered_at: string; checked_in_at: string | null }[];
-};
-
 const app = document.getElementById("app")!;
-const supabase: SupabaseClient = supabaseClient(true);
+const supabase = supabaseClient(true);
+const client = api(supabase);
 let view: () => void = () => {};
 let overview: Overview | null = null;
 let feed: Feed | null = null;
@@ -32,8 +22,8 @@ const message = () => document.getElementById("message") as HTMLElement;
 
 async function refresh() {
   try {
-    overview = await call<Overview>(supabase, "promoter_overview");
-    if (selected) feed = await call<Feed>(supabase, "promoter_event_feed", { p_event_id: selected });
+    overview = await client.call("promoter_overview");
+    if (selected) feed = await client.call("promoter_event_feed", { p_event_id: selected });
     render();
   } catch (e) {
     showError(message(), e);
@@ -111,9 +101,9 @@ async function route() {
   if (!data.session) { view = () => signInForm(app, supabase, () => void route()); return view(); }
   app.replaceChildren(h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }));
   try {
-    overview = await call<Overview>(supabase, "promoter_overview");
+    overview = await client.call("promoter_overview");
     selected = overview.links[0]?.event.id ?? null;
-    if (selected) feed = await call<Feed>(supabase, "promoter_event_feed", { p_event_id: selected });
+    if (selected) feed = await client.call("promoter_event_feed", { p_event_id: selected });
     render();
     await subscribe();
   } catch (e) {

@@ -1,0 +1,52 @@
+// The shapes of the JSON the management, promoter and guest-data functions answer (docs/manage.md).
+// The generated database types (client/database.types.ts) name every function and its arguments
+// but type a jsonb answer only as `Json`; `Answers` gives `createApi(…).call` the shape for each.
+import type { Json } from "./database.types.ts";
+
+export type Org = { id: string; name: string; role: string; promoter_id: string | null };
+export type EventRow = {
+  id: string; slug: string; name: string; venue: string | null; starts_at: string; ends_at: string;
+  guest_list_closes_at: string; capacity: number | null; is_published: boolean; version: number; registered: number;
+  links: { promoter_id: string; team_id: string | null; path: string }[];
+};
+export type Overview = {
+  organization: { id: string; name: string }; my_role: string;
+  members: { user_id: string; email: string; role: string; promoter_id: string | null }[];
+  invitations: { id: string; email: string; role: string; expires_at: string }[];
+  promoters: { id: string; slug: string; display_name: string; user_id: string | null }[];
+  teams: { id: string; name: string; members: { promoter_id: string; is_leader: boolean }[] }[];
+  events: EventRow[];
+};
+export type PromoterLink = {
+  event: { id: string; slug: string; name: string; venue: string | null; starts_at: string };
+  promoter: { id: string; slug: string; display_name: string }; team_id: string | null; path: string;
+  registered: number; checked_in: number;
+};
+export type PromoterOverview = { promoters: { id: string; display_name: string }[]; teams: { id: string; name: string }[]; links: PromoterLink[] };
+export type PromoterFeed = {
+  event: { id: string; name: string; starts_at: string }; totals: { registered: number; checked_in: number };
+  guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; registered_at: string; checked_in_at: string | null }[];
+};
+export type GuestData = {
+  account: { phone: string; first_name: string; last_name: string; email: string | null; created_at: string; last_login_at: string | null };
+  passes: { event: { name: string; starts_at: string }; organization: string; promoter: string; status: string; checked_in_at: string | null }[];
+};
+
+/** The answer of each function whose shape a page reads; any other answers `Json`. */
+export type Answers = {
+  my_organizations: Org[];
+  create_organization: Org;
+  organization_overview: Overview;
+  accept_invitation: { organization_id: string; role: string };
+  export_guest_list: string;
+  promoter_overview: PromoterOverview;
+  promoter_event_feed: PromoterFeed;
+  my_guest_data: GuestData;
+};
+export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;
+
+/** What the edge functions the pages call answer. */
+export type FunctionAnswers = {
+  "invite-member": { email: string; delivered: string; link?: string };
+  "guest-password-reset": Json;
+};
