@@ -6,7 +6,7 @@ import * as analyse from "./analyse.ts";
 import { type Guest, guestFlow, joinFlow, k6Iteration, type Link, PASSWORD } from "./guest.ts";
 import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, request, run, RUN_DEADLINE, sampler, sleep, sql, THINK } from "./lib.ts";
 import { hashPassword, NEW_SALT } from "./phone.ts";
-import { cpuSnapshot, cpuSpent, type Meter } from "./platform.ts";
+import type { Meter } from "./platform.ts";
 import { createAccounts, createPasses, phoneOf, setPowBits, type World } from "./world.ts";
 
 const PGBIN = Deno.env.get("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
@@ -74,7 +74,7 @@ function gatewayTx(t: Tx, ctx: { roleSettings: [string, string][]; claims: strin
  * beforehand (the proofs at difficulty 0 while it runs: the database's check is one sha256 at
  * any difficulty). Also the database's CPU per guest on that path.
  */
-export async function ceiling(w: World, link: Link, seconds: number, clients: number) {
+export async function ceiling(w: World, link: Link, seconds: number, clients: number, m: Meter) {
   const ctx = await gatewayContext();
   const perClient = 2000;
   // Returning guests' accounts: each pgbench client logs in to its own in turn.
@@ -101,15 +101,18 @@ export async function ceiling(w: World, link: Link, seconds: number, clients: nu
     gatewayTx({ method: "POST", fn: "authenticate_and_create_guest_v2", mode: "read write", args: {
       p_phone: phone("j", 0), p_password: lit(bcryptReturning), ...ids } }, ctx), ""].join("\n");
   const was = await setPowBits(0);
-  const before = await cpuSnapshot();
   try {
+    await m.start();
     const r = await pgbench([[newGuest, 3], [returning, 2]], clients, seconds, "authenticator", ["-M", "prepared", "-D", "i=0", "-D", "j=0"]);
-    const spent = cpuSpent(before, await cpuSnapshot());
+    await m.stop();
+    const measured = await m.result();
+    const spent = measured!.cpu;
     // Only the guests who got a pass count: an answer such as `busy` or a wrong password is
     // committed as an HTTP error and pgbench cannot tell it from a pass.
     const [{ passes }] = await sql`select count(*)::int as passes from public.guests where event_id = ${link.eventId}`;
     return { guestsPerSecond: passes / r.seconds, passes, scripts: r.processed, clients, seconds: r.seconds, latencyMs: r.latencyMs,
       dbCpuPerGuestMs: spent.postgres / passes,
+      usage: measured!.usage.map((u) => ({ ...u, callsPerPass: u.calls / passes, msPerPass: u.ms / passes })),
       coreBusy: spent.coreBusy, path: "resolve_promoter_link (GET), check_phone_with_cache, then authenticate_and_create_guest_v2 (40 %) " +
         "or registration_challenge + register_and_create_guest_v2 (60 %)" };
   } finally {
