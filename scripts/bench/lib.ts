@@ -40,40 +40,53 @@ export const pcts = (v: number[]) => ({ p50: percentile(v, 0.5), p95: percentile
 /** One HTTP request as the benchmark saw it (times in ms since the scenario started). */
 export type Call = { step: string; start: number; ms: number; status: number; code: string | null };
 
-/** A JSON request to the API, recorded in `calls`. Network failures are status 0. */
+/**
+ * One HTTP request, recorded in `calls` as `step` with its status and error code. A request
+ * that hangs for 30 s is aborted (a network failure, status 0, which clients retry), so no guest
+ * outlives its cap. A timer of our own, cleared once the answer is read: with
+ * AbortSignal.timeout each request's signal (and what its listeners hold) lived on, and a
+ * full-scale run's client grew by hundreds of MB until its garbage collector took most of a core.
+ * Returns the answer with its body read (as text), or throws the network failure.
+ */
+export async function recordedFetch(calls: Call[], t0: number, step: string, url: string, init: RequestInit): Promise<Response> {
+  const start = now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 30_000);
+  init.signal?.addEventListener("abort", () => abort.abort());
+  let status = 0, code: string | null = "network";
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    const text = await res.text();
+    status = res.status;
+    code = null;
+    if (status >= 400) {
+      let body: Record<string, unknown> | null = null;
+      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      code = String(body?.message && /^[a-z_]+$/.test(String(body.message)) ? body.message : body?.code ?? status);
+    }
+    return new Response([101, 204, 205, 304].includes(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  } finally {
+    clearTimeout(timer);
+    calls.push({ step, start: start - t0, ms: now() - start, status, code });
+  }
+}
+
+/** A JSON request to the API as supabase-js sends it, recorded in `calls`. Network failures are status 0. */
 export async function request(calls: Call[], t0: number, step: string, path: string, init: {
   method?: string; body?: unknown; token?: string;
 }): Promise<{ status: number; body: Record<string, unknown> | null; headers: Headers | null }> {
-  const start = now();
-  let status = 0, body: Record<string, unknown> | null = null, headers: Headers | null = null;
-  // A request that hangs counts as a network failure (retried), so no guest outlives its cap. A
-  // timer of our own, cleared once the answer is read: with AbortSignal.timeout each request's
-  // signal (and what its listeners hold) lived on, and a full-scale run's client grew by
-  // hundreds of MB until its garbage collector took most of a core.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 30_000);
   try {
-    const res = await fetch(API_URL + path, {
+    const res = await recordedFetch(calls, t0, step, API_URL + path, {
       method: init.method ?? "POST",
-      // What supabase-js sends.
       headers: { apikey: ANON_KEY, authorization: `Bearer ${init.token ?? ANON_KEY}`, "content-type": "application/json",
         "x-client-info": "supabase-js-bench" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: abort.signal,
     });
-    status = res.status;
-    headers = res.headers;
     const text = await res.text();
-    body = text ? JSON.parse(text) : null;
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   } catch {
-    status = 0;
-  } finally {
-    clearTimeout(timer);
+    return { status: 0, body: null, headers: null };
   }
-  const code = status >= 400 ? String(body?.message && /^[a-z_]+$/.test(String(body.message)) ? body.message : body?.code ?? status)
-    : status === 0 ? "network" : null;
-  calls.push({ step, start: start - t0, ms: now() - start, status, code });
-  return { status, body, headers };
 }
 
 /** An HS256 JWT signed with the project secret (what Supabase Auth issues to a signed-in user). */

@@ -194,8 +194,10 @@ lines.push(`**Platform and guests**: ${pin.note}.`, "");
 lines.push(`**Ceiling**: ${C.guestsPerSecond.toFixed(1)} guests per second: pgbench, ${C.clients} clients (the gateway's pool) for ${fmtN(C.seconds, 1)} s, ` +
   `sending what the gateway sends for ${C.path}; ${C.passes} of ${C.scripts} guest paths ended with a pass (only those count); Postgres ${fmtN(C.dbCpuPerGuestMs, 2)} ms of CPU per guest on that path, ` +
   `platform core ${fmtN(100 * (C.coreBusy ?? 0), 0)} % busy. Ideal for ${scaled(ONCE)} at once: ${fmtN(scaled(ONCE) / C.guestsPerSecond, 1)} s.`, "");
-lines.push(`**Phones**: ${hashes.prepared} bcrypt string(s) computed before the clocks (new accounts share the run's salt; returning ` +
-  `accounts were made with one string), ${hashes.late} during them; proofs of work solved by the guests' process at the run's difficulty.`, "");
+lines.push(`**Phones** (the client library's \`hashPassword\` and \`solveProof\` options): ${hashes.prepared} bcrypt string(s) computed ` +
+  `before the clocks (returning accounts were made with one string), ${hashes.modelled} new accounts' strings modelled from the ` +
+  `prepared one with the salt the client made, ${hashes.late} computed on the clock; proofs of work solved by the guests' process ` +
+  "at the run's difficulty.", "");
 lines.push("**Ceilings raised for the run** (limits table; restored afterwards):", "", ...(world?.raised ?? []).map((r) => `- ${r}`), "");
 lines.push("### Guest scenarios", "");
 lines.push(table(["scenario", "guests", "passes", "final answers", "unfinished", "lost / dup.", "link → pass p50 / p95 / p99",

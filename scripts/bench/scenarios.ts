@@ -3,7 +3,7 @@
 // through autocannon (autocannon.mjs); the ceiling (the guest's SQL path) and the SQL side of
 // the cheap calls through pgbench.
 import * as analyse from "./analyse.ts";
-import { type Guest, guestFlow, joinFlow, k6Iteration, type Link, PASSWORD } from "./guest.ts";
+import { type Guest, guestFlow, joinFlow, k6Iteration, type Link, PASSWORD, recordingClient } from "./guest.ts";
 import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, request, run, RUN_DEADLINE, sampler, sleep, sql, THINK } from "./lib.ts";
 import { hashPassword, NEW_SALT } from "./phone.ts";
 import type { Meter } from "./platform.ts";
@@ -157,11 +157,12 @@ export async function openArrivals(w: World, s: number, name: string, descriptio
   const calls: Call[] = [];
   await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
   const side = during?.(t0);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await guestFlow(calls, t0, g, link, guestDeadline(), think);
+    await guestFlow(client, t0, g, link, guestDeadline(), think);
   }));
   const seconds = (now() - t0) / 1000;
   await m?.stop();
@@ -188,6 +189,7 @@ export async function k6(w: World, s: number, name: string, description: string,
   const calls: Call[] = [];
   await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
   const endAt = Math.min(t0 + seconds * 1000, RUN_DEADLINE);
   let next = 0, returning = 0, fresh = 0;
@@ -203,7 +205,7 @@ export async function k6(w: World, s: number, name: string, description: string,
       const phone = old ? phoneOf(w, s, returning++ % pool) : phoneOf(w, s, pool + (fresh++ % (100_000 - pool)));
       const g: Guest = { index: i, phone, kind: old ? "returning" : "new", password: PASSWORD, retries: 0 };
       guests.push(g);
-      await k6Iteration(calls, t0, g, link, endAt + 30_000);
+      await k6Iteration(client, t0, g, link, endAt + 30_000);
       await sleep(1000);
     }
   };
@@ -238,11 +240,12 @@ export async function secondNight(first: GuestRun, link: Link, m?: Meter): Promi
   const calls: Call[] = [];
   await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
   const arrivals = spread(guests.length, 10);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await joinFlow(calls, t0, g, link, guestDeadline());
+    await joinFlow(client, t0, g, link, guestDeadline());
   }));
   await m?.stop();
   await sampling.stop();
