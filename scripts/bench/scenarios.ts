@@ -80,10 +80,9 @@ export async function ceiling(w: World, link: Link, seconds: number, clients: nu
   // Returning guests' accounts: each pgbench client logs in to its own in turn.
   await createAccounts(Array.from({ length: clients * perClient }, (_, k) =>
     phoneOf(w, 7, Math.floor(k / perClient) * 10000 + (k % perClient))));
-  // Before the relief the database takes the password itself and runs bcrypt.
-  const salt = await accountSalt(phoneOf(w, 7, 0));
-  const bcryptReturning = salt ? await hashPassword(PASSWORD, salt) : PASSWORD;
-  const bcryptNew = salt ? await hashPassword(PASSWORD, NEW_SALT) : PASSWORD;
+  const [{ salt }] = await sql`select password_salt as salt from private.client_users where phone = ${phoneOf(w, 7, 0)}`;
+  const bcryptReturning = await hashPassword(PASSWORD, salt);
+  const bcryptNew = await hashPassword(PASSWORD, NEW_SALT);
   const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
   const ids = { p_event_id: lit(link.eventId), p_promoter_id: lit(link.promoterId), p_team_id: "null" };
   const resolve = gatewayTx({ method: "GET", fn: "resolve_promoter_link", mode: "read only",
@@ -134,12 +133,6 @@ async function gatewayContext() {
     "content-type": "application/json", "content-length": "180", "x-client-info": "supabase-js-web/2.109.0",
     "cf-connecting-ip": "127.0.0.1", "x-forwarded-for": "127.0.0.1" });
   return { roleSettings, claims, headers, preRequest: String(hook) };
-}
-
-/** The account's salt as check_phone_with_cache would give it (null before the relief). */
-async function accountSalt(phone: string): Promise<string | null> {
-  const [r] = await sql`select to_jsonb(u) ->> 'password_salt' as salt from private.client_users u where u.phone = ${phone}`;
-  return r?.salt ?? null;
 }
 
 export type GuestRun = {

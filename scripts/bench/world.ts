@@ -106,23 +106,16 @@ let hash: string | null = null;
 /**
  * Accounts for returning guests, made as the seed made them (`crypt(password, gen_salt('bf',
  * 10))`, one bcrypt for all: they share the bench password) and stored as the database stores
- * them: after the relief, its salt and sha256 (private.stored_password); before it, the bcrypt
- * string itself. The phones are told the string (phone.ts), so a login costs them nothing.
+ * them: the salt and sha256 of the string (private.stored_password). The phones are told the
+ * string (phone.ts), so a login costs them nothing on the clock.
  */
 export async function createAccounts(phones: string[]) {
   hash ??= (await sql`select extensions.crypt(${PASSWORD}, extensions.gen_salt('bf', 10)) as h`)[0].h as string;
   remember(PASSWORD, hash);
-  const [{ relief }] = await sql`select to_regprocedure('private.stored_password(text)') is not null as relief`;
   for (let i = 0; i < phones.length; i += 1000) {
-    const chunk = phones.slice(i, i + 1000);
-    if (relief) {
-      await sql`insert into private.client_users (phone, first_name, last_name, email, password_salt, password_digest)
-        select p, 'Rita', 'Returning', 'r' || substr(p, 2) || '@bench.example', s.salt, s.digest
-        from unnest(${chunk}::text[]) p cross join private.stored_password(${hash}) s`;
-    } else {
-      await sql`insert into private.client_users (phone, first_name, last_name, email, password_hash)
-        select p, 'Rita', 'Returning', 'r' || substr(p, 2) || '@bench.example', ${hash} from unnest(${chunk}::text[]) p`;
-    }
+    await sql`insert into private.client_users (phone, first_name, last_name, email, password_salt, password_digest)
+      select p, 'Rita', 'Returning', 'r' || substr(p, 2) || '@bench.example', s.salt, s.digest
+      from unnest(${phones.slice(i, i + 1000)}::text[]) p cross join private.stored_password(${hash}) s`;
   }
 }
 
