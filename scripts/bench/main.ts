@@ -75,6 +75,25 @@ async function finish(run: sc.GuestRun, m: Meter, extra: Partial<Row> = {}) {
   return run;
 }
 
+/** Puts back what the run changed: the cores, track_functions, the limits and its data. Once; every caller waits for it. */
+let undoing: Promise<void> | null = null;
+function undo() {
+  undoing ??= (async () => {
+    await pin.restore();
+    await prof?.restore().catch((e) => log(`restoring track_functions failed: ${e}`));
+    await world?.restore().catch((e) => log(`restoring the limits failed: ${e}`));
+  })();
+  return undoing;
+}
+// Stopped by hand (Ctrl-C) or by a timeout: undo, then stop.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.addSignalListener(signal, async () => {
+    log(`${signal}: putting back what the run changed`);
+    await undo();
+    Deno.exit(130);
+  });
+}
+
 try {
   prof = await profiler();
   log(`database time: ${prof.note}`);
@@ -158,9 +177,7 @@ try {
       w.nights.stages, total, sc.k6Stages(scaledStages), peak, m), m, { k6: { users: peak, p95Ms: 1000, minSuccess: 0.97 } });
   }
 } finally {
-  await world?.restore();
-  await prof?.restore();
-  await pin.restore();
+  await undo();
 }
 if (!ceiling) throw new Error("the ceiling was not measured");
 const C = ceiling;
