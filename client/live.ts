@@ -2,8 +2,8 @@
 // `event:<id>` (members of the event's organization only, decided by RLS in the database).
 // After every (re)connect the dashboard is fetched again, so broadcasts missed while the
 // socket was down never leave a stale screen; between fetches, messages update it in place.
-import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
-import type { Api } from "./api.ts";
+import type { RealtimeChannel } from "@supabase/supabase-js";
+import type { Api, Client } from "./api.ts";
 import { ApiError } from "./errors.ts";
 import * as S from "./schemas.ts";
 
@@ -63,7 +63,7 @@ export function applyMessage(d: S.Dashboard, kind: "guest_registered" | "guest_c
  * realtime-js rejoins by itself after a dropped socket (the channel reports CHANNEL_ERROR, then
  * SUBSCRIBED again); each successful join refetches.
  */
-export function subscribeToEvent(supabase: SupabaseClient, api: Api, eventId: string, handlers: EventHandlers): () => Promise<void> {
+export function subscribeToEvent(supabase: Client, api: Api, eventId: string, handlers: EventHandlers): () => Promise<void> {
   let dashboard: S.Dashboard | null = null;
   let generation = 0;
   let closed = false;

@@ -1,7 +1,7 @@
 // The one retry rule for every client of the API (guest page, door scanner, organiser pages,
 // the benchmark). The server is the authority on overload:
-//   429 `busy`   the fair line for password work is full; the body says when to come back
-//                ({retry_after, position, wait_seconds}) and the call is simply repeated
+//   429 `busy`   the server asks the caller to come back; the body says when ({retry_after},
+//                with position/wait_seconds when it knows them) and the call is simply repeated
 //   503, 504     the platform's own overload or outage answers (PostgREST: no free connection,
 //                database restarting); retried with jittered back-off
 //   status 0     the network failed before an answer arrived
@@ -11,7 +11,7 @@
 /** A failed call as a client sees it: HTTP status (0 = network failure) and the error body. */
 export type Failure = { status: number; body?: Record<string, unknown> | null };
 
-/** Where the guest stands in the fair line, from a `busy` answer (null fields when unknown). */
+/** When to come back and, if the server says, the place in line, from a `busy` answer (null fields when unknown). */
 export type QueueInfo = { position: number | null; waitSeconds: number | null; retryAfter: number };
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);

@@ -1,6 +1,7 @@
 // The guest page in a real browser (Chromium at 360 px): a new guest registers and gets a QR
 // that decodes to a pass the database knows; a reload shows the same pass; another night's link
-// is one tap; a wrong password is explained in Portuguese, then in English; closed, unknown and
+// is one tap; a returning guest's phone hashes the password (bcrypt in a Web Worker, with an
+// announced "A preparar…"); a wrong password is explained in Portuguese, then in English; closed, unknown and
 // unpublished links get a clear page; old links redirect; accessibility, no sideways scroll and
 // the first load's byte budget.
 import jsQR from "jsqr";
@@ -37,11 +38,13 @@ async function decodeQr(p: Page): Promise<string | undefined> {
 }
 
 describe("guest page", { timeout: 60_000 }, () => {
-  it("first load stays within 150 KB compressed, all from the stack's origin", async () => {
+  it("first load, the bcrypt worker included, stays within 150 KB compressed, all from the stack's origin", async () => {
     const sizes: Promise<number>[] = [];
     const origins = new Set<string>();
+    const paths: string[] = [];
     const onRequest = (r: Request) => {
       origins.add(new URL(r.url()).origin);
+      paths.push(new URL(r.url()).pathname);
       sizes.push(r.response().then(async (res) => {
         if (!res) return 0;
         await res.finished();
@@ -55,6 +58,8 @@ describe("guest page", { timeout: 60_000 }, () => {
     const total = (await Promise.all(sizes)).reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(10_000); // the bundle did load, compressed
     expect(total).toBeLessThanOrEqual(150 * 1024);
+    // The budget includes the password's bcrypt (its worker loads while the guest types).
+    expect(paths.filter((x) => /\/assets\/bcrypt\.worker-[\w-]+\.js$/.test(x))).toHaveLength(1);
     expect([...origins]).toEqual([new URL(page.url()).origin]);
     await expect.poll(() => page.locator("h1").textContent()).toBe("Open night");
     await expect.poll(() => page.locator("#phone").isVisible()).toBe(true);
@@ -134,7 +139,38 @@ describe("guest page", { timeout: 60_000 }, () => {
     await other.close();
   });
 
-  it("a guest the fair line holds sees a calm waiting state with the place in line, then the pass", async () => {
+  it("a returning guest's phone hashes the password in its worker, saying 'A preparar…' meanwhile; the server gets bcrypt, never the password", async () => {
+    const p = await (await phone(browser)).newPage();
+    // The worker's script is held until the page has announced its state, so the state is seen
+    // whatever the speed of this machine.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    await p.route("**/assets/bcrypt.worker-*.js", async (route) => { await held; await route.continue(); });
+    const sent: string[] = [];
+    p.on("request", (r) => { if (r.url().includes("/rpc/authenticate_and_create_guest_v2")) sent.push(r.postData() ?? ""); });
+    await p.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
+    await p.fill("#phone", guestPhone);
+    await p.click("button[type=submit]");
+    await p.fill("#password", password);
+    await p.click("button[type=submit]");
+    await expect.poll(() => p.locator("#status").textContent()).toBe("A preparar…");
+    expect([await p.getAttribute("#status", "role"), await p.getAttribute("#status", "aria-live")]).toEqual(["status", "polite"]);
+    expect(sent).toEqual([]); // nothing leaves the phone before the hash
+    await screenshot(p, "guest-preparing");
+    release();
+    await p.locator("#qr svg").waitFor();
+    expect(await p.getAttribute("#qr", "data-token")).toBe(token);
+    expect(await p.locator("#status").textContent()).toBe("");
+    expect(sent).toHaveLength(1);
+    const body = JSON.parse(sent[0]);
+    const [{ salt }] = await sql`select password_salt salt from private.client_users where phone = ${guestPhone}`;
+    expect(body.p_password).toMatch(/^\$2b\$10\$[./A-Za-z0-9]{53}$/);
+    expect(body.p_password.slice(0, 29)).toBe(salt);
+    expect(sent[0]).not.toContain(password);
+    await p.close();
+  });
+
+  it("a guest the server asks to come back (429 busy) sees a calm waiting state with the place in line, then the pass", async () => {
     const p = await (await phone(browser)).newPage();
     let calls = 0;
     // The server's busy answer (client/retry.ts) for the first attempt, then the real database.
