@@ -1,11 +1,18 @@
-// One guest, speaking HTTP as the guest page does: open the link (GET resolve_promoter_link,
-// cacheable), type a phone (check_phone_with_cache), then log in (returning) or register (new,
-// with the registration proof of work when the database asks for one), retrying exactly what
-// client/retry.ts says is retryable. A returning guest may then join a second night with the
-// session token (join_event_with_session, no password).
-import { createHash } from "node:crypto";
-import { queueInfo, retryDelay } from "../../client/retry.ts";
-import { type Call, now, request, sleep, THINK } from "./lib.ts";
+// One guest, through the project's own client library (client/api.ts over supabase-js) as the
+// guest page uses it: open the link (resolvePromoterLink), type a phone (checkPhone, which gives a
+// returning guest's salt), then log in (authenticate: the phone's bcrypt of the password with
+// that salt) or register (register: a registration_challenge solved by the phone, started while
+// the guest types, and the phone's bcrypt with a new salt). The client's one retry rule repeats
+// what client/retry.ts says is retryable. A returning guest may then join a second night with the
+// session token (joinWithSession, no password). The seed's k6 loop is the same calls without the
+// link, the typing and the retries (k6Iteration). The phones' slow steps are phone.ts's, given
+// to the client as its `hashPassword` and `solveProof` options. Every HTTP request is recorded as
+// a step with its status (lib.ts recordedFetch, supabase-js's fetch).
+import { createClient } from "@supabase/supabase-js";
+import { type Api, type Client, createApi } from "../../client/api.ts";
+import { ApiError } from "../../client/errors.ts";
+import { ANON_KEY, API_URL, type Call, now, recordedFetch, sleep, THINK } from "./lib.ts";
+import { hashPassword, solveProof } from "./phone.ts";
 
 export type Link = { eventId: string; promoterId: string; teamId: string | null; promoterSlug: string; eventSlug: string };
 
@@ -24,99 +31,107 @@ export type Guest = {
   guestId?: string;
   session?: string;
   retries: number;
-  passwordRetries: number;
-  /** the last position the line gave (null when the answer had none) */
-  position?: number | null;
 };
 
 export const PASSWORD = "Bench-2026x";
-const uniform = (lo: number, hi: number) => (lo + Math.random() * (hi - lo)) * 1000 * THINK;
 
-// The registration's proof of work (client/pow.ts), when this database asks for one. Each phone
-// solves its own with WebCrypto; here thousands of guests share one process, so they hash with
-// node:crypto's synchronous SHA-256 (same scheme, same proof): thousands of WebCrypto operations
-// in flight at once made this process the bottleneck of a full-scale run (a gigabyte of heap,
-// minutes of CPU), and the guests it stalled came back late to the line.
-type Pow = typeof import("../../client/pow.ts");
-const pow: Pow | null = await import("../../client/pow.ts").catch(() => null);
-const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest();
+const STEPS: Record<string, string> = {
+  resolve_promoter_link: "resolve", check_phone_with_cache: "check_phone", registration_challenge: "challenge",
+  authenticate_and_create_guest_v2: "login", register_and_create_guest_v2: "register", join_event_with_session: "join",
+};
 
-/** Calls until a final answer, honouring the one retry rule; stops waiting only at `deadline` (unfinished). */
-async function call(calls: Call[], t0: number, g: Guest, step: string, path: string, body: unknown, deadline: number,
-  method = "POST", token?: string) {
-  for (let attempt = 0; ; attempt++) {
-    const r = await request(calls, t0, step, path, { method, body, token });
-    if (r.status >= 200 && r.status < 300) return { ok: true as const, body: r.body };
-    const failure = { status: r.status, body: r.body };
-    const delay = retryDelay(failure, attempt);
-    if (delay === null) return { ok: false as const, status: r.status, code: String(r.body?.message ?? r.body?.code ?? r.status) };
-    if (now() + delay > deadline) return { ok: false as const, status: -1, code: "unfinished" };
-    const q = queueInfo(failure);
-    if (q) g.position = q.position;
-    g.retries++;
-    if (step === "register" || step === "login") g.passwordRetries++;
-    await sleep(delay);
-  }
-}
-
-/** The whole flow for one guest on `link`; `deadline` (ms, performance.now) bounds the run. */
-export async function guestFlow(calls: Call[], t0: number, g: Guest, link: Link, deadline: number) {
-  g.opened = now() - t0;
-  const end = (outcome: Guest["outcome"], code: string | null) => {
-    g.outcome = outcome;
-    g.code = code;
+/** A supabase-js client whose requests are recorded in `calls` (one per scenario: anonymous calls keep no state). */
+export function recordingClient(calls: Call[], t0: number): Client {
+  const recording = (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = input instanceof Request ? input.url : String(input);
+    const fn = new URL(url).pathname.split("/").pop() ?? "";
+    return recordedFetch(calls, t0, STEPS[fn] ?? fn, url, init ?? {});
   };
-  const card = await call(calls, t0, g, "resolve",
-    `/rest/v1/rpc/resolve_promoter_link?p_promoter_slug=${link.promoterSlug}&p_event_slug=${link.eventSlug}`, undefined, deadline, "GET");
-  if (!card.ok) return end(card.code === "unfinished" ? "unfinished" : "final", card.code);
-  await sleep(uniform(1, 3)); // typing the phone number
-  const check = await call(calls, t0, g, "check_phone", "/rest/v1/rpc/check_phone_with_cache", { p_phone: g.phone }, deadline);
-  if (!check.ok) return end(check.code === "unfinished" ? "unfinished" : "final", check.code);
-  const exists = Boolean(check.body?.exists);
-  const ids = { p_event_id: link.eventId, p_promoter_id: link.promoterId, p_team_id: link.teamId };
-  let answer;
-  if (exists) {
-    await sleep(uniform(2, 4)); // typing the password
-    g.passwordFirst = now() - t0;
-    answer = await call(calls, t0, g, "login", "/rest/v1/rpc/authenticate_and_create_guest_v2",
-      { p_phone: g.phone, p_password: g.password, ...ids }, deadline);
-  } else {
-    // As the page: fetch a challenge and solve it while the guest types name, email and password.
-    const proof = pow ? challenge(calls, t0, g, deadline) : Promise.resolve(null);
-    await sleep(uniform(4, 8));
-    const p = await proof;
-    if (p && "final" in p) return end(p.final === "unfinished" ? "unfinished" : "final", p.final);
-    const args: Record<string, unknown> = {
-      p_phone: g.phone, p_first_name: "Bea", p_last_name: "Bench", p_email: `g${g.index}@bench.example`, p_password: g.password, ...ids,
-    };
-    if (p) args.p_proof = p.proof;
-    g.passwordFirst = now() - t0;
-    answer = await call(calls, t0, g, "register", "/rest/v1/rpc/register_and_create_guest_v2", args, deadline);
-  }
-  if (!answer.ok) return end(answer.code === "unfinished" ? "unfinished" : "final", answer.code);
-  g.served = now() - t0;
-  g.qr = String(answer.body?.qr_token);
-  g.guestId = String(answer.body?.guest_id);
-  g.session = String(answer.body?.session_token);
-  end("pass", null);
+  return createClient(API_URL, ANON_KEY, {
+    auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+    global: { fetch: recording, headers: { "x-client-info": "supabase-js-bench" } },
+  }) as unknown as Client;
 }
 
-/** registration_challenge, solved; null when the database has no proof of work. */
-async function challenge(calls: Call[], t0: number, g: Guest, deadline: number): Promise<{ proof: string } | { final: string } | null> {
-  const c = await call(calls, t0, g, "challenge", "/rest/v1/rpc/registration_challenge", {}, deadline);
-  if (!c.ok) return c.status === 404 ? null : { final: c.code };
-  return { proof: await pow!.solveChallenge(c.body as { challenge: string; difficulty: number }, { digest: sha256 }) };
+/** The client library for one guest: the phone's steps, retries until `deadline` (none for k6), retries counted. */
+function guestApi(client: Client, g: Guest, deadline: number, retry: boolean): { api: Api; expired: () => boolean } {
+  const abort = new AbortController();
+  const api = createApi(client, {
+    hashPassword, solveProof, signal: abort.signal,
+    retry: retry ? undefined : () => false,
+    onWait: () => g.retries++,
+    // A wait past the deadline ends the guest as unfinished (the call fails with its last error).
+    sleep: async (ms) => {
+      if (now() + ms > deadline) abort.abort();
+      else await sleep(ms);
+    },
+  });
+  return { api, expired: () => abort.signal.aborted };
+}
+
+/** Runs a guest's steps; a failure is the guest's final answer, or unfinished when the deadline ended it. */
+async function attempt(g: Guest, expired: () => boolean, steps: () => Promise<void>) {
+  try {
+    await steps();
+  } catch (e) {
+    g.outcome = expired() ? "unfinished" : "final";
+    g.code = expired() ? "unfinished" : e instanceof ApiError ? e.code : String(e);
+  }
+}
+
+/** Check phone, then log in or register; `typing(lo, hi)` waits while the guest types. */
+async function checkThenPass(api: Api, t0: number, g: Guest, link: Link, typing: (lo: number, hi: number) => Promise<void>) {
+  const check = await api.checkPhone(g.phone);
+  let pass;
+  if (check.exists) {
+    await typing(2, 4); // the password
+    g.passwordFirst = now() - t0;
+    pass = await api.authenticate(g.phone, g.password, link, check.salt ?? null);
+  } else {
+    api.prepareRegistration(); // as the page: the proof of work while the guest types
+    await typing(4, 8); // name, email and password
+    g.passwordFirst = now() - t0;
+    pass = await api.register({ phone: g.phone, firstName: "Bea", lastName: "Bench", email: `g${g.index}@bench.example`,
+      password: g.password }, link);
+  }
+  Object.assign(g, { served: now() - t0, qr: pass.qr_token, guestId: pass.guest_id, session: pass.session_token, outcome: "pass", code: null });
+}
+
+/**
+ * The whole page flow for one guest on `link`: open the link, then check phone and log in or
+ * register; `think` multiplies the typing times (0: every step at once). `deadline` (ms,
+ * performance.now) bounds the run.
+ */
+export async function guestFlow(client: Client, t0: number, g: Guest, link: Link, deadline: number, think = THINK) {
+  const typing = (lo: number, hi: number) => sleep((lo + Math.random() * (hi - lo)) * 1000 * think);
+  const { api, expired } = guestApi(client, g, deadline, true);
+  g.opened = now() - t0;
+  await attempt(g, expired, async () => {
+    await api.resolvePromoterLink(link.promoterSlug, link.eventSlug);
+    await typing(1, 3); // the phone number
+    await checkThenPass(api, t0, g, link, typing);
+  });
+}
+
+/**
+ * One iteration of the seed's k6 loop: check phone, then log in or register (a registration now
+ * takes its challenge first), no retries: any non-2xx is a failure and the loop goes on. The
+ * caller sleeps 1 s after it.
+ */
+export async function k6Iteration(client: Client, t0: number, g: Guest, link: Link, deadline: number) {
+  const { api, expired } = guestApi(client, g, deadline, false);
+  g.opened = now() - t0;
+  await attempt(g, expired, () => checkThenPass(api, t0, g, link, () => Promise.resolve()));
 }
 
 /** A returning guest joins another night with the session from the first (no password). */
-export async function joinFlow(calls: Call[], t0: number, g: Guest, link: Link, deadline: number) {
+export async function joinFlow(client: Client, t0: number, g: Guest, link: Link, deadline: number) {
+  const { api, expired } = guestApi(client, g, deadline, true);
   g.opened = now() - t0;
-  const card = await call(calls, t0, g, "resolve",
-    `/rest/v1/rpc/resolve_promoter_link?p_promoter_slug=${link.promoterSlug}&p_event_slug=${link.eventSlug}`, undefined, deadline, "GET");
-  if (!card.ok) return Object.assign(g, { outcome: card.code === "unfinished" ? "unfinished" : "final", code: card.code });
-  await sleep(uniform(0.5, 1.5)); // one tap: "join with my account" (no password: no line figures)
-  const answer = await call(calls, t0, g, "join", "/rest/v1/rpc/join_event_with_session",
-    { p_session_token: g.session, p_event_id: link.eventId, p_promoter_id: link.promoterId, p_team_id: link.teamId }, deadline);
-  if (!answer.ok) return Object.assign(g, { outcome: answer.code === "unfinished" ? "unfinished" : "final", code: answer.code });
-  Object.assign(g, { served: now() - t0, qr: String(answer.body?.qr_token), guestId: String(answer.body?.guest_id), outcome: "pass", code: null });
+  await attempt(g, expired, async () => {
+    await api.resolvePromoterLink(link.promoterSlug, link.eventSlug);
+    await sleep((0.5 + Math.random()) * 1000 * THINK); // one tap: "join with my account"
+    const pass = await api.joinWithSession(g.session!, link);
+    Object.assign(g, { served: now() - t0, qr: pass.qr_token, guestId: pass.guest_id, outcome: "pass", code: null });
+  });
 }

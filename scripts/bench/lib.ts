@@ -1,6 +1,6 @@
 // Shared pieces of the benchmark: the stack's settings, a database connection for set-up and
 // audits, HTTP calls recorded per step, percentiles, and a once-a-second sampler of the
-// gateway's /metrics, the password line and Postgres's memory.
+// gateway's /metrics and Postgres's memory.
 import postgres from "postgres";
 
 export const env = (k: string) => Deno.env.get(k) ?? (() => { throw new Error(`${k} is not set (run through npm run bench)`); })();
@@ -20,8 +20,10 @@ export const scaled = (n: number, min = 1) => Math.max(min, Math.round(n * SCALE
 /** BENCH_THINK multiplies the guests' think times (1 = as a person types). */
 export const THINK = Number(Deno.env.get("BENCH_THINK") ?? 1);
 
-/** The whole run ends by BENCH_MAX_S (default 14.5 minutes): guests still waiting then stop (unfinished). */
-export const RUN_DEADLINE = performance.now() + Number(Deno.env.get("BENCH_MAX_S") ?? 870) * 1000;
+/** BENCH_K6_STAGES=1 adds the seed's full k6 stages (16 minutes: 1 m → 50, 2 m → 200, 5 m → 500, 5 m at 500, 2 m → 100, 1 m → 0). */
+export const K6_STAGES = Deno.env.get("BENCH_K6_STAGES") === "1";
+/** The whole run ends by BENCH_MAX_S (default 14.5 minutes, 32 with the k6 stages): guests still waiting then stop (unfinished). */
+export const RUN_DEADLINE = performance.now() + Number(Deno.env.get("BENCH_MAX_S") ?? (K6_STAGES ? 1920 : 870)) * 1000;
 
 export const sql = postgres(DB_URL, { max: 4, onnotice: () => {} });
 
@@ -38,40 +40,53 @@ export const pcts = (v: number[]) => ({ p50: percentile(v, 0.5), p95: percentile
 /** One HTTP request as the benchmark saw it (times in ms since the scenario started). */
 export type Call = { step: string; start: number; ms: number; status: number; code: string | null };
 
-/** A JSON request to the API, recorded in `calls`. Network failures are status 0. */
+/**
+ * One HTTP request, recorded in `calls` as `step` with its status and error code. A request
+ * that hangs for 30 s is aborted (a network failure, status 0, which clients retry), so no guest
+ * outlives its cap. A timer of our own, cleared once the answer is read: with
+ * AbortSignal.timeout each request's signal (and what its listeners hold) lived on, and a
+ * full-scale run's client grew by hundreds of MB until its garbage collector took most of a core.
+ * Returns the answer with its body read (as text), or throws the network failure.
+ */
+export async function recordedFetch(calls: Call[], t0: number, step: string, url: string, init: RequestInit): Promise<Response> {
+  const start = now();
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), 30_000);
+  init.signal?.addEventListener("abort", () => abort.abort());
+  let status = 0, code: string | null = "network";
+  try {
+    const res = await fetch(url, { ...init, signal: abort.signal });
+    const text = await res.text();
+    status = res.status;
+    code = null;
+    if (status >= 400) {
+      let body: Record<string, unknown> | null = null;
+      try { body = JSON.parse(text); } catch { /* not JSON */ }
+      code = String(body?.message && /^[a-z_]+$/.test(String(body.message)) ? body.message : body?.code ?? status);
+    }
+    return new Response([101, 204, 205, 304].includes(res.status) ? null : text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  } finally {
+    clearTimeout(timer);
+    calls.push({ step, start: start - t0, ms: now() - start, status, code });
+  }
+}
+
+/** A JSON request to the API as supabase-js sends it, recorded in `calls`. Network failures are status 0. */
 export async function request(calls: Call[], t0: number, step: string, path: string, init: {
   method?: string; body?: unknown; token?: string;
 }): Promise<{ status: number; body: Record<string, unknown> | null; headers: Headers | null }> {
-  const start = now();
-  let status = 0, body: Record<string, unknown> | null = null, headers: Headers | null = null;
-  // A request that hangs counts as a network failure (retried), so no guest outlives its cap. A
-  // timer of our own, cleared once the answer is read: with AbortSignal.timeout each request's
-  // signal (and what its listeners hold) lived on, and a full-scale run's client grew by
-  // hundreds of MB until its garbage collector took most of a core.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), 30_000);
   try {
-    const res = await fetch(API_URL + path, {
+    const res = await recordedFetch(calls, t0, step, API_URL + path, {
       method: init.method ?? "POST",
-      // What supabase-js sends.
       headers: { apikey: ANON_KEY, authorization: `Bearer ${init.token ?? ANON_KEY}`, "content-type": "application/json",
         "x-client-info": "supabase-js-bench" },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
-      signal: abort.signal,
     });
-    status = res.status;
-    headers = res.headers;
     const text = await res.text();
-    body = text ? JSON.parse(text) : null;
+    return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
   } catch {
-    status = 0;
-  } finally {
-    clearTimeout(timer);
+    return { status: 0, body: null, headers: null };
   }
-  const code = status >= 400 ? String(body?.message && /^[a-z_]+$/.test(String(body.message)) ? body.message : body?.code ?? status)
-    : status === 0 ? "network" : null;
-  calls.push({ step, start: start - t0, ms: now() - start, status, code });
-  return { status, body, headers };
 }
 
 /** An HS256 JWT signed with the project secret (what Supabase Auth issues to a signed-in user). */
@@ -126,68 +141,26 @@ async function postgresPss(): Promise<number | null> {
   return total || null;
 }
 
-/** The password line's state, as ops_stats reports it. */
-export async function lineState(): Promise<{ length: number | null; wait: number | null }> {
-  const [{ line }] = await sql`select private.line_stats() as line`;
-  return { length: line?.length ?? null, wait: line?.wait_seconds ?? null };
-}
-
-export type Sample = { t: number; line: number | null; lineWait: number | null; gatewayRss: number | null;
-  postgresPss: number | null; poolInUse: number | null; poolWaiting: number | null; ws: number | null;
-  /** bcrypt slots running a bcrypt, mean of 10 looks over the last second; share of the machine's CPU time busy */
-  slotsBusy: number | null; cpuBusy: number | null };
-
-/** bcrypt slots running a bcrypt now, as ops_stats reports them. */
-async function slotsInUse(): Promise<number> {
-  const [{ n }] = await sql`select private.bcrypt_slots_busy() as n`;
-  return n;
-}
-
-/** Busy and total CPU time of the whole machine so far (/proc/stat, in ticks). */
-function cpuTicks(): { busy: number; total: number } | null {
-  try {
-    const f = Deno.readTextFileSync("/proc/stat").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = f[3] + (f[4] ?? 0);
-    const total = f.reduce((a, b) => a + b, 0);
-    return { busy: total - idle, total };
-  } catch {
-    return null;
-  }
-}
+export type Sample = { t: number; gatewayRss: number | null; postgresPss: number | null; poolInUse: number | null;
+  poolWaiting: number | null; ws: number | null };
 
 /** Samples once a second until stopped; the samples' times are ms since `t0`. */
 export function sampler(t0: number) {
   const samples: Sample[] = [];
   let running = true;
-  let looks: number[] = [];
-  const fast = (async () => {
-    while (running) {
-      looks.push(await slotsInUse().catch(() => NaN));
-      await sleep(100);
-    }
-  })();
-  let cpu = cpuTicks();
   const loop = (async () => {
     while (running) {
       const t = now() - t0;
-      const [m, line, pss] = await Promise.all([
-        gatewayMetrics().catch(() => null), lineState().catch(() => ({ length: null, wait: null })), postgresPss().catch(() => null),
-      ]);
-      const seen = looks.filter((x) => !Number.isNaN(x));
-      looks = [];
-      const cpuNow = cpuTicks();
-      const cpuBusy = cpu && cpuNow && cpuNow.total > cpu.total ? (cpuNow.busy - cpu.busy) / (cpuNow.total - cpu.total) : null;
-      cpu = cpuNow;
+      const [m, pss] = await Promise.all([gatewayMetrics().catch(() => null), postgresPss().catch(() => null)]);
       samples.push({
-        slotsBusy: seen.length ? seen.reduce((a, b) => a + b, 0) / seen.length : null, cpuBusy,
-        t, line: line.length, lineWait: line.wait, gatewayRss: m?.get("process_resident_memory_bytes") ?? null, postgresPss: pss,
+        t, gatewayRss: m?.get("process_resident_memory_bytes") ?? null, postgresPss: pss,
         poolInUse: m?.get('gateway_db_pool_connections{pool="rest",state="in_use"}') ?? null,
         poolWaiting: m?.get('gateway_db_pool_waiting{pool="rest"}') ?? null, ws: m?.get("gateway_realtime_clients") ?? null,
       });
       await sleep(1000);
     }
   })();
-  return { samples, stop: async () => { running = false; await Promise.all([loop, fast]); } };
+  return { samples, stop: async () => { running = false; await loop; } };
 }
 
 /** Runs a command, returning its stdout (throws with stderr on failure). */

@@ -1,10 +1,13 @@
 // The scenarios. Guest flows are hand-written (guest.ts: several dependent steps, the retry rule
-// and the proof of work, as the page does them); single-endpoint load goes through autocannon
-// (autocannon.mjs); the bcrypt ceiling and the SQL side of the cheap calls through pgbench.
+// and the phone's steps, as the page does them; the seed's k6 loop); single-endpoint load goes
+// through autocannon (autocannon.mjs); the ceiling (the guest's SQL path) and the SQL side of
+// the cheap calls through pgbench.
 import * as analyse from "./analyse.ts";
-import { type Guest, guestFlow, joinFlow, type Link, PASSWORD } from "./guest.ts";
-import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, request, run, RUN_DEADLINE, sampler, sleep, sql } from "./lib.ts";
-import { createAccounts, createPasses, phoneOf, type World } from "./world.ts";
+import { type Guest, guestFlow, joinFlow, k6Iteration, type Link, PASSWORD, recordingClient } from "./guest.ts";
+import { ANON_KEY, API_URL, type Call, DB_PORT, now, pcts, request, run, RUN_DEADLINE, sampler, sleep, sql, THINK } from "./lib.ts";
+import { hashPassword, NEW_SALT } from "./phone.ts";
+import type { Meter } from "./platform.ts";
+import { createAccounts, createPasses, phoneOf, setPowBits, type World } from "./world.ts";
 
 const PGBIN = Deno.env.get("PG_BIN") ?? "/usr/lib/postgresql/15/bin";
 const HERE = new URL(".", import.meta.url).pathname;
@@ -13,22 +16,123 @@ export const CORES = navigator.hardwareConcurrency;
 const GUEST_CAP_MS = Number(Deno.env.get("BENCH_GUEST_CAP_S") ?? 240) * 1000;
 const guestDeadline = () => Math.min(now() + GUEST_CAP_MS, RUN_DEADLINE);
 
-async function pgbench(script: string, clients: number, seconds: number, user = "postgres"): Promise<{ tps: number; latencyMs: number }> {
-  const file = await Deno.makeTempFile({ suffix: ".sql" });
-  await Deno.writeTextFile(file, script);
+/** pgbench with these scripts (text and weight), its client on this process's core; tps and mean latency. */
+async function pgbench(scripts: [string, number][], clients: number, seconds: number, user = "postgres", extra: string[] = []) {
+  const files: string[] = [];
   try {
+    for (const [text] of scripts) {
+      const file = await Deno.makeTempFile({ suffix: ".sql" });
+      await Deno.writeTextFile(file, text);
+      files.push(file);
+    }
     const out = await run(`${PGBIN}/pgbench`, ["-n", "-h", "127.0.0.1", "-p", DB_PORT, "-U", user, "-c", String(clients),
-      "-j", String(Math.min(clients, CORES)), "-T", String(seconds), "-f", file, "postgres"], { PGPASSWORD: "postgres" });
-    return { tps: Number(out.match(/tps = ([0-9.]+) \(without/)?.[1]), latencyMs: Number(out.match(/latency average = ([0-9.]+) ms/)?.[1]) };
+      "-j", "1", "-T", String(seconds), ...extra, ...files.flatMap((f, i) => ["-f", `${f}@${scripts[i][1]}`]), "postgres"],
+      { PGPASSWORD: "postgres" });
+    const tps = Number(out.match(/tps = ([0-9.]+) \(without/)?.[1]);
+    const processed = Number(out.match(/actually processed: (\d+)/)?.[1]);
+    return { tps, processed, seconds: processed / tps, latencyMs: Number(out.match(/latency average = ([0-9.]+) ms/)?.[1]) };
   } finally {
-    await Deno.remove(file);
+    for (const f of files) await Deno.remove(f);
   }
 }
 
-/** ceiling: crypt() at cost 10 on every core for 10 s — the passwords per second this database can do. */
-export async function ceiling() {
-  const r = await pgbench("select extensions.crypt('x', extensions.gen_salt('bf', 10));\n", CORES, 10);
-  return { passwordsPerSecond: r.tps, cores: CORES, bcryptMs: r.latencyMs };
+type Tx = { method: "GET" | "POST"; fn: string; mode: "read only" | "read write"; args: Record<string, string> };
+
+/**
+ * The statements the gateway sends for one RPC (local/gateway/rest.ts), as pgbench script text:
+ * BEGIN, the request's settings and role in one statement, the pre-request hook, the call (a
+ * POST's arguments read from its JSON body with json_to_record, a GET's from the query string)
+ * with the response settings, COMMIT. `args` are SQL expressions (pgbench variables allowed).
+ */
+function gatewayTx(t: Tx, ctx: { roleSettings: [string, string][]; claims: string; headers: string; preRequest: string },
+  gset = "") {
+  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const settings: [string, string][] = [["search_path", `"public", "extensions"`], ...ctx.roleSettings, ["role", "anon"],
+    ["request.jwt.claims", ctx.claims], ["request.method", t.method], ["request.path", `/rest/v1/rpc/${t.fn}`], ["request.headers", ctx.headers]];
+  const names = Object.keys(t.args);
+  const gucs = "current_setting('response.status', true) as status, current_setting('response.headers', true) as headers";
+  let call: string;
+  if (t.method === "POST" && names.length) {
+    const body = `json_build_object(${names.map((n) => `'${n}', ${t.args[n]}`).join(", ")})::text`;
+    call = `with pgrst_args as (select * from json_to_record(${body}::json) as _(${names.map((n) => `"${n}" ${n.endsWith("_id") ? "uuid" : "text"}`).join(", ")})) ` +
+      `select jsonb_agg(to_jsonb(pgrst_call.pgrst_scalar)) -> 0 as r, ${gucs} from (select public."${t.fn}"(${names.map((n) => `"${n}" => (select "${n}" from pgrst_args)`).join(", ")}) as pgrst_scalar) pgrst_call`;
+  } else {
+    call = `select jsonb_agg(to_jsonb(pgrst_call.pgrst_scalar)) -> 0 as r, ${gucs} from (select public."${t.fn}"(${names.map((n) => `"${n}" => ${t.args[n]}::text::text`).join(", ")}) as pgrst_scalar) pgrst_call`;
+  }
+  return [`begin ${t.mode};`,
+    `select ${settings.map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(", ")};`,
+    ...(ctx.preRequest ? [`select 1 from ${ctx.preRequest}();`] : []),
+    gset ? `select r->>'${gset}' as ${gset} from (${call}) x \\gset` : `${call};`,
+    "commit;"].join("\n");
+}
+
+/**
+ * ceiling: guests per second that the database does alone on the platform's core. pgbench (its
+ * client on the guests' core) sends exactly what the gateway sends for one guest of the page
+ * (resolve the link, check the phone, then log in, or take a challenge and register), 60 % new
+ * and 40 % returning, at the gateway's pool size; every phone's bcrypt string and proof made
+ * beforehand (the proofs at difficulty 0 while it runs: the database's check is one sha256 at
+ * any difficulty). Also the database's CPU per guest on that path.
+ */
+export async function ceiling(w: World, link: Link, seconds: number, clients: number, m: Meter) {
+  const ctx = await gatewayContext();
+  const perClient = 2000;
+  // Returning guests' accounts: each pgbench client logs in to its own in turn.
+  await createAccounts(Array.from({ length: clients * perClient }, (_, k) =>
+    phoneOf(w, 7, Math.floor(k / perClient) * 10000 + (k % perClient))));
+  const [{ salt }] = await sql`select password_salt as salt from private.client_users where phone = ${phoneOf(w, 7, 0)}`;
+  const bcryptReturning = await hashPassword(PASSWORD, salt);
+  const bcryptNew = await hashPassword(PASSWORD, NEW_SALT);
+  const lit = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  const ids = { p_event_id: lit(link.eventId), p_promoter_id: lit(link.promoterId), p_team_id: "null" };
+  const resolve = gatewayTx({ method: "GET", fn: "resolve_promoter_link", mode: "read only",
+    args: { p_promoter_slug: lit(link.promoterSlug), p_event_slug: lit(link.eventSlug) } }, ctx);
+  // Phones 9<tag>7<client><4 digits>: returning 0–1999 (made above), new 2000–9999.
+  const phone = (v: string, from: number) => `'+3519${w.tag}7' || lpad(cast(:client_id * 10000 + ${from} + :${v} as text), 5, '0')`;
+  const check = (v: string, from: number) => gatewayTx({ method: "POST", fn: "check_phone_with_cache", mode: "read write",
+    args: { p_phone: phone(v, from) } }, ctx);
+  const newGuest = [`\\set i (:i + 1) % ${10000 - perClient}`, resolve, check("i", perClient),
+    gatewayTx({ method: "POST", fn: "registration_challenge", mode: "read write", args: {} }, ctx, "challenge"),
+    gatewayTx({ method: "POST", fn: "register_and_create_guest_v2", mode: "read write", args: {
+      p_phone: phone("i", perClient), p_first_name: "'Bea'", p_last_name: "'Bench'", p_email: `'c' || :client_id || '-' || :i || '@bench.example'`,
+      p_password: lit(bcryptNew), ...ids, p_proof: `:challenge || ':0'` } }, ctx), ""].join("\n");
+  const returning = [`\\set j (:j + 1) % ${perClient}`, resolve, check("j", 0),
+    gatewayTx({ method: "POST", fn: "authenticate_and_create_guest_v2", mode: "read write", args: {
+      p_phone: phone("j", 0), p_password: lit(bcryptReturning), ...ids } }, ctx), ""].join("\n");
+  const was = await setPowBits(0);
+  try {
+    await m.start();
+    const r = await pgbench([[newGuest, 3], [returning, 2]], clients, seconds, "authenticator", ["-M", "prepared", "-D", "i=0", "-D", "j=0"]);
+    await m.stop();
+    const measured = await m.result();
+    const spent = measured!.cpu;
+    // Only the guests who got a pass count: an answer such as `busy` or a wrong password is
+    // committed as an HTTP error and pgbench cannot tell it from a pass.
+    const [{ passes }] = await sql`select count(*)::int as passes from public.guests where event_id = ${link.eventId}`;
+    return { guestsPerSecond: passes / r.seconds, passes, scripts: r.processed, clients, seconds: r.seconds, latencyMs: r.latencyMs,
+      dbCpuPerGuestMs: spent.postgres / passes,
+      usage: measured!.usage.map((u) => ({ ...u, callsPerPass: u.calls / passes, msPerPass: u.ms / passes })),
+      coreBusy: spent.coreBusy, path: "resolve_promoter_link (GET), check_phone_with_cache, then authenticate_and_create_guest_v2 (40 %) " +
+        "or registration_challenge + register_and_create_guest_v2 (60 %)" };
+  } finally {
+    await setPowBits(was);
+  }
+}
+
+/** What the gateway puts in every request's settings: anon's role settings, the anon key's claims, the headers, the hook. */
+async function gatewayContext() {
+  const roleSettings = (await sql`select split_part(c, '=', 1) as k, substr(c, strpos(c, '=') + 1) as v
+    from pg_db_role_setting s, unnest(s.setconfig) c where s.setrole = 'anon'::regrole and s.setdatabase in (0,
+      (select oid from pg_database where datname = current_database()))`).map((r) => [r.k, r.v] as [string, string]);
+  const [{ hook }] = await sql`select coalesce((select substr(c, strpos(c, '=') + 1) from pg_db_role_setting s, unnest(s.setconfig) c
+    where s.setrole = 'authenticator'::regrole and c like 'pgrst.db_pre_request=%'), '') as hook`;
+  const claims = new TextDecoder().decode(Uint8Array.from(atob(ANON_KEY.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0)));
+  // What a phone's supabase-js request carries, plus the proxy's address headers (the gateway's).
+  const headers = JSON.stringify({ host: new URL(API_URL).host, "user-agent": "Mozilla/5.0 (Linux; Android 14) Mobile Safari/537.36",
+    accept: "*/*", "accept-encoding": "gzip, deflate", "accept-language": "pt-PT", apikey: ANON_KEY, authorization: `Bearer ${ANON_KEY}`,
+    "content-type": "application/json", "content-length": "180", "x-client-info": "supabase-js-web/2.109.0",
+    "cf-connecting-ip": "127.0.0.1", "x-forwarded-for": "127.0.0.1" });
+  return { roleSettings, claims, headers, preRequest: String(hook) };
 }
 
 export type GuestRun = {
@@ -38,20 +142,23 @@ export type GuestRun = {
 
 /** Guests arriving at the given times (ms) on `link`; 60 % new, 40 % returning (accounts made beforehand). */
 export async function openArrivals(w: World, s: number, name: string, description: string, link: Link, arrivals: number[],
-  during?: (t0: number) => Record<string, unknown>): Promise<GuestRun> {
+  m?: Meter, during?: (t0: number) => Record<string, unknown>, think = THINK): Promise<GuestRun> {
   const guests: Guest[] = arrivals.map((_, i) => ({
-    index: i, phone: phoneOf(w, s, i), kind: i % 5 < 3 ? "new" : "returning", password: PASSWORD, retries: 0, passwordRetries: 0,
+    index: i, phone: phoneOf(w, s, i), kind: i % 5 < 3 ? "new" : "returning", password: PASSWORD, retries: 0,
   }));
   await createAccounts(guests.filter((g) => g.kind === "returning").map((g) => g.phone));
   const calls: Call[] = [];
+  await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
   const side = during?.(t0);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await guestFlow(calls, t0, g, link, guestDeadline());
+    await guestFlow(client, t0, g, link, guestDeadline(), think);
   }));
   const seconds = (now() - t0) / 1000;
+  await m?.stop();
   const extra = side;
   await sampling.stop();
   return { name, description, seconds, guests, calls, samples: sampling.samples, link, t0, extra };
@@ -60,53 +167,80 @@ export async function openArrivals(w: World, s: number, name: string, descriptio
 /** `n` arrivals spread at random over `windowS` seconds. */
 export const spread = (n: number, windowS: number) => Array.from({ length: n }, () => Math.random() * windowS * 1000).sort((a, b) => a - b);
 
-/** ramp: a closed model — stages of concurrent guests, each starting a new guest as soon as theirs is done. */
-export async function ramp(w: World, s: number, link: Link, stages: { users: number; seconds: number }[]): Promise<GuestRun> {
+/**
+ * The seed's k6 loop: virtual users, each repeating check phone → log in or register → sleep
+ * 1 s, none retried (k6 counts any non-2xx as a failure and goes on). `target(t)` is the number
+ * of users wanted `t` seconds in (k6 stages ramp linearly; a user above it stops after its
+ * iteration), for `seconds`. 40 % of iterations are returning guests from a pool of accounts made
+ * beforehand (used in turn, so a long run logs some in again), 60 % register new phones.
+ */
+export async function k6(w: World, s: number, name: string, description: string, link: Link, seconds: number,
+  target: (t: number) => number, maxUsers: number, m?: Meter): Promise<GuestRun> {
+  const pool = Math.min(40_000, Math.ceil(maxUsers * seconds * 0.4) + 10);
+  await createAccounts(Array.from({ length: pool }, (_, i) => phoneOf(w, s, i)));
   const guests: Guest[] = [];
-  const maxGuests = stages.reduce((a, st) => a + st.users * Math.ceil(st.seconds / 5), 0);
-  const returning: string[] = [];
-  for (let i = 0; i < maxGuests; i++) if (i % 5 >= 3) returning.push(phoneOf(w, s, i));
-  await createAccounts(returning);
   const calls: Call[] = [];
+  await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
-  let target = 0, next = 0;
-  const users: Promise<void>[] = [];
+  const endAt = Math.min(t0 + seconds * 1000, RUN_DEADLINE);
+  let next = 0, returning = 0, fresh = 0;
   const user = async (id: number) => {
-    while (id < target && next < maxGuests) {
+    while (now() < endAt) {
+      if (id >= target((now() - t0) / 1000)) {
+        await sleep(200);
+        continue;
+      }
       const i = next++;
-      const g: Guest = { index: i, phone: phoneOf(w, s, i), kind: i % 5 < 3 ? "new" : "returning", password: PASSWORD,
-        retries: 0, passwordRetries: 0 };
+      const old = i % 5 >= 3;
+      // New phones after the pool, wrapping within the scenario's 100,000 numbers (a repeat logs in again).
+      const phone = old ? phoneOf(w, s, returning++ % pool) : phoneOf(w, s, pool + (fresh++ % (100_000 - pool)));
+      const g: Guest = { index: i, phone, kind: old ? "returning" : "new", password: PASSWORD, retries: 0 };
       guests.push(g);
-      await guestFlow(calls, t0, g, link, guestDeadline());
+      await k6Iteration(client, t0, g, link, endAt + 30_000);
+      await sleep(1000);
     }
   };
-  let running = 0;
-  for (const stage of stages) {
-    target = stage.users;
-    for (; running < target; running++) users.push(user(running));
-    await sleep(stage.seconds * 1000);
-    running = Math.min(running, target);
-  }
-  target = 0; // down: every user finishes the guest in hand, then stops
-  await Promise.all(users);
+  await Promise.all(Array.from({ length: maxUsers }, (_, id) => user(id)));
+  await m?.stop();
   await sampling.stop();
-  return { name: "ramp", description: `${stages.map((st) => `${st.users} for ${st.seconds} s`).join(" → ")}, then down (closed model: each user starts a new guest when theirs is done)`,
-    seconds: (now() - t0) / 1000, guests, calls, samples: sampling.samples, link, t0 };
+  return { name, description, seconds: (now() - t0) / 1000, guests, calls, samples: sampling.samples, link, t0 };
 }
 
+/** k6 stages as a target function: linear from each stage's start to its target. */
+export function k6Stages(stages: { seconds: number; target: number }[]) {
+  return (t: number) => {
+    let from = 0, start = 0;
+    for (const st of stages) {
+      if (t < start + st.seconds) return Math.round(from + ((st.target - from) * (t - start)) / st.seconds);
+      from = st.target;
+      start += st.seconds;
+    }
+    return from;
+  };
+}
+
+/** `n` guests open the link at the same instant and go through the page with no typing time. */
+export const atOnce = (w: World, s: number, n: number, link: Link, m?: Meter) =>
+  openArrivals(w, s, `${n} at once`, `${n} guests open the link at the same instant, 60 % new / 40 % returning, no typing time`, link,
+    Array.from({ length: n }, () => 0), m, undefined, 0);
+
 /** The returning guests of a run join `link` with their session (no password). */
-export async function secondNight(first: GuestRun, link: Link): Promise<GuestRun> {
+export async function secondNight(first: GuestRun, link: Link, m?: Meter): Promise<GuestRun> {
   const guests: Guest[] = first.guests.filter((g) => g.kind === "returning" && g.outcome === "pass")
-    .map((g) => ({ index: g.index, phone: g.phone, kind: "returning", password: g.password, session: g.session, retries: 0, passwordRetries: 0 }));
+    .map((g) => ({ index: g.index, phone: g.phone, kind: "returning", password: g.password, session: g.session, retries: 0 }));
   const calls: Call[] = [];
+  await m?.start();
   const t0 = now();
+  const client = recordingClient(calls, t0);
   const sampling = sampler(t0);
   const arrivals = spread(guests.length, 10);
   await Promise.all(guests.map(async (g, i) => {
     await sleep(arrivals[i]);
-    await joinFlow(calls, t0, g, link, guestDeadline());
+    await joinFlow(client, t0, g, link, guestDeadline());
   }));
+  await m?.stop();
   await sampling.stop();
   return { name: "burst: second night", description: `the ${guests.length} returning guests of burst join a second night with their session over 10 s`,
     seconds: (now() - t0) / 1000, guests, calls, samples: sampling.samples, link, t0 };
@@ -183,7 +317,7 @@ ${c.call}
 select current_setting('response.status', true), current_setting('response.headers', true);
 commit;
 `;
-    const db = await pgbench(script, concurrency, seconds, "authenticator");
+    const db = await pgbench([[script, 1]], concurrency, seconds, "authenticator");
     results.push({ name: c.name, concurrency, seconds, http, pgbench: db, ratio: http.rps / db.tps });
   }
   return results;
