@@ -160,7 +160,7 @@ describe("guest-password-reset", () => {
     const phone = randomPhone();
     const email = `reset-${Date.now()}@example.com`;
     const { error } = await client().rpc("register_and_create_guest_v2", {
-      p_phone: phone, p_first_name: "Rui", p_last_name: "Reis", p_email: email, p_password: "Reset-2026x",
+      p_phone: phone, p_first_name: "Rui", p_last_name: "Reis", p_email: email, p_password: await phoneHash("Reset-2026x"),
       p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
     });
     expect(error).toBeNull();
