@@ -7,6 +7,8 @@ export type Org = { id: string; name: string; role: string; promoter_id: string 
 export type EventRow = {
   id: string; slug: string; name: string; venue: string | null; starts_at: string; ends_at: string;
   guest_list_closes_at: string; capacity: number | null; is_published: boolean; version: number; registered: number;
+  /** New guests per minute in force (the night's own limit, or the default). */
+  registrations_per_minute: number;
   links: { promoter_id: string; team_id: string | null; path: string }[];
 };
 export type Overview = {

@@ -72,12 +72,25 @@ describe("running a night from /manage and /promoter", () => {
     await owner.locator(`article[data-slug="${nightSlug}"]`).waitFor();
   });
 
+  it("raises the night's pace of new guests for a viral night", async () => {
+    const pace = owner.locator(`article[data-slug="${nightSlug}"] form[data-form=pace]`);
+    const [{ pace: byDefault }] = await sql`select max_hits pace from private.rate_limits where bucket = 'event_registrations' and subject = '*'`;
+    expect(Number(await pace.locator("input").inputValue())).toBe(byDefault); // the default in force
+    await pace.locator("input").fill("2500");
+    await pace.locator("button[type=submit]").click();
+    await owner.locator("#message", { hasText: "Guardado" }).waitFor();
+    const [{ n }] = await sql`select l.max_hits n from private.rate_limits l join public.events e on l.subject = e.id::text
+                              where l.bucket = 'event_registrations' and e.slug = ${nightSlug}`;
+    expect(n).toBe(2500);
+    expect(await owner.locator(`article[data-slug="${nightSlug}"] form[data-form=pace] input`).inputValue()).toBe("2500");
+  });
+
   it("creates a promoter and links them to the night: the link's URL and QR are shown", async () => {
     await owner.fill("#pr-name", "Rita Sousa");
     await owner.fill("#pr-slug", promoterSlug);
     await owner.click("#promoter-form button[type=submit]");
     await owner.locator("#promoters li", { hasText: "Rita Sousa" }).waitFor();
-    await owner.locator(`article[data-slug="${nightSlug}"] form button[type=submit]`).click();
+    await owner.locator(`article[data-slug="${nightSlug}"] form[data-form=link] button[type=submit]`).click();
     const row = owner.locator(`article[data-slug="${nightSlug}"] li[data-promoter="${promoterSlug}"]`);
     await row.waitFor();
     expect(await row.locator("a").textContent()).toBe(`${process.env.API_URL}/p/${promoterSlug}/${nightSlug}`);

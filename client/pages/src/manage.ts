@@ -127,12 +127,27 @@ function linkRow(ev: EventRow, l: EventRow["links"][number]) {
 function linkForm(ev: EventRow) {
   const id = `link-${ev.id}`;
   const submit = h("button", { type: "submit", class: "secondary" }, m("link_promoter"));
-  const form = h("form", { class: "inline-form", "aria-label": m("link_promoter") },
+  const form = h("form", { class: "inline-form", "data-form": "link", "aria-label": m("link_promoter") },
     select(`${id}-promoter`, "promoters", overview!.promoters.map((p) => [p.id, p.display_name])),
     select(`${id}-team`, "teams", [["", m("no_team")], ...overview!.teams.map((t) => [t.id, t.name] as [string, string])]),
     submit);
   const run = once(submit, () => act(() => client.call("link_promoter", {
     p_event_id: ev.id, p_promoter_id: val(form, `${id}-promoter`), p_team_id: val(form, `${id}-team`) || null,
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
+/** The night's pace of new guests (set_event_registration_limit), raised for a viral night. */
+function paceForm(ev: EventRow) {
+  const id = `pace-${ev.id}`;
+  const submit = h("button", { type: "submit", class: "secondary" }, m("save_pace"));
+  const form = h("form", { class: "inline-form", "data-form": "pace", "aria-label": m("pace") },
+    input(id, "pace", { type: "number", min: "1", max: "100000", step: "1", required: true, inputmode: "numeric",
+      value: String(ev.registrations_per_minute) }, "pace_help"),
+    submit);
+  const run = once(submit, () => act(() => client.call("set_event_registration_limit", {
+    p_event_id: ev.id, p_per_minute: Number(val(form, id)),
   })));
   form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
   return form;
@@ -160,6 +175,7 @@ function eventCard(ev: EventRow) {
       h("button", { type: "button", class: "secondary small", onclick: () => { editing = ev.id; render(); } }, m("edit_event")),
       h("button", { type: "button", class: "secondary small", onclick: () => void act(() => client.call("duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
       h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
+    paceForm(ev),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
     overview!.promoters.length ? linkForm(ev) : null);

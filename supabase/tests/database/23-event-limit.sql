@@ -1,7 +1,7 @@
 -- set_event_registration_limit: an organization's owner or admin raises an event's new guests
 -- per minute for a big night; every other actor is refused.
 begin;
-select plan(10);
+select plan(12);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -11,13 +11,22 @@ grant execute on function pg_temp.id(text) to anon, authenticated, service_role;
 insert into public.organization_members values (pg_temp.id('org_a'), tests.create_user('admin-' || gen_random_uuid() || '@a.test'), 'admin');
 create temporary table admin as select user_id from public.organization_members where organization_id = pg_temp.id('org_a') and role = 'admin';
 grant select on admin to authenticated;
+create temporary table default_limit as select max_hits from private.rate_limits where bucket = 'event_registrations' and subject = '*';
+grant select on default_limit to authenticated;
 create or replace function pg_temp.limit_of(e uuid) returns integer language sql security definer as $$
   select max_hits from private.rate_limits where bucket = 'event_registrations' and subject = e::text
 $$;
 
 select tests.authenticate_as(pg_temp.id('owner_a'));
+select is((select (e ->> 'registrations_per_minute')::int from jsonb_array_elements(
+             public.organization_overview(pg_temp.id('org_a')) -> 'events') e where (e ->> 'id')::uuid = pg_temp.id('open_event')),
+  (select max_hits from default_limit),
+  'the owner sees the night''s new guests per minute in force: the default before any is set');
 select is(public.set_event_registration_limit(pg_temp.id('open_event'), 2000),
   jsonb_build_object('event_id', pg_temp.id('open_event'), 'per_minute', 2000), 'the owner raises the event''s registrations per minute');
+select is((select (e ->> 'registrations_per_minute')::int from jsonb_array_elements(
+             public.organization_overview(pg_temp.id('org_a')) -> 'events') e where (e ->> 'id')::uuid = pg_temp.id('open_event')),
+  2000, '... and its own number once raised');
 select tests.act_as_postgres();
 select is(pg_temp.limit_of(pg_temp.id('open_event')), 2000, '... kept in the limits table for that event');
 
