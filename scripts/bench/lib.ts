@@ -73,13 +73,13 @@ export async function recordedFetch(calls: Call[], t0: number, step: string, url
 
 /** A JSON request to the API as supabase-js sends it, recorded in `calls`. Network failures are status 0. */
 export async function request(calls: Call[], t0: number, step: string, path: string, init: {
-  method?: string; body?: unknown; token?: string;
+  method?: string; body?: unknown; token?: string; headers?: Record<string, string>;
 }): Promise<{ status: number; body: Record<string, unknown> | null; headers: Headers | null }> {
   try {
     const res = await recordedFetch(calls, t0, step, API_URL + path, {
       method: init.method ?? "POST",
       headers: { apikey: ANON_KEY, authorization: `Bearer ${init.token ?? ANON_KEY}`, "content-type": "application/json",
-        "x-client-info": "supabase-js-bench" },
+        "x-client-info": "supabase-js-bench", ...init.headers },
       body: init.body === undefined ? undefined : JSON.stringify(init.body),
     });
     const text = await res.text();

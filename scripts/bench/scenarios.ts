@@ -226,6 +226,39 @@ export const atOnce = (w: World, s: number, n: number, link: Link, m?: Meter) =>
   openArrivals(w, s, `${n} at once`, `${n} guests open the link at the same instant, 60 % new / 40 % returning, no typing time`, link,
     Array.from({ length: n }, () => 0), m, undefined, 0);
 
+/**
+ * The attack that froze the old line: `addresses` callers, each repeating one wrong login for a
+ * real account every `everyS` seconds, from an address of its own (written in x-forwarded-for,
+ * which the default client-address setting believes, as a client can on hosted). Runs until
+ * `stop()`; returns what the attackers were answered.
+ */
+export async function attackers(w: World, link: Link, addresses: number, everyS: number) {
+  await createAccounts(Array.from({ length: addresses }, (_, i) => phoneOf(w, 9, 500 + i)));
+  const calls: Call[] = [];
+  let stopped = false;
+  const loops = Array.from({ length: addresses }, async (_, i) => {
+    const phone = phoneOf(w, 9, 500 + i);
+    await sleep(Math.random() * everyS * 1000);
+    while (!stopped) {
+      await request(calls, 0, "attack", "/rest/v1/rpc/authenticate_and_create_guest_v2", {
+        body: { p_phone: phone, p_password: `$2b$10$${"a".repeat(53)}`, p_event_id: link.eventId, p_promoter_id: link.promoterId,
+          p_team_id: link.teamId },
+        headers: { "x-forwarded-for": `198.18.0.${i + 1}` },
+      });
+      await sleep(everyS * 1000);
+    }
+  });
+  return {
+    async stop() {
+      stopped = true;
+      await Promise.all(loops);
+      const byStatus: Record<string, number> = {};
+      for (const c of calls) byStatus[String(c.status)] = (byStatus[String(c.status)] ?? 0) + 1;
+      return { addresses, everySeconds: everyS, calls: calls.length, byStatus };
+    },
+  };
+}
+
 /** The returning guests of a run join `link` with their session (no password). */
 export async function secondNight(first: GuestRun, link: Link, m?: Meter): Promise<GuestRun> {
   const guests: Guest[] = first.guests.filter((g) => g.kind === "returning" && g.outcome === "pass")

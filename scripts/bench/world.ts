@@ -69,7 +69,7 @@ export async function createWorld(nightNames: string[], scanners: number): Promi
     if (was) raised.push(`\`${bucket}\` for 127.0.0.1: ${BIG} per window (default ${was}): every client of the run shares the loopback address`);
   }
   for (const [name, n] of Object.entries(nights)) await limit("event_registrations", n.eventId, BIG, `night ${name}`);
-  raised.push(`\`event_registrations\` for each bench night: ${BIG}/min (default 200/min): a viral night (an owner does this with set_event_registration_limit)`);
+  raised.push(`\`event_registrations\` for each bench night: ${BIG}/min (default 1000/min): a viral night (an owner does this with set_event_registration_limit)`);
   for (const s of scannerUsers) {
     await limit("staff_scans", s.id, BIG, "a bench scanner");
     await limit("user", s.id, BIG, "a bench scanner");
