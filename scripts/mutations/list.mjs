@@ -381,6 +381,7 @@ export const mutations = [
   { name: "defaults: new functions executable by everyone", file: extensions, kills: "02-security.sql",
     find: "alter default privileges revoke execute on functions from public;\n", replace: "" },
   { name: "defaults: new tables in public granted to the API roles", file: extensions, kills: "02-security.sql",
+    survives: "equivalent today: every migration that creates a table in public also revokes the API roles' privileges on it by name; the default is the net for a table that forgets",
     find: "alter default privileges in schema public revoke all on tables from anon, authenticated;\n", replace: "" },
 
   // ---- housekeeping --------------------------------------------------------------------------
