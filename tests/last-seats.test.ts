@@ -20,10 +20,10 @@ beforeAll(async () => {
   // Returning guests with sessions: joining needs no bcrypt, so every join reaches the seat
   // check at once instead of queueing for password work.
   tokens = Array.from({ length: GUESTS }, () => crypto.randomUUID() + crypto.randomUUID());
-  await sql`with hash as (select extensions.crypt('Seat-2026x', extensions.gen_salt('bf', 10)) h),
+  await sql`with hash as (select s.salt, s.digest from private.stored_password(extensions.crypt('Seat-2026x', extensions.gen_salt('bf', 10))) s),
     users as (
-      insert into private.client_users (phone, first_name, last_name, password_hash)
-      select '+3519' || lpad((floor(random() * 1e8))::int::text, 8, '0'), 'Seat', 'Taker', h
+      insert into private.client_users (phone, first_name, last_name, password_salt, password_digest)
+      select '+3519' || lpad((floor(random() * 1e8))::int::text, 8, '0'), 'Seat', 'Taker', hash.salt, hash.digest
       from generate_series(1, ${GUESTS}) i, hash
       returning id)
     insert into private.guest_sessions (token_hash, client_user_id, expires_at)
