@@ -180,6 +180,22 @@ end $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
+/**
+ * The value of the query `p_sql` (one value, as jsonb), or `{"error": "<SQLSTATE> <message>"}`
+ * when it raises: a call that should succeed then fails its assertion (with the error in the
+ * diagnostics) instead of stopping the file.
+ */
+create or replace function tests.result_of(p_sql text)
+returns jsonb language plpgsql as $$
+declare v_result jsonb; v_state text; v_message text;
+begin
+  execute format('select to_jsonb((%s))', p_sql) into v_result;
+  return v_result;
+exception when others then
+  get stacked diagnostics v_state = returned_sqlstate, v_message = message_text;
+  return jsonb_build_object('error', v_state || ' ' || v_message);
+end $$;
+
 /** The DETAIL of the error raised by `p_sql` as jsonb (PGRST errors: status and headers). */
 create or replace function tests.error_detail(p_sql text)
 returns jsonb language plpgsql as $$

@@ -17,8 +17,10 @@ create temporary table proof1 as select tests.proof() as v;
 
 -- register ---------------------------------------------------------------------------------
 select is(public.check_phone_with_cache('930000001') ->> 'exists', 'false', 'before registering, the phone is unknown (and cached so)');
-create temporary table r1 as select public.register_and_create_guest_v2('+351 930 000 001', '  Mariana ', 'Sá   Nogueira',
-  'Mariana@Example.COM', tests.bcrypt('Noite-2026'), pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), (select v from proof1)) as v;
+-- tests.result_of: should registering raise at all, the next assertion fails with the error in view.
+create temporary table r1 as select tests.result_of(format($$public.register_and_create_guest_v2('+351 930 000 001', '  Mariana ', 'Sá   Nogueira',
+  'Mariana@Example.COM', tests.bcrypt('Noite-2026'), %L, %L, %L, %L)$$,
+  pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), (select v from proof1))) as v;
 
 select is((select array_agg(k order by k) from r1, jsonb_object_keys(v) k),
   array['already_registered', 'client_user_id', 'first_name', 'guest_id', 'qr_token', 'session_expires_at', 'session_token'],

@@ -141,8 +141,9 @@ select is(pg_temp.register('934000010', 'small_event', '198.51.100.8'), 'guest_l
 select tests.act_as_postgres();
 select is((select count(*)::int from private.client_users where phone in ('+351934000001', '+351934000005', '+351934000010')), 0,
   '... and none of the refused made an account');
-create temporary table late as select private.issue_pass_committed(
-  (select id from private.client_users where phone = '+351931111111'), pg_temp.id('closed_event'), pg_temp.id('promoter'), pg_temp.id('team')) v;
+-- tests.result_of: a refusal raised instead of returned fails the next assertion, with the error in view.
+create temporary table late as select tests.result_of(format('private.issue_pass_committed(%L, %L, %L, %L)',
+  (select id from private.client_users where phone = '+351931111111'), pg_temp.id('closed_event'), pg_temp.id('promoter'), pg_temp.id('team'))) v;
 select is((select v ->> 'message' from late) || ' ' || current_setting('response.status', true), 'guest_list_closed 409',
   'a refusal after the password check (the list closed meanwhile) is committed, not raised, so its counts stay');
 insert into private.rate_limits (bucket, subject, max_hits, window_seconds) values ('event_registrations', pg_temp.id('open_event2')::text, 1, 60);

@@ -36,7 +36,8 @@ select is((select count(*)::int from public.checkins), 0, 'refused scans record 
 
 -- verdicts, as staff of this organization
 select tests.authenticate_as(pg_temp.id('staff_a'));
-create temporary table first_scan as select public.check_in_guest(pg_temp.id('open_event'), pg_temp.qr(), 'nonce-a-00001') as v;
+create temporary table first_scan as
+  select tests.result_of(format($$public.check_in_guest(%L, %L, 'nonce-a-00001')$$, pg_temp.id('open_event'), pg_temp.qr())) as v;
 select is((select v ->> 'verdict' from first_scan), 'checked_in', 'a valid pass checks in');
 select is((select v #>> '{guest,first_name}' from first_scan), 'Duarte', '... and shows the guest''s name');
 select is((select v #>> '{guest,promoter}' from first_scan), 'Pat Promoter', '... and promoter');

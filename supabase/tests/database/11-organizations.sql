@@ -1,6 +1,6 @@
 -- Organisations and members: create, list, overview, change roles, remove; per actor; the last owner.
 begin;
-select plan(30);
+select plan(32);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -54,6 +54,10 @@ select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format('select public.organization_overview(%L)', pg_temp.id('org_a'))), 'PT403 forbidden',
   'staff cannot manage');
+select is(tests.error_of(format('select public.set_member_role(%L, %L, %L)', pg_temp.id('org_a'), pg_temp.id('other_user'), 'staff')),
+  'PT403 forbidden', 'staff cannot change roles');
+select is(tests.error_of(format('select public.remove_member(%L, %L)', pg_temp.id('org_a'), pg_temp.id('other_user'))),
+  'PT403 forbidden', 'staff cannot remove others');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('promoter_user'));
 select is(tests.error_of(format('select public.organization_overview(%L)', pg_temp.id('org_a'))), 'PT403 forbidden',

@@ -1,6 +1,6 @@
 -- Events: create, edit (with the version check), duplicate; the rules the guest side relies on; per actor.
 begin;
-select plan(26);
+select plan(27);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -85,6 +85,8 @@ select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format($$select public.update_event(%L, 1, 'x', 'Sexta', null, '2031-06-06 22:00Z',
   '2031-06-07 06:00Z', '2031-06-07 01:00Z', null, true)$$, pg_temp.id('open_event'))), 'PT403 forbidden', 'staff cannot edit nights');
+select is(tests.error_of(format($$select public.duplicate_event(%L, 'staff-copy', 99999)$$, pg_temp.id('open_event'))), 'PT403 forbidden',
+  'staff cannot copy nights (refused before their input is looked at)');
 select tests.act_as_postgres();
 
 -- duplicate_event

@@ -1,6 +1,6 @@
 -- Promoters, teams and links: create, put in teams, link and unlink; unlinking keeps the guests; per actor.
 begin;
-select plan(19);
+select plan(24);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -20,6 +20,14 @@ select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format($$select public.create_promoter(%L, 'zed', 'Zed')$$, pg_temp.id('org_a'))), 'PT403 forbidden',
   'staff cannot create promoters');
+select is(tests.error_of(format($$select public.create_team(%L, 'Sul')$$, pg_temp.id('org_a'))), 'PT403 forbidden',
+  'staff cannot create teams');
+select is(tests.error_of(format($$select public.set_team_member(%L, %L)$$, pg_temp.id('team'), pg_temp.id('other_promoter'))),
+  'PT403 forbidden', 'staff cannot put promoters in teams');
+select is(tests.error_of(format($$select public.link_promoter(%L, %L)$$, pg_temp.id('open_event2'), pg_temp.id('other_promoter'))),
+  'PT403 forbidden', 'staff cannot link promoters');
+select is(tests.error_of(format($$select public.unlink_promoter(%L, %L)$$, pg_temp.id('open_event'), pg_temp.id('promoter'))),
+  'PT403 forbidden', 'staff cannot unlink promoters');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('leader_user'));
 select is(tests.error_of(format($$select public.link_promoter(%L, %L)$$, pg_temp.id('open_event2'), pg_temp.id('leader'))), 'PT403 forbidden',
@@ -48,6 +56,8 @@ select is(public.set_team_member((select (v ->> 'id')::uuid from norte), (select
   'true', 'an admin puts the promoter in the team, as its leader');
 select is(tests.error_of(format($$select public.set_team_member(%L, %L)$$, (select v ->> 'id' from norte), pg_temp.id('promoter_b'))),
   'PT404 promoter_not_found', 'a promoter of another organisation cannot join');
+select is(tests.error_of(format($$select public.link_promoter(%L, %L)$$, pg_temp.id('open_event2'), pg_temp.id('promoter_b'))),
+  'PT404 promoter_not_found', 'a promoter of another organisation cannot be linked');
 create temporary table link as select public.link_promoter(pg_temp.id('open_event'), (select (v ->> 'id')::uuid from zed),
   (select (v ->> 'id')::uuid from norte)) as v;
 select tests.act_as_postgres();

@@ -1,6 +1,6 @@
 -- Invitations: who may invite whom, the token (sha256 only, single use, expiring, for one email), accepting.
 begin;
-select plan(24);
+select plan(28);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -83,6 +83,10 @@ insert into promo_inv select public.invite_member(pg_temp.id('org_a'), 'stranger
 select tests.act_as_postgres();
 grant select on promo_inv to authenticated;
 update public.invitations set expires_at = now() - interval '1 second' where email = 'stranger@example.com';
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is((select count(*)::int from jsonb_array_elements(public.organization_overview(pg_temp.id('org_a')) -> 'invitations') i
+           where i ->> 'email' = 'stranger@example.com'), 0, 'the overview lists no expired invitation');
+select tests.act_as_postgres();
 select tests.authenticate_as((select id from stranger));
 select is(tests.error_of(format('select public.accept_invitation(%L)', (select v ->> 'token' from promo_inv))),
   'PT410 invitation_expired', 'an expired invitation is refused');
@@ -95,7 +99,33 @@ select is((select user_id from public.promoters where id = pg_temp.id('other_pro
   '... and ties the account to the promoter record');
 select tests.authenticate_as(pg_temp.id('admin_a'));
 create temporary table last_inv as select public.invite_member(pg_temp.id('org_a'), 'later@example.com', 'staff') as v;
+grant select on last_inv to authenticated;
+select tests.act_as_postgres();
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is(tests.error_of(format('select public.revoke_invitation(%L)', (select v ->> 'id' from last_inv))), 'PT403 forbidden',
+  'staff cannot withdraw an invitation');
+select tests.act_as_postgres();
+select tests.authenticate_as(pg_temp.id('admin_a'));
 select is(public.revoke_invitation((select (v ->> 'id')::uuid from last_inv)) ->> 'revoked', 'true', 'an admin withdraws an invitation');
+select tests.act_as_postgres();
+
+-- an owner invited with a lesser role stays owner
+create temporary table owner_email as select email from auth.users where id = pg_temp.id('owner_a');
+grant select on owner_email to authenticated;
+select tests.authenticate_as(pg_temp.id('admin_a'));
+create temporary table owner_inv as select public.invite_member(pg_temp.id('org_a'), (select email from owner_email), 'staff') as v;
+grant select on owner_inv to authenticated;
+select tests.act_as_postgres();
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is(tests.result_of(format('public.accept_invitation(%L)', (select v ->> 'token' from owner_inv))) ->> 'role', 'owner',
+  'an owner who accepts an invitation as staff stays owner');
+select tests.act_as_postgres();
+
+-- invitations per organisation are limited (each one is an email)
+update private.rate_limits set max_hits = 1 where bucket = 'invitations';
+select tests.authenticate_as(pg_temp.id('admin_a'));
+select is(tests.error_of(format($$select public.invite_member(%L, 'one.more@example.com', 'staff')$$, pg_temp.id('org_a'))),
+  'PGRST PT429 rate_limited', 'invitations per organisation are rate limited');
 select tests.act_as_postgres();
 
 select * from finish();

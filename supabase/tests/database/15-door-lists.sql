@@ -17,6 +17,11 @@ create temporary table pass2 as select public.register_and_create_guest_v2('9370
 select tests.act_as_postgres();
 grant select on pass to authenticated;
 update public.promoters set display_name = '=HYPERLINK("x")' where id = pg_temp.id('other_promoter');
+update private.client_users set first_name = '@Carlos' where phone = '+351937000002';
+-- A guest of another organisation's night, which no export of this night shows.
+with u as (insert into private.client_users (phone, first_name, last_name, password_salt, password_digest)
+           values ('+351937000003', 'Outra', 'Noite', tests.salt(), private.sha256('x')) returning id)
+insert into public.guests (event_id, client_user_id, promoter_id) select pg_temp.id('event_b'), u.id, pg_temp.id('promoter_b') from u;
 
 -- export_guest_list
 select tests.authenticate_as(pg_temp.id('owner_a'));
@@ -27,7 +32,7 @@ select is((select split_part(v, E'\r\n', 1) from owner_csv), 'first_name,last_na
 select is((select split_part(v, E'\r\n', 3) from owner_csv),
   format('"Beatriz","Quintela","Pat Promoter","%s","registered","","+351937000001"', (select name from public.teams where id = pg_temp.id('team'))),
   '... a row per guest, quoted');
-select is((select split_part(v, E'\r\n', 2) from owner_csv), '"Carlos","Quintas","''=HYPERLINK(""x"")","","registered","","+351937000002"',
+select is((select split_part(v, E'\r\n', 2) from owner_csv), '"''@Carlos","Quintas","''=HYPERLINK(""x"")","","registered","","+351937000002"',
   '... and cells a spreadsheet would run are defused');
 select is((select array_length(string_to_array(v, E'\r\n'), 1) from owner_csv), 4, '... and nothing else');
 select tests.authenticate_as(pg_temp.id('admin_a'));

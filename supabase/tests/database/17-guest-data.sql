@@ -1,6 +1,6 @@
 -- Guests' own data: see and delete with the session, anonymisation of inactive accounts, password reset by email.
 begin;
-select plan(30);
+select plan(32);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -20,6 +20,11 @@ grant execute on function pg_temp.session() to anon, authenticated, service_role
 insert into public.guests (event_id, client_user_id, promoter_id, team_id, status, checked_in_at)
 select pg_temp.id('past_event'), (v ->> 'client_user_id')::uuid, pg_temp.id('promoter'), pg_temp.id('team'), 'checked_in', now() - interval '20 hours'
 from pass;
+-- Another guest's pass on the same night, which no one else's data shows.
+insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest) values
+  ('00000000-0000-4000-8000-0000000000b4', '+351939000014', 'Outra', 'Pessoa', tests.salt(), private.sha256('x'));
+insert into public.guests (event_id, client_user_id, promoter_id)
+values (pg_temp.id('open_event'), '00000000-0000-4000-8000-0000000000b4', pg_temp.id('promoter'));
 
 -- my_guest_data
 select tests.act_as('anon');
@@ -32,6 +37,12 @@ select is((select count(*)::int from mine where v::text ~ 'password|qr_token|ses
   '... but no password hash or secret');
 select is(tests.error_of($$select public.my_guest_data('not-a-session')$$), 'PT401 invalid_session', 'without a session: 401');
 select tests.act_as_postgres();
+update private.guest_sessions set expires_at = expires_at - interval '10 years' where token_hash = private.sha256(pg_temp.session());
+select tests.act_as('anon');
+select is(tests.error_of(format('select public.my_guest_data(%L)', pg_temp.session())), 'PT401 invalid_session',
+  'with an expired session: 401');
+select tests.act_as_postgres();
+update private.guest_sessions set expires_at = expires_at + interval '10 years' where token_hash = private.sha256(pg_temp.session());
 select tests.authenticate_as(pg_temp.id('owner_a'));
 select is(tests.error_of(format('select public.my_guest_data(%L)', pg_temp.session())),
   '42501 permission denied for function my_guest_data', 'organisers cannot call it');
@@ -72,6 +83,11 @@ select is((select payload ? 'token' from private.outbox where id = (select (v ->
   'a sent email''s token is dropped from the outbox');
 select is((select last_error from private.outbox where id = (select (v -> 1 ->> 'id')::bigint from claimed)), 'provider down',
   'a failed one keeps the error, for a later attempt');
+insert into private.outbox (kind, to_email, payload, attempts) values ('guest_password_reset', 'gave.up@example.com', '{}', 5);
+select tests.act_as('service_role');
+select is((select count(*)::int from jsonb_array_elements(public.claim_outbox(10)) m where m ->> 'to_email' = 'gave.up@example.com'), 0,
+  'an email that failed five times is left for a person');
+select tests.act_as_postgres();
 
 grant select on claimed to anon;
 select tests.act_as('anon');
@@ -108,11 +124,15 @@ select is((public.check_phone_with_cache('939000001') ->> 'exists')::boolean, fa
 -- anonymisation by pg_cron
 insert into private.client_users (id, phone, first_name, last_name, password_salt, password_digest, created_at, last_login_at) values
   ('00000000-0000-4000-8000-0000000000b1', '+351939000011', 'Velho', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '25 months'),
-  ('00000000-0000-4000-8000-0000000000b2', '+351939000012', 'Ativo', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '1 month');
+  ('00000000-0000-4000-8000-0000000000b2', '+351939000012', 'Ativo', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '1 month'),
+  ('00000000-0000-4000-8000-0000000000b3', '+351939000013', 'Recente', 'Cliente', tests.salt(), private.sha256('x'), now() - interval '30 months', now() - interval '25 months');
+-- A pass of this month (put on the list by a session that has since ended) is use too.
+insert into public.guests (event_id, client_user_id, promoter_id)
+values (pg_temp.id('past_event'), '00000000-0000-4000-8000-0000000000b3', pg_temp.id('promoter'));
 select private.anonymise_inactive_guests() >= 1;
 select is((select array_agg(first_name order by first_name) from private.client_users
-           where id in ('00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b2')), array['Ativo'],
-  'pg_cron anonymises accounts unused for 24 months, and keeps active ones');
+           where id in ('00000000-0000-4000-8000-0000000000b1', '00000000-0000-4000-8000-0000000000b2', '00000000-0000-4000-8000-0000000000b3')),
+  array['Ativo', 'Recente'], 'pg_cron anonymises accounts unused for 24 months, and keeps active ones (a login or a pass)');
 
 select * from finish();
 rollback;

@@ -22,11 +22,13 @@ create temporary table pass as
 grant select on pass to authenticated;
 
 select tests.authenticate_as(pg_temp.admin());
-select is(public.check_in_guest(pg_temp.id('open_event'), (select v ->> 'qr_token' from pass), 'admin-nonce-1') ->> 'verdict',
+-- tests.result_of: a refusal fails the assertion (with its error) instead of stopping the file.
+select is(tests.result_of(format($$public.check_in_guest(%L, %L, 'admin-nonce-1')$$, pg_temp.id('open_event'),
+    (select v ->> 'qr_token' from pass))) ->> 'verdict',
   'checked_in', 'an admin can scan passes at the door');
-select is(public.event_dashboard(pg_temp.id('open_event')) -> 'totals', '{"registered": 1, "checked_in": 1}'::jsonb,
+select is(tests.result_of(format('public.event_dashboard(%L)', pg_temp.id('open_event'))) -> 'totals', '{"registered": 1, "checked_in": 1}'::jsonb,
   'an admin reads the dashboard');
-select is(public.authorize_event_broadcast(pg_temp.id('open_event')) ->> 'topic', 'event:' || pg_temp.id('open_event'),
+select is(tests.result_of(format('public.authorize_event_broadcast(%L)', pg_temp.id('open_event'))) ->> 'topic', 'event:' || pg_temp.id('open_event'),
   'an admin may announce to the door team');
 select tests.act_as_postgres();
 

@@ -2,7 +2,7 @@
 -- grant ever be added, every table's read policy admits the organization's members (owner,
 -- admin, staff) to their own rows only, and nobody else. The grants below are rolled back.
 begin;
-select plan(6);
+select plan(9);
 
 create temporary table w as select tests.world() as v;
 grant select on w to anon, authenticated;
@@ -55,6 +55,20 @@ select is(pg_temp.visible(), array[0, 0, 0, 0, 0, 0, 0, 0, 0], 'staff of another
 select tests.act_as_postgres();
 select tests.act_as('anon');
 select is(pg_temp.visible(), array[0, 0, 0, 0, 0, 0, 0, 0, 0], 'anonymous callers read none of them');
+select tests.act_as_postgres();
+
+-- Invitations are the owners' and admins' alone (a pending invitation names a person's email).
+insert into public.invitations (organization_id, email, role, token_hash, expires_at)
+values (pg_temp.id('org_a'), 'invited@example.com', 'staff', private.sha256('policy-invitation'), now() + interval '1 day');
+grant select on public.invitations to authenticated;
+select tests.authenticate_as(pg_temp.id('owner_a'));
+select is((select count(*)::int from public.invitations where organization_id = pg_temp.id('org_a')), 1, 'an owner reads the invitations');
+select tests.act_as_postgres();
+select tests.authenticate_as((select id from admin_a));
+select is((select count(*)::int from public.invitations where organization_id = pg_temp.id('org_a')), 1, '... and an admin');
+select tests.act_as_postgres();
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is((select count(*)::int from public.invitations where organization_id = pg_temp.id('org_a')), 0, '... but not door staff');
 select tests.act_as_postgres();
 
 select * from finish();
