@@ -240,7 +240,11 @@ async function route(req: Request, remote: string): Promise<Response> {
     return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote), performance.now() - jwtStart);
   }
   if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length), remote);
-  if (api === "/functions/v1/") return functions.handle(req, path.slice(api.length).split("/")[0]);
+  if (api === "/functions/v1/") {
+    // Supabase's edge runtime hands a function the client's x-forwarded-for as well.
+    const forwarded = new Request(req, { headers: requestHeaders(req, remote) });
+    return functions.handle(forwarded, path.slice(api.length).split("/")[0]);
+  }
   if (path === "/realtime/v1/websocket") return realtime.upgrade(req, remote);
   if (path.startsWith("/realtime/v1/api/broadcast")) return realtime.broadcastApi(req, path.slice("/realtime/v1/api/broadcast".length));
   return json(404, { message: "Not found" });

@@ -30,3 +30,25 @@ export function forward(r: RpcResult): Response {
     },
   });
 }
+
+/**
+ * Calls a database function with the service role on behalf of the guest who sent `req`: the
+ * address header the function received goes along as `x-client-address`, which the database
+ * believes from the service role only (private.client_ip), so that the guest's rate limits count
+ * on the guest's address and not on the function's, which every guest shares.
+ */
+export async function serviceRpcFor(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
+  const key = Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? "";
+  const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/rest/v1/rpc/${fn}`, {
+    method: "POST",
+    headers: {
+      apikey: key,
+      authorization: `Bearer ${key}`,
+      "content-type": "application/json",
+      "x-client-address": req.headers.get("x-forwarded-for") ?? "unknown",
+    },
+    body: JSON.stringify(args),
+  });
+  const text = await res.text();
+  return { ok: res.ok, status: res.status, body: text ? JSON.parse(text) : null, retryAfter: res.headers.get("retry-after") };
+}
