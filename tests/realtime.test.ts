@@ -249,6 +249,40 @@ describe("realtime", () => {
     expect(sub.received.filter((m) => m.payload.guest_id === second.guest_id)).toEqual([]);
   });
 
+  it("a signed-out member's channel is closed even when the client keeps the old token", async () => {
+    const staff = await signedIn(w.staff_a);
+    opened.push(staff);
+    const token = (await staff.auth.getSession()).data.session!.access_token;
+    // A client that never hears of the sign-out: it keeps the token it joined with.
+    const sub = listen(clientWithToken(token), `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const out = await fetch(`${env.apiUrl}/auth/v1/logout?scope=local`, {
+      method: "POST", headers: { apikey: env.anonKey, authorization: `Bearer ${token}` },
+    });
+    expect(out.status).toBe(204);
+    await eventually(() => sub.statuses.includes("CLOSED") || undefined);
+    expect(sub.system).toEqual([expect.objectContaining({
+      status: "error", message: "InvalidJWTToken: Session from session_id claim in JWT does not exist",
+    })]);
+  });
+
+  it("a removed member's channel is closed at once, token unexpired", async () => {
+    const staff = await signedIn(w.staff_a);
+    opened.push(staff);
+    const token = (await staff.auth.getSession()).data.session!.access_token;
+    const sub = listen(clientWithToken(token), `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const [row] = await sql`delete from public.organization_members where user_id = ${w.staff_a} returning *`;
+    try {
+      await eventually(() => sub.statuses.includes("CLOSED") || undefined);
+      expect(sub.system).toEqual([expect.objectContaining({
+        status: "error", message: `You do not have permissions to read from this Channel topic: event:${w.open_event}`,
+      })]);
+    } finally {
+      await sql`insert into public.organization_members ${sql(row)}`;
+    }
+  });
+
   it("a refreshed token the caller may still read with keeps the channel open", async () => {
     const token = (exp: number) => jwt({ role: "authenticated", sub: w.staff_a, aud: "authenticated", exp: Math.floor(Date.now() / 1000) + exp });
     const c = clientWithToken(token(600));

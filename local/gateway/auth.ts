@@ -315,6 +315,8 @@ export class Auth {
       if (scope === "local" && sessionId) await tx`delete from auth.sessions where id = ${sessionId}`;
       else if (scope === "others" && sessionId) await tx`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
       else if (scope === "global") await tx`delete from auth.sessions where user_id = ${user.id}`;
+      // Realtime re-authorizes this user's channels once the sign-out commits (realtime.ts).
+      await tx`select pg_notify('realtime:broadcast', ${JSON.stringify({ reauthorize: user.id })})`;
       return new Response(null, { status: 204, headers: { "Access-Control-Allow-Origin": "*" } });
     });
   }

@@ -132,3 +132,29 @@ begin
     'message', 'If this number has an account with an email address, a reset link is on its way.');
 end
 $$;
+
+-- =============================================================================================
+-- Realtime: a membership that ends or changes re-authorizes the member's open channels
+-- =============================================================================================
+
+/**
+ * Asks Realtime to re-authorize the open channels of a member whose membership was removed or
+ * changed (NOTIFY `realtime:broadcast` with `{"reauthorize": user id}`, which the local Realtime
+ * listens to), so that a removed member stops receiving guests' names at once instead of when
+ * the token expires. Hosted Realtime re-checks RLS at join and on a new access token only.
+ */
+create or replace function private.reauthorize_member_channels()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform pg_notify('realtime:broadcast', jsonb_build_object('reauthorize', old.user_id)::text);
+  return null;
+end
+$$;
+
+create trigger organization_members_reauthorize_channels
+after delete or update of role, user_id, organization_id on public.organization_members
+for each row execute function private.reauthorize_member_channels();
