@@ -26,6 +26,14 @@ const NOTIFY_CHANNEL = "realtime:broadcast";
 export const MAX_CHANNELS_PER_SOCKET = 100;
 /** Local cap on open sockets per client address (Supabase caps concurrent users per project). */
 export const MAX_SOCKETS_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_SOCKETS_PER_ADDRESS") ?? "250");
+/**
+ * Joins per second from one client address, as a token bucket of this rate (burst twice it): hosted
+ * Realtime allows a whole project `max_joins_per_second` (100 by default), so one address never
+ * gets more here. Past it a join is refused with hosted's reason.
+ */
+export const MAX_JOINS_PER_SECOND_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_JOINS_PER_SECOND_PER_ADDRESS") ?? "100");
+/** Hosted's websocket `max_frame_size` (RealtimeWeb.Endpoint): a larger frame closes the socket unparsed. */
+export const MAX_FRAME_BYTES = 5_000_000;
 /** Hosted re-checks a channel's token at least this often (`@confirm_token_ms_interval`). */
 const CONFIRM_TOKEN_MS = 5 * 60 * 1000;
 const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
@@ -40,6 +48,23 @@ class TokenRefused extends Error {}
 export class Realtime {
   #sockets = new Set<Socket>();
   #perAddress = new Map<string, number>();
+  #joins = new Map<string, { tokens: number; at: number }>();
+
+  /** Takes one join from the address's bucket; false when it is empty. */
+  #takeJoin(ip: string): boolean {
+    const now = Date.now() / 1000;
+    const rate = MAX_JOINS_PER_SECOND_PER_ADDRESS;
+    const b = this.#joins.get(ip) ?? { tokens: 2 * rate, at: now };
+    b.tokens = Math.min(2 * rate, b.tokens + (now - b.at) * rate);
+    b.at = now;
+    this.#joins.set(ip, b);
+    if (this.#joins.size > 10_000) {
+      for (const [k, v] of this.#joins) if (now - v.at > 1) this.#joins.delete(k);
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
   /** Open websockets (for /metrics). */
   get clients() { return this.#sockets.size; }
 
@@ -325,6 +350,8 @@ export class Realtime {
     ws.onclose = gone;
     ws.onerror = gone;
     ws.onmessage = (e) => {
+      const size = typeof e.data === "string" ? e.data.length : (e.data as ArrayBuffer).byteLength;
+      if (size > MAX_FRAME_BYTES) return ws.close(1009, "Frame too large");
       let m: Msg;
       try {
         m = decode(e.data, socket.vsn);
@@ -367,6 +394,9 @@ export class Realtime {
     }
     if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= MAX_CHANNELS_PER_SOCKET) {
       return this.#reply(socket, m, "error", { reason: "ChannelRateLimitReached: Too many channels" });
+    }
+    if (!this.#takeJoin(socket.ip)) {
+      return this.#reply(socket, m, "error", { reason: "ClientJoinRateLimitReached: Too many joins per second" });
     }
     // The slot is held while the join is checked, and handed to the channel in the same step.
     socket.joining++;
