@@ -158,3 +158,7 @@ $$;
 create trigger organization_members_reauthorize_channels
 after delete or update of role, user_id, organization_id on public.organization_members
 for each row execute function private.reauthorize_member_channels();
+
+-- guest-password-reset asks with the service role, which a project created in 2026 grants
+-- nothing in public by default.
+grant execute on function public.request_password_reset(text) to service_role;
