@@ -217,7 +217,9 @@ async function route(req: Request, remote: string): Promise<Response> {
   const isFunction = path.startsWith("/functions/v1/");
   if (req.method === "OPTIONS" && !isFunction) return preflight(req);
   if (path === "/health") {
-    return json(200, { ok: true, functions: loaded, realtime: realtime.listening ? "listening" : "reconnecting" });
+    // Open, as a load balancer's probe must be; the deployed functions only with the service key.
+    const operator = await metrics.isOperator(req);
+    return json(200, { ok: true, realtime: realtime.listening ? "listening" : "reconnecting", ...(operator ? { functions: loaded } : {}) });
   }
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));

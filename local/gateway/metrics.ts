@@ -88,6 +88,11 @@ export class Metrics {
     return res;
   }
 
+  /** Whether the request carries the service_role key (as /metrics requires; /health uses it too). */
+  isOperator(req: Request): Promise<boolean> {
+    return this.#authorized(req);
+  }
+
   async #authorized(req: Request): Promise<boolean> {
     const basic = (req.headers.get("authorization") ?? "").match(/^Basic\s+(.+)$/i);
     let key = req.headers.get("apikey") ?? bearer(req);

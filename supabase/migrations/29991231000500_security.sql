@@ -162,3 +162,88 @@ for each row execute function private.reauthorize_member_channels();
 -- guest-password-reset asks with the service role, which a project created in 2026 grants
 -- nothing in public by default.
 grant execute on function public.request_password_reset(text) to service_role;
+
+-- =============================================================================================
+-- Invitations do not outlive their inviter's right to invite
+-- =============================================================================================
+
+/**
+ * When a member leaves the organisation or stops being an owner or admin, the invitations they
+ * sent there that nobody has accepted yet are withdrawn: an invitation is the inviter's act, and
+ * it should not grant a place after the inviter lost the right to grant it.
+ */
+create or replace function private.withdraw_inviter_invitations()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'DELETE' or new.role not in ('owner', 'admin') or new.user_id <> old.user_id
+     or new.organization_id <> old.organization_id then
+    delete from public.invitations i
+    where i.organization_id = old.organization_id and i.invited_by = old.user_id and i.accepted_at is null;
+  end if;
+  return null;
+end
+$$;
+
+create trigger organization_members_withdraw_invitations
+after delete or update of role, user_id, organization_id on public.organization_members
+for each row execute function private.withdraw_inviter_invitations();
+
+-- =============================================================================================
+-- Door staff and promoters see published nights only; guest ids stay within the organisation
+-- =============================================================================================
+
+/**
+ * The events of every organization the signed-in user belongs to, with the organization's name
+ * and the user's role, the nearest nights first: upcoming and running nights by start time, then
+ * past ones, newest first. Owners and admins see drafts too; door staff and promoters see
+ * published nights only. Anonymous callers get 401 `not_authenticated`.
+ */
+create or replace function public.my_events()
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is null then
+    perform private.fail(401, 'not_authenticated', 'Sign in to see your events.', 'Sign in and try again.');
+  end if;
+  return coalesce((
+    select jsonb_agg(jsonb_build_object(
+        'id', e.id, 'name', e.name, 'slug', e.slug, 'venue', e.venue, 'starts_at', e.starts_at,
+        'ends_at', e.ends_at, 'organization_name', o.name, 'role', m.role)
+      order by e.ends_at < now(), case when e.ends_at >= now() then e.starts_at end, e.starts_at desc, e.name, e.id)
+    from public.organization_members m
+    join public.organizations o on o.id = m.organization_id
+    join public.events e on e.organization_id = m.organization_id
+    where m.user_id = (select auth.uid())
+      and (e.is_published or m.role in ('owner', 'admin'))), '[]'::jsonb);
+end
+$$;
+
+/**
+ * Checks in a guest found by name (find_guests), with exactly the rules of a scan: the same
+ * verdicts, roles, limits and nonce idempotency as check_in_guest, which it calls with the
+ * guest's pass. A guest id of another organisation is treated as an unknown one, so the answer
+ * tells nothing about other organisations' guests.
+ */
+create or replace function public.check_in_guest_by_id(p_event_id uuid, p_guest_id uuid, p_nonce text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_event(p_event_id, array['owner', 'admin', 'staff']);
+  return public.check_in_guest(p_event_id,
+    coalesce((select g.qr_token from public.guests g
+              join public.events ge on ge.id = g.event_id
+              join public.events e on e.id = p_event_id and e.organization_id = ge.organization_id
+              where g.id = p_guest_id), ''), p_nonce);
+end
+$$;
