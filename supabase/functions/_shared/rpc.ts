@@ -5,14 +5,14 @@ import { corsHeaders } from "./http.ts";
 
 export type RpcResult = { ok: boolean; status: number; body: unknown; retryAfter: string | null };
 
-export async function rpc(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
+export function rpc(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
+  return post(fn, args, { apikey: Deno.env.get("SUPABASE_ANON_KEY") ?? "", authorization: req.headers.get("authorization") ?? "" });
+}
+
+async function post(fn: string, args: Record<string, unknown>, headers: Record<string, string>): Promise<RpcResult> {
   const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/rest/v1/rpc/${fn}`, {
     method: "POST",
-    headers: {
-      apikey: Deno.env.get("SUPABASE_ANON_KEY") ?? "",
-      authorization: req.headers.get("authorization") ?? "",
-      "content-type": "application/json",
-    },
+    headers: { ...headers, "content-type": "application/json" },
     body: JSON.stringify(args),
   });
   const text = await res.text();
@@ -37,18 +37,7 @@ export function forward(r: RpcResult): Response {
  * believes from the service role only (private.client_ip), so that the guest's rate limits count
  * on the guest's address and not on the function's, which every guest shares.
  */
-export async function serviceRpcFor(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
+export function serviceRpcFor(req: Request, fn: string, args: Record<string, unknown>): Promise<RpcResult> {
   const key = Deno.env.get("SUPABASE_SERVICE_ROLE_KEY") ?? "";
-  const res = await fetch(`${Deno.env.get("SUPABASE_URL")}/rest/v1/rpc/${fn}`, {
-    method: "POST",
-    headers: {
-      apikey: key,
-      authorization: `Bearer ${key}`,
-      "content-type": "application/json",
-      "x-client-address": req.headers.get("x-forwarded-for") ?? "unknown",
-    },
-    body: JSON.stringify(args),
-  });
-  const text = await res.text();
-  return { ok: res.ok, status: res.status, body: text ? JSON.parse(text) : null, retryAfter: res.headers.get("retry-after") };
+  return post(fn, args, { apikey: key, authorization: `Bearer ${key}`, "x-client-address": req.headers.get("x-forwarded-for") ?? "unknown" });
 }
