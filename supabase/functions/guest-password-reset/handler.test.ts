@@ -18,7 +18,7 @@ Deno.test("without a phone only the service role may ask it to send the outbox",
 Deno.test("refuses any token but the project's keys: the database is asked with the service role", async () => {
   const res = await handler(post(JSON.stringify({ phone: "912345678" }), "Bearer forged.jwt.token"));
   assert.equal(res.status, 401);
-  assert.equal((await res.json()).message, "invalid_token");
+  assert.equal((await res.json()).message, "not_authenticated");
 });
 
 Deno.test("refuses a phone that is not a short string", async () => {

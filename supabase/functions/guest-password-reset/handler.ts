@@ -85,7 +85,7 @@ export async function handler(req: Request): Promise<Response> {
   if (input instanceof Response) return input;
   const caller = req.headers.get("authorization");
   if (caller !== `Bearer ${Deno.env.get("SUPABASE_ANON_KEY")}` && caller !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
-    return apiError(401, "invalid_token", "Call this endpoint with the project's anon key.", null);
+    return apiError(401, "not_authenticated", "Call this endpoint with the project's anon key.", "Send Authorization: Bearer <anon key>.");
   }
   if (input.phone === undefined && caller !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
     return apiError(400, "invalid_body", "Send the phone number of the account.", null);
