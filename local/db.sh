@@ -157,7 +157,8 @@ empty() {
   # On Supabase the database belongs to postgres (and so does its public schema).
   psql_admin -d template1 -c 'drop database if exists postgres with (force)' -c 'create database postgres owner postgres'
   # Role settings outlive a database; a new project has none of the product's (the migrations set them).
-  psql_admin -d template1 -c 'alter role authenticator reset all'
+  # (A new cluster has no authenticator yet: the bootstrap creates it.)
+  psql_admin -d template1 -c "do \$\$ begin if exists (select from pg_roles where rolname = 'authenticator') then alter role authenticator reset all; end if; end \$\$"
   # pg_cron's scheduler lives in the dropped database and does not come back by itself.
   as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -m fast -w -t 60 restart >/dev/null
   bootstrap

@@ -5,7 +5,7 @@ import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "./db";
-import { client, env, makeWorld, type World } from "./env";
+import { client, env, makeWorld, newestMail, type World } from "./env";
 
 const sql = connect(2);
 let w: World;
@@ -243,5 +243,106 @@ describe("signing keys", () => {
     });
     expect(res.status).toBe(200);
     expect((await res.json()).verdict).toBe("unknown");
+  });
+});
+
+/** A request to /auth/v1 from a loopback address of its own (each limit test has its own bucket). */
+function from(localAddress: string, method: string, path: string, body?: unknown, token?: string): Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, unknown> }> {
+  const url = new URL(`${env.apiUrl}/auth/v1/${path}`);
+  const text = body === undefined ? "" : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method, localAddress,
+      headers: {
+        apikey: env.anonKey, "content-type": "application/json", "content-length": Buffer.byteLength(text),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
+    }, (res) => {
+      let out = "";
+      res.on("data", (c) => (out += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: out ? JSON.parse(out) : {} }));
+    });
+    req.on("error", reject);
+    req.end(text);
+  });
+}
+
+/** A signed-in user of its own: [user, access token]. */
+async function session(tag: string) {
+  const u = await user(tag);
+  const res = await signIn(u.email);
+  expect(res.status).toBe(200);
+  const body = await res.json();
+  return { ...u, token: body.access_token as string, refresh: body.refresh_token as string };
+}
+
+describe("account changes (PUT /user) as GoTrue with config.toml", () => {
+  it("a new password follows minimum_password_length and password_requirements, and must differ from the current one", async () => {
+    const s = await session("rules");
+    const put = (password: string) => auth("user", { method: "PUT", token: s.token, body: { password } });
+    const short = await put("Ab1");
+    expect(short.status).toBe(422);
+    expect(await short.json()).toMatchObject({ error_code: "weak_password", weak_password: { reasons: ["length"] } });
+    const plain = await put("onlylowercaseletters");
+    expect(await plain.json()).toMatchObject({ error_code: "weak_password", weak_password: { reasons: ["characters"] } });
+    expect(await failure(await put("A1" + "b".repeat(71)))).toEqual([400, "validation_failed"]);
+    expect(await failure(await put("Password-1"))).toEqual([422, "same_password"]);
+    expect((await put("Nova-Senha-2027")).status).toBe(200);
+    expect((await signIn(s.email, "Nova-Senha-2027")).status).toBe(200);
+  });
+
+  it("secure_password_change: a session older than 24 hours needs the code /reauthenticate emails", async () => {
+    const s = await session("reauth");
+    await sql`update auth.sessions set created_at = now() - interval '25 hours' where user_id = ${s.id}`;
+    const put = (body: Record<string, unknown>) => auth("user", { method: "PUT", token: s.token, body });
+    expect(await failure(await put({ password: "Nova-Senha-2027" }))).toEqual([400, "reauthentication_needed"]);
+    expect(await failure(await put({ password: "Nova-Senha-2027", nonce: "000000" }))).toEqual([422, "reauthentication_not_valid"]);
+    expect((await auth("reauthenticate", { method: "GET", token: s.token })).status).toBe(200);
+    const mail = await newestMail(s.email);
+    const code = mail.Text.match(/code: (\d{6})/)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+    expect((await put({ password: "Nova-Senha-2027", nonce: code })).status).toBe(200);
+    // Single use.
+    expect(await failure(await put({ password: "Outra-Senha-2027", nonce: code }))).toEqual([422, "reauthentication_not_valid"]);
+  });
+
+  it("limits PUT /user per client address (sign_in_sign_ups per 5 minutes, burst 30): 429 before any work", async () => {
+    const s = await session("user-limit");
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => from("127.0.0.6", "PUT", "user", { data: { n: i } }, s.token)));
+    const limited = answers.filter((a) => a.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(limited.map((a) => a.body.error_code))).toEqual(new Set(["over_request_rate_limit"]));
+    expect((await auth("user", { method: "PUT", token: s.token, body: { data: { other: "address" } } })).status).toBe(200);
+  });
+
+  it("a token made large by user_metadata is verified but never kept in the gateway's JWT cache", async () => {
+    const s = await session("large");
+    expect((await auth("user", { method: "PUT", token: s.token, body: { data: { blob: "x".repeat(200_000) } } })).status).toBe(200);
+    const { access_token: big } = await (await refresh(s.refresh)).json();
+    expect(big.length).toBeGreaterThan(200_000);
+    const cached = async () => {
+      const text = await (await fetch(`${env.apiUrl}/metrics`, { headers: { apikey: env.serviceKey } })).text();
+      return Number(text.match(/^gateway_jwt_cache_bytes (\d+)$/m)?.[1]);
+    };
+    const before = await cached();
+    for (let i = 0; i < 3; i++) expect((await rpc(big, "client_address", {})).status).not.toBe(401);
+    expect(await cached() - before).toBeLessThan(200_000);
+  });
+});
+
+describe("email links", () => {
+  it("/verify redirects only where GoTrue's allow-list lets it (IsRedirectURLValid), else to the site", async () => {
+    const go = async (redirect: string) => (await fetch(`${env.apiUrl}/auth/v1/verify?token=${"0".repeat(56)}&type=magiclink&redirect_to=${encodeURIComponent(redirect)}`,
+      { redirect: "manual" })).headers.get("location")!.split("#")[0];
+    expect(await go("https://evil.example/steal")).toBe(env.apiUrl);
+    expect(await go("http://2130706433/")).toBe(env.apiUrl);
+    expect(await go(`${env.apiUrl}/manage`)).toBe(`${env.apiUrl}/manage`);
+  });
+
+  it("limits /verify per client address (token_verifications per 5 minutes, burst 30), so codes cannot be guessed", async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, () =>
+      from("127.0.0.7", "POST", "verify", { type: "magiclink", email: "nobody@auth.test", token: "123456" })));
+    expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(5);
+    expect(new Set(answers.filter((a) => a.status !== 429).map((a) => a.body.error_code))).toEqual(new Set(["otp_expired"]));
   });
 });

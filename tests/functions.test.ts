@@ -28,6 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => sql.end());
 
+/** A password as the guest page sends it: a bcrypt string (cost 10) computed on the phone. */
+const PREPARED_PASSWORD = `$2b$10$${"abcdefghijklmnopqrstuv".repeat(3).slice(0, 53)}`;
+
 /** For each function: a body it accepts, and one of the wrong shape with the field it names. */
 const bodies: Record<string, () => { ok: unknown; wrong: unknown; field: RegExp }> = {
   "door-checkin": () => ({
@@ -54,7 +57,8 @@ describe.each(Object.keys(bodies))("%s", (name) => {
     const missing = await call(name, { body });
     expect(missing.status).toBe(401);
     const forged = await call(name, { body, token: "forged.jwt.token" });
-    expect([forged.status, (await forged.json()).code]).toEqual([401, "PGRST301"]);
+    // guest-password-reset asks the database with the service role: it refuses the token itself.
+    expect([forged.status, (await forged.json()).code]).toEqual([401, name === "guest-password-reset" ? "PT401" : "PGRST301"]);
   });
 
   it("refuses other methods with 405", async () => {
@@ -169,5 +173,36 @@ describe("guest-password-reset", () => {
     const mail = await newestMail(email);
     expect(mail.Text).toMatch(new RegExp(`${env.apiUrl}/me#reset=\\S+`));
     expect(await mailIds(email)).toHaveLength(1);
+  });
+
+  it("counts on the guest's address, not the function's: the address limit first, then a budget per phone and address", async () => {
+    const phone = randomPhone();
+    const email = `budget-${Date.now()}@example.com`;
+    const { error } = await client().rpc("register_and_create_guest_v2", {
+      p_phone: phone, p_first_name: "Rita", p_last_name: "Reis", p_email: email, p_password: PREPARED_PASSWORD,
+      p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
+    });
+    expect(error).toBeNull();
+    const from = (address: string, body: unknown) => fetch(`${env.apiUrl}/functions/v1/guest-password-reset`, {
+      method: "POST",
+      headers: { apikey: env.anonKey, authorization: `Bearer ${env.anonKey}`, "content-type": "application/json", "x-forwarded-for": address },
+      body: JSON.stringify(body),
+    });
+    const attacker = `198.51.100.${10 + Math.floor(Math.random() * 200)}`;
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await (await from(attacker, { phone })).json());
+    // The fourth answer is the same as the first, but no fourth email goes out.
+    expect(answers[3]).toEqual(answers[0]);
+    await newestMail(email);
+    expect((await mailIds(email)).length).toBe(3);
+    // The guest's own address still has its budget for the phone.
+    const seen = await mailIds(email);
+    expect((await from(`203.0.113.${10 + Math.floor(Math.random() * 200)}`, { phone })).status).toBe(200);
+    await newestMail(email, seen);
+    // One address gets 10 requests in 15 minutes, whatever the numbers; the eleventh is refused.
+    const statuses = [];
+    for (let i = 0; i < 7; i++) statuses.push((await from(attacker, { phone: randomPhone() })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429]);
+    expect((await from(`203.0.113.${210 + Math.floor(Math.random() * 40)}`, { phone: randomPhone() })).status).toBe(200);
   });
 });

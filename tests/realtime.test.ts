@@ -237,16 +237,52 @@ describe("realtime", () => {
     await eventually(() => sub.received.find((m) => m.payload.guest_id === first.guest_id));
 
     await owner.auth.signOut();
-    // supabase-js hands Realtime the anon key; RLS no longer lets it read the topic.
+    // Whichever comes first: the sign-out re-authorizes the channel (its session is gone), or
+    // supabase-js hands Realtime the anon key, with which RLS no longer lets it read the topic.
     await eventually(() => sub.statuses.includes("CLOSED") || undefined);
     expect(sub.system).toEqual([expect.objectContaining({
       extension: "system", status: "error", channel: `event:${w.open_event}`,
-      message: `You do not have permissions to read from this Channel topic: event:${w.open_event}`,
+      message: expect.stringMatching(new RegExp(`^(InvalidJWTToken: Session from session_id claim in JWT does not exist|` +
+        `You do not have permissions to read from this Channel topic: event:${w.open_event})$`)),
     })]);
 
     const second = await register(randomPhone());
     await eventually(() => seen.received.find((m) => m.payload.guest_id === second.guest_id));
     expect(sub.received.filter((m) => m.payload.guest_id === second.guest_id)).toEqual([]);
+  });
+
+  it("a signed-out member's channel is closed even when the client keeps the old token", async () => {
+    const staff = await signedIn(w.staff_a);
+    opened.push(staff);
+    const token = (await staff.auth.getSession()).data.session!.access_token;
+    // A client that never hears of the sign-out: it keeps the token it joined with.
+    const sub = listen(clientWithToken(token), `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const out = await fetch(`${env.apiUrl}/auth/v1/logout?scope=local`, {
+      method: "POST", headers: { apikey: env.anonKey, authorization: `Bearer ${token}` },
+    });
+    expect(out.status).toBe(204);
+    await eventually(() => sub.statuses.includes("CLOSED") || undefined);
+    expect(sub.system).toEqual([expect.objectContaining({
+      status: "error", message: "InvalidJWTToken: Session from session_id claim in JWT does not exist",
+    })]);
+  });
+
+  it("a removed member's channel is closed at once, token unexpired", async () => {
+    const staff = await signedIn(w.staff_a);
+    opened.push(staff);
+    const token = (await staff.auth.getSession()).data.session!.access_token;
+    const sub = listen(clientWithToken(token), `event:${w.open_event}`);
+    expect(await sub.state).toBe("SUBSCRIBED");
+    const [row] = await sql`delete from public.organization_members where user_id = ${w.staff_a} returning *`;
+    try {
+      await eventually(() => sub.statuses.includes("CLOSED") || undefined);
+      expect(sub.system).toEqual([expect.objectContaining({
+        status: "error", message: `You do not have permissions to read from this Channel topic: event:${w.open_event}`,
+      })]);
+    } finally {
+      await sql`insert into public.organization_members ${sql(row)}`;
+    }
   });
 
   it("a refreshed token the caller may still read with keeps the channel open", async () => {
@@ -302,6 +338,33 @@ describe("realtime", () => {
       refused.on("error", () => {});
     });
     expect(status).toBe(403);
+  });
+
+  it("limits joins per client address (hosted's 100 joins a second for a whole project), and closes a frame over 5 MB unparsed", async () => {
+    const socketUrl = `${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${env.serviceKey}&vsn=2.0.0`;
+    const reasons: string[] = [];
+    const sockets = await Promise.all([0, 1, 2, 3].map(async () => {
+      const ws = new WebSocket(socketUrl, { localAddress: "127.0.0.8" });
+      ws.on("message", (data) => {
+        const [, , , event, payload] = JSON.parse(String(data));
+        if (event === "phx_reply") reasons.push(payload.status === "ok" ? "ok" : payload.response.reason);
+      });
+      await new Promise((r) => ws.on("open", r));
+      return ws;
+    }));
+    sockets.forEach((ws, s) => {
+      for (let i = 0; i < 100; i++) {
+        ws.send(JSON.stringify([`${s}-${i}`, `${s}-${i}`, `realtime:joins:${s}:${i}`, "phx_join", { config: { private: true }, access_token: env.serviceKey }]));
+      }
+    });
+    await eventually(() => (reasons.length === 400 ? true : undefined), 10_000);
+    expect(new Set(reasons)).toEqual(new Set(["ok", "ClientJoinRateLimitReached: Too many joins per second"]));
+    expect(reasons.filter((r) => r !== "ok").length).toBeGreaterThanOrEqual(50);
+
+    const closed = new Promise<number>((resolve) => sockets[0].on("close", (code) => resolve(code)));
+    sockets[0].send(JSON.stringify([null, "big", "phoenix", "heartbeat", { pad: "x".repeat(5_000_001) }]));
+    expect(await closed).toBe(1009);
+    sockets.forEach((ws) => ws.terminate());
   });
 
   it("caps channels per socket (hosted's 100) and sockets per client address", async () => {

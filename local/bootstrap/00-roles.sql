@@ -36,10 +36,12 @@ grant anon, authenticated, service_role to authenticator;
 
 -- `postgres` is the project owner's role, not a superuser (10000000000000_demote-postgres and
 -- later grants): it can create roles and databases, bypasses RLS, switches to the API roles,
--- manages Auth's tables through supabase_auth_admin, and holds the predefined roles it needs.
+-- reads and writes Auth's tables by grants (90-owners.sql), and holds the predefined roles it
+-- needs. It is no member of supabase_auth_admin: hosted revoked that membership (2024-25), so
+-- DDL on the auth schema fails here as it fails on `db push`.
 alter role postgres nosuperuser createdb createrole login replication bypassrls;
 grant anon, authenticated, service_role to postgres;
-grant supabase_auth_admin to postgres;
+revoke supabase_auth_admin from postgres;
 grant pg_read_all_data, pg_signal_backend, pg_monitor to postgres;
 -- supautils lets the privileged role (postgres) set session_replication_role, which restoring a
 -- `supabase db dump --data-only` needs (privileged_role_allowed_configs); Postgres 15 grants it.
@@ -66,15 +68,19 @@ alter default privileges in schema extensions grant all on tables to postgres wi
 alter default privileges in schema extensions grant all on routines to postgres with grant option;
 alter default privileges in schema extensions grant all on sequences to postgres with grant option;
 
--- Supabase grants everything in public to the API roles by default, for objects created by
--- postgres (the migrations) and by supabase_admin; migrations must revoke what they do not mean
--- to expose. Reproduced here so that local tests catch a forgotten revoke.
-alter default privileges for role postgres in schema public grant all on tables to anon, authenticated, service_role;
-alter default privileges for role postgres in schema public grant all on functions to anon, authenticated, service_role;
-alter default privileges for role postgres in schema public grant all on sequences to anon, authenticated, service_role;
-alter default privileges in schema public grant all on tables to postgres, anon, authenticated, service_role;
-alter default privileges in schema public grant all on functions to postgres, anon, authenticated, service_role;
-alter default privileges in schema public grant all on sequences to postgres, anon, authenticated, service_role;
+-- A project created in 2026 grants nothing in public to the API roles by default (older projects
+-- granted everything to anon, authenticated and service_role): every grant a migration means is
+-- explicit. Functions keep Postgres's own default, EXECUTE for PUBLIC, which the migrations
+-- revoke. The revokes below also clear the old defaults from a cluster bootstrapped before.
+alter default privileges for role postgres in schema public revoke all on tables from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on functions from anon, authenticated, service_role;
+alter default privileges for role postgres in schema public revoke all on sequences from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on tables from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on functions from anon, authenticated, service_role;
+alter default privileges in schema public revoke all on sequences from anon, authenticated, service_role;
+alter default privileges in schema public grant all on tables to postgres;
+alter default privileges in schema public grant all on functions to postgres;
+alter default privileges in schema public grant all on sequences to postgres;
 
 alter database postgres set search_path = "$user", public, extensions;
 

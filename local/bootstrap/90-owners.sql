@@ -74,8 +74,8 @@ alter default privileges for role supabase_realtime_admin in schema realtime gra
 -- On Supabase, supautils.policy_grants = '{"postgres": [..., "realtime.messages", ...]}' lets
 -- postgres CREATE/ALTER/DROP POLICY on realtime.messages without owning it (supautils runs that
 -- one statement as the superuser). Nothing else about the table is postgres's: it cannot alter,
--- drop or re-own it. (The auth.* tables of that list need no emulation here: postgres reaches
--- them through its membership in supabase_auth_admin, as on hosted.)
+-- drop or re-own it. (The auth.* tables of that list are not emulated: the product creates no
+-- policy on them, and postgres, no member of supabase_auth_admin, cannot.)
 --
 -- This stand-in has no supautils, so a pair of event triggers lends the table to postgres for
 -- the duration of one policy statement that names it: at ddl_command_start the table's ownership passes to

@@ -49,7 +49,36 @@ export type AuthConfig = {
   rotation: boolean;
   /** `[auth.rate_limit] token_refresh`: /token requests per 5 minutes per address */
   tokenRate: number;
+  /** `[auth.rate_limit] sign_in_sign_ups`: PUT /user requests per 5 minutes per address (GoTrue's RATE_LIMIT_OTP) */
+  userRate: number;
+  /** `[auth.rate_limit] token_verifications`: /verify requests per 5 minutes per address */
+  verifyRate: number;
+  /** `[auth] minimum_password_length` */
+  minPasswordLength: number;
+  /** `[auth] password_requirements`, as the character sets a password must each touch */
+  requiredCharacters: string[];
+  /** `[auth.email] secure_password_change`: a session older than 24 h needs a reauthentication nonce */
+  securePasswordChange: boolean;
+  /** `[auth] site_url` and `additional_redirect_urls`: where email links may send the user */
+  siteUrl: string;
+  redirectUrls: string[];
 };
+
+const LOWER = "abcdefghijklmnopqrstuvwxyz";
+const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const DIGITS = "0123456789";
+const SYMBOLS = "!@#$%^&*()_+-=[]{};'\\:\"|<>?,./`~";
+/** The CLI's `password_requirements` values, as the character sets GoTrue is configured with. */
+const PASSWORD_REQUIREMENTS: Record<string, string[]> = {
+  "": [],
+  letters_digits: [LOWER + UPPER, DIGITS],
+  lower_upper_letters_digits: [LOWER, UPPER, DIGITS],
+  lower_upper_letters_digits_symbols: [LOWER, UPPER, DIGITS, SYMBOLS],
+};
+/** GoTrue's MaxPasswordLength: bcrypt reads 72 bytes. */
+const MAX_PASSWORD_LENGTH = 72;
+/** A bcrypt hash of nothing anyone knows: an unknown email costs the same bcrypt as a known one. */
+const TIMING_HASH = "$2a$10$" + "N9qo8uLOickgx2ZMRZoMyeIjZAgcfl7p92ldGxad68LJZdL17lhWy";
 
 /** A link issued for an email: what the email or generate_link's answer carries. */
 type Issued = { user: UserRow; type: string; actionLink: string; otp: string; hashed: string; redirectTo: string };
@@ -76,6 +105,12 @@ const MAIL_TEMPLATES: Record<string, { subject: string; html: string; text: stri
   }]),
 );
 
+MAIL_TEMPLATES.reauthentication = {
+  subject: "Confirm reauthentication", failure: "Error sending reauthentication email",
+  html: "<h2>Confirm reauthentication</h2>\n\n<p>Enter the code: {{ .Token }}</p>\n",
+  text: "Confirm reauthentication\n\nEnter the code: {{ .Token }}\n",
+};
+
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** GoTrue's error body. */
@@ -96,7 +131,76 @@ export function authConfigFrom(toml: string, env: Record<string, string | undefi
     reuseInterval: num(auth.refresh_token_reuse_interval, 10),
     rotation: auth.enable_refresh_token_rotation !== false,
     tokenRate: Number(env.GOTRUE_RATE_LIMIT_TOKEN_REFRESH ?? "") || num(limits.token_refresh, 150),
+    userRate: num(limits.sign_in_sign_ups, 30),
+    verifyRate: num(limits.token_verifications, 30),
+    minPasswordLength: num(auth.minimum_password_length, 6),
+    requiredCharacters: PASSWORD_REQUIREMENTS[String(auth.password_requirements ?? "")] ?? [],
+    securePasswordChange: ((auth.email ?? {}) as Record<string, unknown>).secure_password_change === true,
+    siteUrl: typeof auth.site_url === "string" ? auth.site_url : "http://127.0.0.1:3000",
+    redirectUrls: Array.isArray(auth.additional_redirect_urls) ? auth.additional_redirect_urls.map(String) : [],
   };
+}
+
+/**
+ * GoTrue's checkPasswordStrength: over 72 characters 400 validation_failed; shorter than
+ * `minimum_password_length` or missing a required character set 422 weak_password with the
+ * reasons. Null when the password is acceptable.
+ */
+export function passwordProblem(password: string, config: Pick<AuthConfig, "minPasswordLength" | "requiredCharacters">): Response | null {
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    return authError(400, "validation_failed", `Password cannot be longer than ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  const reasons: string[] = [];
+  const messages: string[] = [];
+  if (password.length < config.minPasswordLength) {
+    reasons.push("length");
+    messages.push(`Password should be at least ${config.minPasswordLength} characters.`);
+  }
+  if (config.requiredCharacters.some((set) => ![...set].some((c) => password.includes(c)))) {
+    reasons.push("characters");
+    messages.push(`Password should contain at least one character of each: ${config.requiredCharacters.join(", ")}.`);
+  }
+  if (reasons.length === 0) return null;
+  return json(422, { code: 422, error_code: "weak_password", msg: messages.join(" "), weak_password: { reasons } });
+}
+
+/** A glob of `additional_redirect_urls` as GoTrue compiles it: `*` stops at `.` and `/`, `**` does not. */
+function globMatch(pattern: string, value: string): boolean {
+  const re = pattern.split("**").map((part) =>
+    part.split("*").map((lit) => lit.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^./]*")
+  ).join(".*");
+  return new RegExp(`^${re}$`).test(value);
+}
+
+const isLoopback = (host: string) => host === "localhost" || host === "[::1]" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * GoTrue's IsRedirectURLValid: back to the site (scheme, host and port; any port on a loopback
+ * host), a loopback address, or a match of `additional_redirect_urls` (without the fragment).
+ * Decimal-IP hosts and unusual host names are refused.
+ */
+export function isRedirectUrlValid(redirect: string, sites: string[], allowList: string[]): boolean {
+  if (!redirect) return false;
+  // The host as written (WHATWG URL turns a decimal host such as 2130706433 into 127.0.0.1; Go does not).
+  const written = redirect.match(/^[a-z][a-z0-9+.-]*:\/\/(?:[^/?#@]*@)?([^/?#:]*)/i)?.[1] ?? "";
+  if (/^\d+$/.test(written)) return false;
+  let ref: URL;
+  try {
+    ref = new URL(redirect);
+  } catch {
+    return false;
+  }
+  for (const site of sites) {
+    try {
+      const base = new URL(site);
+      if (base.hostname === ref.hostname && base.protocol === ref.protocol && (base.port === ref.port || isLoopback(ref.hostname))) return true;
+    } catch { /* a malformed site_url allows nothing */ }
+  }
+  const http = ref.protocol === "http:" || ref.protocol === "https:";
+  if (/^[\d.]+$/.test(ref.hostname) || ref.hostname.startsWith("[")) return isLoopback(ref.hostname);
+  if (http && !/^[a-zA-Z0-9.-]+$/.test(ref.hostname)) return false;
+  const bare = redirect.split("#")[0];
+  return allowList.some((p) => globMatch(p, bare));
 }
 
 /** tollbooth's token bucket, one per client address: `rate` per second, `burst` at most. */
@@ -148,15 +252,26 @@ class AuthFailure extends Error {
 
 export class Auth {
   readonly #limiter: Limiter;
+  readonly #userLimiter: Limiter;
+  readonly #verifyLimiter: Limiter;
 
   /** `mailUrl`: the mail catcher whose send API takes Auth's emails (null: every email fails, 500). */
   constructor(readonly pool: Pool, readonly keys: Keys, readonly apiUrl: string, readonly config: AuthConfig,
     readonly mailUrl: string | null = null) {
     this.#limiter = new Limiter(config.tokenRate / 300, 30);
+    this.#userLimiter = new Limiter(config.userRate / 300, 30);
+    this.#verifyLimiter = new Limiter(config.verifyRate / 300, 30);
   }
 
   async handle(req: Request, path: string, clientIp: string): Promise<Response> {
     try {
+      // GoTrue's limiterOpts.User (PUT /user) and limiterOpts.Verify (/verify), per address.
+      if (path === "user" && req.method === "PUT" && !this.#userLimiter.take(clientIp)) {
+        return authError(429, "over_request_rate_limit", "Request rate limit reached");
+      }
+      if (path === "verify" && !this.#verifyLimiter.take(clientIp)) {
+        return authError(429, "over_request_rate_limit", "Request rate limit reached");
+      }
       const link = await this.#emailLinks(req, path);
       if (link) return link;
       if (path === ".well-known/jwks.json" && req.method === "GET") return json(200, this.keys.jwks());
@@ -188,11 +303,17 @@ export class Auth {
     return await this.pool.tx("read write", async (tx) => {
       const [user] = await tx<UserRow[]>`select * from auth.users
         where instance_id = ${NIL_INSTANCE} and lower(email) = ${email} and aud = 'authenticated' and is_sso_user = false`;
-      if (!user) return authError(400, "invalid_credentials", "Invalid login credentials");
+      // An unknown email, or one without a usable bcrypt hash (empty, NULL, another scheme), costs
+      // the same bcrypt as a wrong password, so the answer's time does not tell which emails exist
+      // (GoTrue answers those without hashing).
+      const refuse = async () => {
+        await tx`select extensions.crypt(${password}, ${TIMING_HASH})`;
+        return authError(400, "invalid_credentials", "Invalid login credentials");
+      };
+      if (!user) return await refuse();
       readable(user);
       const hash = user.encrypted_password ?? "";
-      // No usable bcrypt hash (empty, NULL, another scheme): GoTrue refuses without hashing.
-      if (!/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return authError(400, "invalid_credentials", "Invalid login credentials");
+      if (!/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) return await refuse();
       if (user.banned_until && user.banned_until.getTime() > Date.now()) return authError(400, "user_banned", "User is banned");
       const [{ ok }] = await tx`select extensions.crypt(${password}, ${hash}) = ${hash} as ok`;
       if (!ok) return authError(400, "invalid_credentials", "Invalid login credentials");
@@ -315,6 +436,8 @@ export class Auth {
       if (scope === "local" && sessionId) await tx`delete from auth.sessions where id = ${sessionId}`;
       else if (scope === "others" && sessionId) await tx`delete from auth.sessions where user_id = ${user.id} and id <> ${sessionId}`;
       else if (scope === "global") await tx`delete from auth.sessions where user_id = ${user.id}`;
+      // Realtime re-authorizes this user's channels once the sign-out commits (realtime.ts).
+      await tx`select pg_notify('realtime:broadcast', ${JSON.stringify({ reauthorize: user.id })})`;
       return new Response(null, { status: 204, headers: { "Access-Control-Allow-Origin": "*" } });
     });
   }
@@ -330,7 +453,11 @@ export class Auth {
   //   GET  /verify?token&type&redirect_to         the link itself: signs in, redirects with the
   //                                               session in the URL fragment
   //   POST /verify {type, token_hash}             the same, answering the session as JSON
-  //   PUT  /user {password?, data?}               the signed-in user sets a password
+  //   PUT  /user {password?, data?, nonce?}       the signed-in user sets a password: GoTrue's
+  //                                               password rules from config.toml, a different
+  //                                               password, and with secure_password_change a
+  //                                               session under 24 h old or a nonce from
+  //   GET  /reauthenticate                        a one-time code emailed to the signed-in user
   // Emails go to the local mail catcher (MAIL_URL, its send API), where GoTrue would speak SMTP
   // to the project's mail server (Mailpit under `supabase start`), with GoTrue's default subjects
   // and texts; a link is never written to a log nor answered by the sending endpoints. Tokens are
@@ -348,6 +475,7 @@ export class Auth {
     if (path === "verify" && req.method === "GET") return await this.#verifyRedirect(req);
     if (path === "verify" && req.method === "POST") return await this.#verifyPost(req);
     if (path === "user" && req.method === "PUT") return await this.#updateUser(req);
+    if (path === "reauthenticate" && req.method === "GET") return await this.#reauthenticate(req);
     return null;
   }
 
@@ -389,8 +517,13 @@ export class Auth {
     return email;
   }
 
+  /** The requested redirect when GoTrue's allow-list accepts it, else the site (getRedirectURLOrReferrer). */
   #redirectTo(req: Request, body: Record<string, unknown>): string {
-    return String(body.redirect_to ?? new URL(req.url).searchParams.get("redirect_to") ?? this.apiUrl);
+    return this.#allowedRedirect(String(body.redirect_to ?? new URL(req.url).searchParams.get("redirect_to") ?? ""));
+  }
+
+  #allowedRedirect(redirect: string): string {
+    return isRedirectUrlValid(redirect, [this.apiUrl, this.config.siteUrl], this.config.redirectUrls) ? redirect : this.apiUrl;
   }
 
   /**
@@ -534,7 +667,7 @@ export class Auth {
 
   async #verifyRedirect(req: Request): Promise<Response> {
     const q = new URL(req.url).searchParams;
-    const redirectTo = q.get("redirect_to") || this.apiUrl;
+    const redirectTo = this.#allowedRedirect(q.get("redirect_to") ?? "");
     const session = await this.#consume(q.get("type") ?? "", q.get("token") ?? "");
     const fragment = session
       ? new URLSearchParams(Object.entries(session).filter(([k]) => k !== "user").map(([k, v]) => [k, String(v)])
@@ -554,13 +687,45 @@ export class Auth {
     return json(200, session);
   }
 
+  /**
+   * PUT /user as GoTrue's UserUpdate: a new password must pass checkPasswordStrength (config.toml's
+   * minimum_password_length and password_requirements), differ from the current one (422
+   * same_password), and with secure_password_change a session older than 24 hours (or none) must
+   * send the nonce GET /reauthenticate emailed (400 reauthentication_needed, 422
+   * reauthentication_not_valid). Limited per address before any of it (Auth.handle).
+   */
   async #updateUser(req: Request): Promise<Response> {
     const body = await this.#jsonBody(req);
     const password = typeof body.password === "string" ? body.password : null;
-    if (password !== null && password.length < 6) return authError(422, "weak_password", "Password should be at least 6 characters.");
+    if (password !== null) {
+      const problem = passwordProblem(password, this.config);
+      if (problem) return problem;
+    }
     const data = body.data && typeof body.data === "object" ? body.data : {};
     return await this.pool.tx("read write", async (tx) => {
-      const { user } = await this.#authenticated(req, tx);
+      const { claims, user } = await this.#authenticated(req, tx);
+      if (password !== null) {
+        if (this.config.securePasswordChange) {
+          const [session] = typeof claims.session_id === "string" && /^[0-9a-f-]{36}$/i.test(claims.session_id)
+            ? await tx<{ created_at: Date }[]>`select created_at from auth.sessions where id = ${claims.session_id}`
+            : [];
+          if (!session || Date.now() > session.created_at.getTime() + 24 * 3600_000) {
+            const nonce = typeof body.nonce === "string" ? body.nonce : "";
+            if (!nonce) return authError(400, "reauthentication_needed", "Password update requires reauthentication");
+            const hashed = createHash("sha224").update((user.email ?? "") + nonce).digest("hex");
+            const [ok] = await tx`update auth.users set reauthentication_token = '', reauthentication_sent_at = null
+              where id = ${user.id} and reauthentication_token = ${hashed} and reauthentication_token <> ''
+                and reauthentication_sent_at > now() - interval '1 hour'
+              returning id`;
+            if (!ok) return authError(422, "reauthentication_not_valid", "Nonce has expired or is invalid");
+          }
+        }
+        const hash = user.encrypted_password ?? "";
+        if (/^\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}$/.test(hash)) {
+          const [{ same }] = await tx`select extensions.crypt(${password}, ${hash}) = ${hash} as same`;
+          if (same) return authError(422, "same_password", "New password should be different from the old password.");
+        }
+      }
       const [updated] = await tx<UserRow[]>`update auth.users set
           encrypted_password = case when ${password}::text is null then encrypted_password
                                     else extensions.crypt(${password}, extensions.gen_salt('bf', 10)) end,
@@ -568,6 +733,19 @@ export class Auth {
           updated_at = now()
         where id = ${user.id} returning *`;
       return json(200, userJson(updated, await this.#identities(tx, updated.id)));
+    });
+  }
+
+  /** GET /reauthenticate: emails the signed-in user a one-time code for PUT /user's `nonce`. */
+  async #reauthenticate(req: Request): Promise<Response> {
+    return await this.pool.tx("read write", async (tx) => {
+      const { user } = await this.#authenticated(req, tx);
+      if (!user.email) return authError(422, "validation_failed", "Reauthentication requires the user to have an email or a phone number");
+      const otp = String(crypto.getRandomValues(new Uint32Array(1))[0] % 1_000_000).padStart(6, "0");
+      const hashed = createHash("sha224").update(user.email + otp).digest("hex");
+      await tx`update auth.users set reauthentication_token = ${hashed}, reauthentication_sent_at = now() where id = ${user.id}`;
+      await this.#mail(user.email, { user, type: "reauthentication", actionLink: "", otp, hashed, redirectTo: "" });
+      return json(200, {});
     });
   }
 }

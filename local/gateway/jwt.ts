@@ -35,6 +35,12 @@ export class JwtError extends Error {
 
 /** How many verified tokens Keys remembers; the oldest is forgotten first. */
 const JWT_CACHE_ENTRIES = 1000;
+/**
+ * Tokens longer than this are verified every time and never kept: a user can make a token as
+ * large as Auth's 1 MB body limit allows (user_metadata travels in it), and a thousand of those
+ * would hold gigabytes. With it the cache holds at most JWT_CACHE_ENTRIES × 16 KB of tokens.
+ */
+export const JWT_CACHE_MAX_TOKEN_BYTES = 16 * 1024;
 
 export type Jwk = { kty: string; crv: string; x: string; y: string; kid: string; alg: string; use: string; key_ops: string[] };
 
@@ -93,6 +99,7 @@ export class Keys {
       return { ...known };
     }
     const claims = await this.#verify(token, opts);
+    if (token.length > JWT_CACHE_MAX_TOKEN_BYTES) return claims;
     if (this.#verified.size >= JWT_CACHE_ENTRIES) this.#verified.delete(this.#verified.keys().next().value!);
     this.#verified.set(key, claims);
     return { ...claims };
@@ -105,6 +112,13 @@ export class Keys {
    * `exp`), and Supabase's API gateway looks API keys up rather than verify them each time.
    */
   #verified = new Map<string, Claims>();
+
+  /** How many tokens the cache holds and their total length (characters). */
+  cacheSize(): { entries: number; tokenBytes: number } {
+    let tokenBytes = 0;
+    for (const k of this.#verified.keys()) tokenBytes += k.length;
+    return { entries: this.#verified.size, tokenBytes };
+  }
 
   async #verify(token: string, opts: { legacyOnly?: boolean }): Promise<Claims> {
     const parts = token.split(".").length;

@@ -46,7 +46,10 @@ const apiUrl = env("API_URL", `http://127.0.0.1:${port}`);
 // database owner, as their Supabase counterparts do.
 const pool = new Pool(`postgresql://authenticator:postgres@127.0.0.1:${dbPort}/postgres`,
   Number(env("POOL_SIZE", "10")), Number(env("POOL_WAIT_MS", "3000")));
+// Auth and Realtime each have their own pool, as their Supabase counterparts each hold their
+// own connections: a crowd of anonymous websockets cannot take the connections staff sign in with.
 const admin = new Pool(env("DB_URL"), 4, Number(env("POOL_WAIT_MS", "3000")));
+const realtimePool = new Pool(env("DB_URL"), 4, Number(env("POOL_WAIT_MS", "3000")));
 
 // Edge functions read these, as on Supabase.
 Deno.env.set("SUPABASE_URL", apiUrl);
@@ -59,14 +62,14 @@ const rest = new Rest(pool);
 // Auth emails through the mail catcher (local/mail), as GoTrue sends to Mailpit under `supabase start`.
 const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()),
   Deno.env.get("MAIL_URL") ?? null);
-const realtime = new Realtime(admin, keys);
+const realtime = new Realtime(realtimePool, keys);
 const functions = new Functions(functionsDir, configToml, keys);
 const loaded = await functions.load();
 await realtime.start();
 // pg_net's worker (local/bootstrap/03-pg-net.sql), as the platform's superuser.
 const netWorker = new NetWorker(env("DB_URL").replace(/^postgresql:\/\/postgres:/, "postgresql://supabase_admin:"));
 netWorker.start();
-const metrics = new Metrics(keys, { pools: { rest: pool, admin }, realtimeClients: () => realtime.clients });
+const metrics = new Metrics(keys, { pools: { rest: pool, admin, realtime: realtimePool }, realtimeClients: () => realtime.clients });
 
 /** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
 async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
@@ -214,7 +217,9 @@ async function route(req: Request, remote: string): Promise<Response> {
   const isFunction = path.startsWith("/functions/v1/");
   if (req.method === "OPTIONS" && !isFunction) return preflight(req);
   if (path === "/health") {
-    return json(200, { ok: true, functions: loaded, realtime: realtime.listening ? "listening" : "reconnecting" });
+    // Open, as a load balancer's probe must be; the deployed functions only with the service key.
+    const operator = await metrics.isOperator(req);
+    return json(200, { ok: true, realtime: realtime.listening ? "listening" : "reconnecting", ...(operator ? { functions: loaded } : {}) });
   }
 
   const api = ["/rest/v1/", "/auth/v1/", "/functions/v1/", "/realtime/v1/"].find((p) => path.startsWith(p));
@@ -240,7 +245,11 @@ async function route(req: Request, remote: string): Promise<Response> {
     return rest.handle(req, m[1], caller.role, caller.claims, requestHeaders(req, remote), performance.now() - jwtStart);
   }
   if (api === "/auth/v1/") return auth.handle(req, path.slice(api.length), remote);
-  if (api === "/functions/v1/") return functions.handle(req, path.slice(api.length).split("/")[0]);
+  if (api === "/functions/v1/") {
+    // Supabase's edge runtime hands a function the client's x-forwarded-for as well.
+    const forwarded = new Request(req, { headers: requestHeaders(req, remote) });
+    return functions.handle(forwarded, path.slice(api.length).split("/")[0]);
+  }
   if (path === "/realtime/v1/websocket") return realtime.upgrade(req, remote);
   if (path.startsWith("/realtime/v1/api/broadcast")) return realtime.broadcastApi(req, path.slice("/realtime/v1/api/broadcast".length));
   return json(404, { message: "Not found" });

@@ -9,6 +9,7 @@
 //   gateway_db_pool_waiting{pool}
 //   gateway_db_statements_total{pool}                      statements sent to Postgres
 //   gateway_realtime_clients                               open websockets
+//   gateway_jwt_cache_tokens, gateway_jwt_cache_bytes      verified tokens kept, their length
 //   process_resident_memory_bytes, process_heap_used_bytes
 // Labels are bounded: a route or code not seen before is folded into "other" once 400 series exist.
 import { bearer, json } from "./http.ts";
@@ -87,6 +88,11 @@ export class Metrics {
     return res;
   }
 
+  /** Whether the request carries the service_role key (as /metrics requires; /health uses it too). */
+  isOperator(req: Request): Promise<boolean> {
+    return this.#authorized(req);
+  }
+
   async #authorized(req: Request): Promise<boolean> {
     const basic = (req.headers.get("authorization") ?? "").match(/^Basic\s+(.+)$/i);
     let key = req.headers.get("apikey") ?? bearer(req);
@@ -140,6 +146,11 @@ export class Metrics {
     for (const [pool, p] of Object.entries(this.sources.pools)) out.push(`gateway_db_statements_total${labels({ pool })} ${p.statements}`);
     family("gateway_realtime_clients", "gauge", "Open Realtime websockets.");
     out.push(`gateway_realtime_clients ${this.sources.realtimeClients()}`);
+    const cache = this.keys.cacheSize();
+    family("gateway_jwt_cache_tokens", "gauge", "Verified tokens kept (long tokens are never kept).");
+    out.push(`gateway_jwt_cache_tokens ${cache.entries}`);
+    family("gateway_jwt_cache_bytes", "gauge", "Total length of the verified tokens kept.");
+    out.push(`gateway_jwt_cache_bytes ${cache.tokenBytes}`);
     const mem = Deno.memoryUsage();
     family("process_resident_memory_bytes", "gauge", "Resident memory of the gateway process.");
     out.push(`process_resident_memory_bytes ${mem.rss}`);

@@ -4,7 +4,9 @@
 // RLS on realtime.messages for the joining user, and delivery of the rows realtime.send() stores.
 // Token lifecycle: a join needs `role` and `exp` in its JWT; an `access_token` message re-runs
 // the read check and a channel that fails it, or whose token expires, is shut down (a `system`
-// error message, then `phx_close`). REST broadcast: a private message the caller may not write
+// error message, then `phx_close`). Every 5 minutes (hosted's confirm_token interval), and at once
+// when the database reports a membership change or Auth a sign-out, a channel's session and its
+// right to read are checked again as well, and a channel that fails is shut down. REST broadcast: a private message the caller may not write
 // is accepted (202) and dropped; it is delivered directly and never stored.
 import postgres from "postgres";
 import { type Claims, JwtError, type Keys, peekClaims } from "./jwt.ts";
@@ -24,6 +26,14 @@ const NOTIFY_CHANNEL = "realtime:broadcast";
 export const MAX_CHANNELS_PER_SOCKET = 100;
 /** Local cap on open sockets per client address (Supabase caps concurrent users per project). */
 export const MAX_SOCKETS_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_SOCKETS_PER_ADDRESS") ?? "250");
+/**
+ * Joins per second from one client address, as a token bucket of this rate (burst twice it): hosted
+ * Realtime allows a whole project `max_joins_per_second` (100 by default), so one address never
+ * gets more here. Past it a join is refused with hosted's reason.
+ */
+export const MAX_JOINS_PER_SECOND_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_JOINS_PER_SECOND_PER_ADDRESS") ?? "100");
+/** Hosted's websocket `max_frame_size` (RealtimeWeb.Endpoint): a larger frame closes the socket unparsed. */
+export const MAX_FRAME_BYTES = 5_000_000;
 /** Hosted re-checks a channel's token at least this often (`@confirm_token_ms_interval`). */
 const CONFIRM_TOKEN_MS = 5 * 60 * 1000;
 const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
@@ -38,6 +48,23 @@ class TokenRefused extends Error {}
 export class Realtime {
   #sockets = new Set<Socket>();
   #perAddress = new Map<string, number>();
+  #joins = new Map<string, { tokens: number; at: number }>();
+
+  /** Takes one join from the address's bucket; false when it is empty. */
+  #takeJoin(ip: string): boolean {
+    const now = Date.now() / 1000;
+    const rate = MAX_JOINS_PER_SECOND_PER_ADDRESS;
+    const b = this.#joins.get(ip) ?? { tokens: 2 * rate, at: now };
+    b.tokens = Math.min(2 * rate, b.tokens + (now - b.at) * rate);
+    b.at = now;
+    this.#joins.set(ip, b);
+    if (this.#joins.size > 10_000) {
+      for (const [k, v] of this.#joins) if (now - v.at > 1) this.#joins.delete(k);
+    }
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
   /** Open websockets (for /metrics). */
   get clients() { return this.#sockets.size; }
 
@@ -116,6 +143,8 @@ export class Realtime {
     } catch {
       return;
     }
+    const reauthorize = (note as { reauthorize?: unknown }).reauthorize;
+    if (typeof reauthorize === "string") return this.reauthorize(reauthorize);
     if (note.ping || typeof note.id !== "string" || !this.#anyChannel()) return;
     const id = note.id;
     // One after another, so messages arrive in commit order.
@@ -200,18 +229,63 @@ export class Realtime {
     return claims;
   }
 
-  /** Re-checks the token when it expires (and at least every 5 minutes), as confirm_token does. */
+  /**
+   * Re-checks the channel when its token expires and at least every 5 minutes, as confirm_token
+   * does (hosted re-verifies the token there; here the session and the right to read are
+   * checked again too, see #recheck).
+   */
   #armExpiry(socket: Socket, channel: Channel) {
     if (channel.timer) clearTimeout(channel.timer);
     const left = Number(channel.claims.exp) * 1000 - Date.now();
     channel.timer = setTimeout(() => {
       channel.timer = undefined;
       if (socket.channels.get(channel.topic) !== channel) return;
-      this.#confirmToken(channel.token).then(
-        () => this.#armExpiry(socket, channel),
-        (e) => this.#shutdown(socket, channel, (e as Error).message),
-      );
+      this.#recheck(socket, channel).then((open) => open && this.#armExpiry(socket, channel),
+        (e) => console.error("realtime: re-authorization failed:", (e as Error).message));
     }, Math.max(0, Math.min(CONFIRM_TOKEN_MS, left + 1)));
+  }
+
+  /**
+   * Re-authorizes a joined channel with the token it holds: the token must still verify, its
+   * session (`session_id`) must still exist (signed out: gone), and RLS must still let its user
+   * read the topic (removed from the organisation: refused). A channel that fails is shut down.
+   * Answers whether the channel stays open.
+   */
+  async #recheck(socket: Socket, channel: Channel): Promise<boolean> {
+    let reason: string | null = null;
+    try {
+      await this.#confirmToken(channel.token);
+      const session = channel.claims.session_id;
+      if (typeof session === "string" && session !== "") {
+        const found = /^[0-9a-f-]{36}$/i.test(session)
+          ? await this.admin.sql`select 1 from auth.sessions where id = ${session}`
+          : [];
+        if (found.length === 0) reason = "InvalidJWTToken: Session from session_id claim in JWT does not exist";
+      }
+      if (!reason && !await this.#authorized(channel.claims, channel.subTopic, "read")) {
+        reason = `You do not have permissions to read from this Channel topic: ${truncate(channel.subTopic)}`;
+      }
+    } catch (e) {
+      if (!(e instanceof TokenRefused)) throw e;
+      reason = e.message;
+    }
+    if (socket.channels.get(channel.topic) !== channel) return false;
+    if (reason) this.#shutdown(socket, channel, reason);
+    return !reason;
+  }
+
+  /**
+   * Re-authorizes at once every channel joined with a token of `userId`: the database asks for it
+   * (a NOTIFY `{"reauthorize": user id}`) when a membership ends or changes, and the local Auth
+   * when the user signs out.
+   */
+  reauthorize(userId: string) {
+    for (const socket of this.#sockets) {
+      for (const channel of socket.channels.values()) {
+        if (channel.claims.sub !== userId) continue;
+        this.#recheck(socket, channel).catch((e) => console.error("realtime: re-authorization failed:", (e as Error).message));
+      }
+    }
   }
 
   /** Realtime's shutdown_response: a system error message, then the channel closes. */
@@ -276,6 +350,8 @@ export class Realtime {
     ws.onclose = gone;
     ws.onerror = gone;
     ws.onmessage = (e) => {
+      const size = typeof e.data === "string" ? e.data.length : (e.data as ArrayBuffer).byteLength;
+      if (size > MAX_FRAME_BYTES) return ws.close(1009, "Frame too large");
       let m: Msg;
       try {
         m = decode(e.data, socket.vsn);
@@ -318,6 +394,9 @@ export class Realtime {
     }
     if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= MAX_CHANNELS_PER_SOCKET) {
       return this.#reply(socket, m, "error", { reason: "ChannelRateLimitReached: Too many channels" });
+    }
+    if (!this.#takeJoin(socket.ip)) {
+      return this.#reply(socket, m, "error", { reason: "ClientJoinRateLimitReached: Too many joins per second" });
     }
     // The slot is held while the join is checked, and handed to the channel in the same step.
     socket.joining++;

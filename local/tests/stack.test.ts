@@ -63,8 +63,28 @@ describe("local stack", () => {
     const granted = await sql`select b.rolname from pg_auth_members m join pg_roles b on b.oid = m.roleid
                               where m.member = 'postgres'::regrole order by 1`;
     expect(granted.map((g) => g.rolname)).toEqual(expect.arrayContaining(
-      ["anon", "authenticated", "pg_monitor", "pg_read_all_data", "pg_signal_backend", "service_role", "supabase_auth_admin"]));
+      ["anon", "authenticated", "pg_monitor", "pg_read_all_data", "pg_signal_backend", "service_role"]));
+    // Hosted revoked postgres's membership of supabase_auth_admin (2024-25).
     expect(granted.map((g) => g.rolname)).not.toContain("supabase_realtime_admin");
+    expect(granted.map((g) => g.rolname)).not.toContain("supabase_auth_admin");
+  });
+
+  it("refuses DDL on the auth schema to postgres, as db push does on hosted", async () => {
+    const code = await sql`create table auth.probe (id int)`.then(() => null, (e) => (e as { code: string }).code);
+    expect(code).toBe("42501");
+  });
+
+  it("grants the API roles nothing in public by default, as a project created in 2026", async () => {
+    const defaults = await sql`select d.defaclobjtype as kind, array_to_string(d.defaclacl, ',') as acl
+      from pg_default_acl d join pg_namespace n on n.oid = d.defaclnamespace where n.nspname = 'public'`;
+    for (const d of defaults) expect(d.acl).not.toMatch(/\b(anon|authenticated|service_role)=/);
+    await sql.begin(async (tx) => {
+      await tx`create table public.local_test_defaults (id int)`;
+      const [{ granted }] = await tx`select count(*)::int as granted from information_schema.role_table_grants
+        where table_schema = 'public' and table_name = 'local_test_defaults' and grantee in ('anon', 'authenticated', 'service_role')`;
+      expect(granted).toBe(0);
+      throw new Error("rollback");
+    }).catch((e) => expect((e as Error).message).toBe("rollback"));
   });
 
   it("hands the platform schemas to their hosted owners", async () => {

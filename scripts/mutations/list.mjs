@@ -11,7 +11,6 @@
 
 const helpers = "20261204152715_private_helpers.sql";
 const limits = "20261204152719_rate_limits.sql";
-const clientIp = "20261204161956_client_ip.sql";
 const orgs = "20261204152722_organizations.sql";
 const events = "20261204152725_events.sql";
 const guests = "20261204152734_guests.sql";
@@ -21,6 +20,7 @@ const announcements = "20261204152746_announcements.sql";
 const pow = "20261204152727_proof_of_work.sql";
 const eventLimits = "20261204152753_event_limits.sql";
 const relief = "20261204161137_server_relief.sql";
+const security = "20261204170105_security.sql";
 const extensions = "20261204152712_extensions.sql";
 const eventAdmin = "20261204152759_event_admin.sql";
 const promoterAdmin = "20261204152803_promoter_admin.sql";
@@ -58,12 +58,12 @@ export const mutations = [
     replace: "qr_token text not null unique default private.random_token(6)" },
 
   // ---- rate limits and admission -------------------------------------------------------------
-  { name: "client address: trusted hops ignored (always the first, client-written value)", file: clientIp, kills: "50-client-ip.sql",
+  { name: "client address: trusted hops ignored (always the first, client-written value)", file: security, kills: "50-client-ip.sql",
     find: "case when v_hops = 0 then 1 else cardinality(v_values) - v_hops + 1 end", replace: "1" },
-  { name: "per-IP limit: not counted at all", file: limits, kills: "05-limits.sql",
+  { name: "per-IP limit: not counted at all", file: security, kills: "05-limits.sql",
     find: "perform private.rate_limit('ip', private.client_ip());", replace: "perform private.client_ip();" },
-  { name: "per-IP limit: signed-in staff counted as anonymous", file: limits, kills: "05-limits.sql",
-    find: "  if v_role = 'anon' then\n    perform private.rate_limit('ip'", replace: "  if v_role in ('anon', 'authenticated') then\n    perform private.rate_limit('ip'" },
+  { name: "per-IP limit: signed-in staff counted as anonymous", file: security, kills: "05-limits.sql",
+    find: "  if v_role = 'anon' or (v_role = 'service_role'", replace: "  if v_role in ('anon', 'authenticated') or (v_role = 'service_role'" },
   { name: "request hook: no execute grant for anon", file: limits, kills: "02-security.sql",
     find: "grant execute on function private.check_request() to anon, authenticated, service_role;",
     replace: "grant execute on function private.check_request() to service_role;" },
@@ -237,8 +237,8 @@ export const mutations = [
     find: "  perform private.rate_limit('organizations_created', (select auth.uid())::text);\n", replace: "" },
   { name: "members: my_organizations lists every organisation", file: members, kills: "11-organizations.sql",
     find: "  where m.user_id = (select auth.uid())\n$$;", replace: "  where true\n$$;" },
-  { name: "members: my_events lists every organisation's nights", file: members, kills: "40-my-events.sql",
-    find: "    where m.user_id = (select auth.uid())), '[]'::jsonb);", replace: "    where true), '[]'::jsonb);" },
+  { name: "members: my_events lists every organisation's nights", file: security, kills: "40-my-events.sql",
+    find: "    where m.user_id = (select auth.uid())\n", replace: "    where true\n" },
   { name: "members: door staff may change roles", file: members, kills: "11-organizations.sql",
     find: "  v_my_role text := private.require_org_role(p_organization_id, array['owner', 'admin']);\n  v_old text;\nbegin\n  if p_role is null",
     replace: "  v_my_role text := private.require_org_role(p_organization_id, null);\n  v_old text;\nbegin\n  if p_role is null" },
@@ -342,8 +342,10 @@ export const mutations = [
     find: "      and not exists (select 1 from public.guests g where g.client_user_id = u.id and g.created_at >= v_cutoff)\n", replace: "" },
   { name: "guest data: inactive accounts kept forever", file: guestData, kills: "17-guest-data.sql",
     find: "    where greatest(u.created_at, u.last_login_at) < v_cutoff\n", replace: "    where false\n" },
-  { name: "guest data: reset links requested without limit", file: guestData, kills: "17-guest-data.sql",
-    find: "  perform private.rate_limit('password_resets', v_phone);\n", replace: "" },
+  { name: "guest data: reset links requested without limit per address", file: security, kills: "17-guest-data.sql",
+    find: "  perform private.rate_limit('password_reset_addresses', v_address);\n", replace: "" },
+  { name: "guest data: a phone's reset budget not kept", file: security, kills: "17-guest-data.sql",
+    find: "  if v_budget.total <= v_budget.max_hits or v_budget.max_hits is null then", replace: "  if true then" },
   { name: "outbox: a message being sent claimed again", file: guestData, kills: "17-guest-data.sql",
     find: "(x.locked_until is null or x.locked_until < now())", replace: "true" },
   { name: "outbox: a message that failed five times retried forever", file: guestData, kills: "17-guest-data.sql",

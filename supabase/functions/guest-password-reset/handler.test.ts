@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { handler, provider, resetEmail } from "./handler.ts";
 
+Deno.env.set("SUPABASE_ANON_KEY", "anon");
+
 const post = (body: string, auth = "Bearer anon") =>
   new Request("http://local/guest-password-reset", { method: "POST", headers: { authorization: auth }, body });
 
@@ -11,6 +13,12 @@ Deno.test("without a phone only the service role may ask it to send the outbox",
   const res = await handler(post("{}"));
   assert.equal(res.status, 400);
   assert.equal((await res.json()).message, "invalid_body");
+});
+
+Deno.test("refuses any token but the project's keys: the database is asked with the service role", async () => {
+  const res = await handler(post(JSON.stringify({ phone: "912345678" }), "Bearer forged.jwt.token"));
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).message, "not_authenticated");
 });
 
 Deno.test("refuses a phone that is not a short string", async () => {

@@ -1,6 +1,7 @@
 // guest-password-reset: a guest who forgot the password asks for a link. POST {phone} with the
 // project's anon key. The database decides and writes the email to its outbox
-// (request_password_reset: same answer for every number, limited per phone); this function then
+// (request_password_reset: same answer for every number, limited per address, then per phone and
+// address; the function asks with the service role and the guest's address, serviceRpcFor); this function then
 // sends what the outbox holds, with the service role (claim_outbox / complete_outbox), through the
 // email provider: Resend's POST /emails at RESEND_API_URL (default https://api.resend.com; the
 // local stack points it at its mail catcher, which takes the same call), key RESEND_API_KEY,
@@ -9,7 +10,7 @@
 // POST {} with the service role only sends what is waiting (for a scheduled retry).
 import { z } from "zod";
 import { apiError, guard, json, parseBody } from "../_shared/http.ts";
-import { forward, rpc } from "../_shared/rpc.ts";
+import { forward, serviceRpcFor } from "../_shared/rpc.ts";
 
 export const ResetRequest = z.object({ phone: z.string().min(1).max(32).optional() });
 
@@ -82,7 +83,11 @@ export async function handler(req: Request): Promise<Response> {
   if (refused) return refused;
   const input = await parseBody(req, ResetRequest);
   if (input instanceof Response) return input;
-  if (input.phone === undefined && req.headers.get("authorization") !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
+  const caller = req.headers.get("authorization");
+  if (caller !== `Bearer ${Deno.env.get("SUPABASE_ANON_KEY")}` && caller !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
+    return apiError(401, "not_authenticated", "Call this endpoint with the project's anon key.", "Send Authorization: Bearer <anon key>.");
+  }
+  if (input.phone === undefined && caller !== `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) {
     return apiError(400, "invalid_body", "Send the phone number of the account.", null);
   }
   const p = provider();
@@ -94,7 +99,7 @@ export async function handler(req: Request): Promise<Response> {
 
   let answer: Response | null = null;
   if (input.phone !== undefined) {
-    const r = await rpc(req, "request_password_reset", { p_phone: input.phone });
+    const r = await serviceRpcFor(req, "request_password_reset", { p_phone: input.phone });
     answer = forward(r);
     if (!r.ok) return answer;
   }

@@ -14,7 +14,7 @@ select is(tests.error_of($$select public.create_organization('Anon Club')$$),
 select tests.act_as_postgres();
 select tests.act_as('service_role');
 select is(tests.error_of($$select public.create_organization('Service Club')$$),
-  'PT401 not_authenticated', 'the service role is nobody: not_authenticated');
+  '42501 permission denied for function create_organization', 'the service role may not call it (nothing is granted to it by default)');
 select tests.act_as_postgres();
 
 select tests.authenticate_as(pg_temp.id('staff_b'));

@@ -15,7 +15,7 @@ select is(tests.error_of(format($$select public.create_promoter(%L, 'zed', 'Zed'
 select tests.act_as_postgres();
 select tests.act_as('service_role');
 select is(tests.error_of(format($$select public.link_promoter(%L, %L)$$, pg_temp.id('open_event2'), pg_temp.id('other_promoter'))),
-  'PT401 not_authenticated', 'the service role is nobody');
+  '42501 permission denied for function link_promoter', 'the service role may not call it');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format($$select public.create_promoter(%L, 'zed', 'Zed')$$, pg_temp.id('org_a'))), 'PT403 forbidden',

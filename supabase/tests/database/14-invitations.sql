@@ -18,7 +18,7 @@ select is(tests.error_of($$select public.accept_invitation('whatever')$$), '4250
 select tests.act_as_postgres();
 select tests.act_as('service_role');
 select is(tests.error_of(format($$select public.invite_member(%L, 'x@example.com', 'staff')$$, pg_temp.id('org_a'))),
-  'PT401 not_authenticated', 'the service role is nobody');
+  '42501 permission denied for function invite_member', 'the service role may not call it');
 select tests.act_as_postgres();
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(tests.error_of(format($$select public.invite_member(%L, 'x@example.com', 'staff')$$, pg_temp.id('org_a'))),

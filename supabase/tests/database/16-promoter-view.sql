@@ -61,7 +61,7 @@ select is(tests.error_of(format('select public.promoter_event_feed(%L)', pg_temp
   'a member of another organisation sees nothing');
 select tests.act_as_postgres();
 select tests.act_as('service_role');
-select is(tests.error_of('select public.promoter_overview()'), 'PT401 not_authenticated', 'the service role is nobody');
+select is(tests.error_of('select public.promoter_overview()'), '42501 permission denied for function promoter_overview', 'the service role may not call it');
 select tests.act_as_postgres();
 select tests.act_as('anon');
 select is(tests.error_of('select public.promoter_overview()'), '42501 permission denied for function promoter_overview', 'anon cannot');

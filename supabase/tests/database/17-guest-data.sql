@@ -1,6 +1,6 @@
 -- Guests' own data: see and delete with the session, anonymisation of inactive accounts, password reset by email.
 begin;
-select plan(32);
+select plan(41);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -62,9 +62,16 @@ select is((select count(*)::int from private.password_resets r, private.outbox o
            where r.token_hash = private.sha256(o.payload ->> 'token')), 2, 'only the token''s sha256 is kept beside the outbox');
 select tests.act_as('anon');
 select public.request_password_reset('939000001') is not null;
-select is(tests.error_of($$select public.request_password_reset('939000001')$$), 'PGRST PT429 rate_limited',
-  'at most 3 requests per phone per 15 minutes');
+select is(public.request_password_reset('939000001'), public.request_password_reset('939 999 999'),
+  'past 3 requests per phone from one address the answer stays the same');
 select tests.act_as_postgres();
+select is((select count(*)::int from private.outbox where to_email = 'sofia@example.com'), 3, '... and no email is queued');
+-- A guest cannot claim another address: x-client-address is believed from the service role only.
+select set_config('request.headers', '{"x-client-address": "198.51.100.7"}', true);
+select tests.act_as('anon');
+select is(public.request_password_reset('939000001') ->> 'requested', 'true', 'anon''s own x-client-address is not believed');
+select tests.act_as_postgres();
+select is((select count(*)::int from private.outbox where to_email = 'sofia@example.com'), 3, '... (its budget there would have sent one)');
 
 select tests.act_as('anon');
 select is(tests.error_of('select public.claim_outbox()'), '42501 permission denied for function claim_outbox', 'anon cannot read the outbox');
@@ -88,6 +95,27 @@ select tests.act_as('service_role');
 select is((select count(*)::int from jsonb_array_elements(public.claim_outbox(10)) m where m ->> 'to_email' = 'gave.up@example.com'), 0,
   'an email that failed five times is left for a person');
 select tests.act_as_postgres();
+
+-- The function asks with the service role and the guest's address (x-client-address): another
+-- address has its own budget for the phone, and each address its own limit.
+select set_config('request.headers', '{"x-client-address": "198.51.100.7"}', true);
+select tests.act_as('service_role');
+select is(public.request_password_reset('939000001') ->> 'requested', 'true', 'the function asks from the guest''s address');
+select tests.act_as_postgres();
+select is((select count(*)::int from private.outbox where to_email = 'sofia@example.com'), 4,
+  '... which has its own budget for the phone: others cannot spend it');
+select set_config('request.headers', '{"x-client-address": "198.51.100.8"}', true);
+select tests.act_as('service_role');
+select is((select count(*)::int from generate_series(1, 10) i where public.request_password_reset('9390' || lpad(i::text, 5, '0')) ? 'requested'), 10,
+  'ten requests from one address');
+select is(tests.error_of($$select public.request_password_reset('939000001')$$), 'PGRST PT429 rate_limited',
+  'the eleventh in 15 minutes is refused, whatever the number');
+select set_config('request.headers', '{"x-client-address": "198.51.100.9"}', true);
+select is(public.request_password_reset('939000002') ->> 'requested', 'true', '... and another address is not');
+select tests.act_as_postgres();
+select set_config('request.headers', '{"x-forwarded-for": "2001:db8:1:2:3:4:5:6"}', true);
+select is(private.client_ip(), '2001:db8:1:2::/64', 'an IPv6 client stands for its /64');
+select set_config('request.headers', '', true);
 
 grant select on claimed to anon;
 select tests.act_as('anon');

@@ -48,7 +48,7 @@ select is(tests.error_of(format($$select public.set_event_registration_limit(%L,
   '42501 permission denied for function set_event_registration_limit', 'anon may not call it');
 select tests.act_as('service_role');
 select is(tests.error_of(format($$select public.set_event_registration_limit(%L, 9999)$$, pg_temp.id('open_event'))),
-  'PT401 not_authenticated', 'service_role (no user) is not an organizer either');
+  '42501 permission denied for function set_event_registration_limit', 'service_role may not call it either');
 select tests.act_as_postgres();
 select is(pg_temp.limit_of(pg_temp.id('open_event')), 3000, 'no refused call changed the limit');
 

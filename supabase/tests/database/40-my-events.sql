@@ -37,8 +37,8 @@ select tests.act_as_postgres();
 
 -- service_role (no user) --------------------------------------------------------------------
 select tests.act_as('service_role');
-select is(tests.error_of('select public.my_events()'), 'PT401 not_authenticated',
-  'a caller without a user (service_role) has no events: not_authenticated');
+select is(tests.error_of('select public.my_events()'), '42501 permission denied for function my_events',
+  'the service role may not call it (nothing is granted to it by default)');
 select tests.act_as_postgres();
 
 select * from finish();
