@@ -49,7 +49,10 @@ const pool = new Pool(`postgresql://authenticator:postgres@127.0.0.1:${dbPort}/p
 // Auth and Realtime each have their own pool, as their Supabase counterparts each hold their
 // own connections: a crowd of anonymous websockets cannot take the connections staff sign in with.
 const admin = new Pool(env("DB_URL"), 4, Number(env("POOL_WAIT_MS", "3000")));
-const realtimePool = new Pool(env("DB_URL"), 4, Number(env("POOL_WAIT_MS", "3000")));
+// Realtime's own pool: joins and re-authorizations (a membership that ends re-checks every channel
+// of that user at once) never wait behind Auth's or PostgREST's connections, nor behind each other
+// for long: 8, as a channel check is one short query.
+const realtimePool = new Pool(env("DB_URL"), Number(env("REALTIME_POOL_SIZE", "8")), Number(env("POOL_WAIT_MS", "3000")));
 
 // Edge functions read these, as on Supabase.
 Deno.env.set("SUPABASE_URL", apiUrl);

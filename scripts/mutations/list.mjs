@@ -21,6 +21,10 @@ const pow = "20261204152727_proof_of_work.sql";
 const eventLimits = "20261204152753_event_limits.sql";
 const relief = "20261204161137_server_relief.sql";
 const security = "20261204170105_security.sql";
+const clientIp = "20261204161956_client_ip.sql";
+const deployStatus = "20261204161959_deploy_status.sql";
+const alerts = "20261204162002_alerts.sql";
+const eventPace = "20261204165108_event_pace.sql";
 const extensions = "20261204152712_extensions.sql";
 const eventAdmin = "20261204152759_event_admin.sql";
 const promoterAdmin = "20261204152803_promoter_admin.sql";
@@ -391,4 +395,16 @@ export const mutations = [
     find: "delete from private.phone_lookup_cache where expires_at <= now();", replace: "delete from private.phone_lookup_cache where false;" },
   { name: "cron: expired sessions kept", file: guests, kills: "08-cron.sql",
     find: "delete from private.guest_sessions where expires_at <= now();", replace: "delete from private.guest_sessions where false;" },
+  // ---- deployment, alerts, the night's pace ----------------------------------------------------
+  { name: "deploy check: the address the database sees not callable by anon", file: clientIp, kills: "02-security.sql",
+    find: "grant execute on function public.client_address() to anon, service_role;",
+    replace: "grant execute on function public.client_address() to service_role;" },
+  { name: "deploy check: deploy_status callable by anon", file: deployStatus, kills: "02-security.sql",
+    find: "grant execute on function public.deploy_status() to service_role;",
+    replace: "grant execute on function public.deploy_status() to service_role, anon;" },
+  { name: "alerts: an outbox backlog never fires", file: alerts, vitest: ["tests/alerts.test.ts"],
+    find: "      v_holds := v_value > v_rule.threshold;\n      v_detail := format('%s e-mails waiting in the outbox', v_count);",
+    replace: "      v_holds := false;\n      v_detail := format('%s e-mails waiting in the outbox', v_count);" },
+  { name: "night's pace: the default shown where the night has its own", file: eventPace, kills: "23-event-limit.sql",
+    find: "order by l.subject = '*' limit 1))", replace: "order by l.subject <> '*' limit 1))" },
 ];
