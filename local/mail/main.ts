@@ -136,7 +136,7 @@ async function providerSend(req: Request): Promise<Response> {
     }
     let bytes: Uint8Array;
     try {
-      bytes = Uint8Array.from(atob(x.content), (c) => c.charCodeAt(0));
+      bytes = new Uint8Array(Array.from(atob(x.content), (c) => c.charCodeAt(0)));
     } catch {
       return fail(422, "validation_error", "An attachment's `content` is not base64.");
     }
