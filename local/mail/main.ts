@@ -134,7 +134,7 @@ async function providerSend(req: Request): Promise<Response> {
     if (typeof x?.filename !== "string" || typeof x.content !== "string") {
       return fail(422, "validation_error", "Each attachment needs `filename` and base64 `content`.");
     }
-    let bytes: Uint8Array;
+    let bytes: Uint8Array<ArrayBuffer>;
     try {
       bytes = new Uint8Array(Array.from(atob(x.content), (c) => c.charCodeAt(0)));
     } catch {
