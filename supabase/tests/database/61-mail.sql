@@ -61,8 +61,8 @@ insert into private.rate_limits (bucket, subject, max_hits, window_seconds) valu
 select tests.act_as('anon');
 select tests.set_headers('{"x-forwarded-for": "198.51.100.60"}');
 select lives_ok(format('select public.request_pass_email(%L, %L)', pg_temp.o('session_token'), pg_temp.o('guest_id')), 'one pass e-mail from an address');
-select is(tests.error_of(format('select public.request_pass_email(%L, %L)', pg_temp.p('session_token'), pg_temp.p('guest_id'))),
-  'PGRST PT429 rate_limited', '... past its pass_email_addresses limit the next, for any pass, is refused');
+select is(tests.error_of(format('select public.request_pass_email(%L, %L)', pg_temp.o('session_token'), pg_temp.o('guest_id'))),
+  'PGRST PT429 rate_limited', '... past its pass_email_addresses limit the next is refused, while the pass has e-mails left');
 
 -- An account without an e-mail address.
 select tests.act_as_postgres();
