@@ -51,4 +51,5 @@ export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Js
 export type FunctionAnswers = {
   "invite-member": { id: string; email: string; role: string; expires_at: string; delivered: string };
   "guest-password-reset": Json;
+  "guest-pass-email": { queued: true; to: string };
 };

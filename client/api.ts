@@ -217,7 +217,7 @@ export function createApi(supabase: Client, options: Options = {}) {
     call<F extends Fn>(fn: F, ...args: {} extends Args<F> ? [args?: Args<F>] : [args: Args<F>]): Promise<Answer<F>> {
       return rpc(fn, (args[0] ?? {}) as Args<F>) as Promise<Answer<F>>;
     },
-    /** Any other edge function the pages call (invite-member, guest-password-reset). */
+    /** Any other edge function the pages call (invite-member, guest-password-reset, guest-pass-email). */
     invoke<F extends keyof FunctionAnswers>(fn: F, body: Record<string, unknown>): Promise<FunctionAnswers[F]> {
       return invoke(fn, body) as Promise<FunctionAnswers[F]>;
     },

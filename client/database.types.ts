@@ -527,6 +527,10 @@ export type Database = {
         Args: { p_organization_id: string; p_user_id: string }
         Returns: Json
       }
+      request_pass_email: {
+        Args: { p_guest_id: string; p_session_token: string }
+        Returns: Json
+      }
       request_password_reset: { Args: { p_phone: string }; Returns: Json }
       reset_guest_password: {
         Args: { p_password: string; p_token: string }

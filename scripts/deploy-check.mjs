@@ -114,12 +114,12 @@ if (ops.status === 200 && /<html/i.test(ops.text)) pass("/ops answers");
 else fail(`${pagesUrl}/ops answered ${ops.status} (the host's rewrites: docs/deploy.md, "Pages")`);
 
 // ---- e-mail ---------------------------------------------------------------------------------
-const drained = await request(`${apiUrl}/functions/v1/guest-password-reset`, {
-  method: "POST", headers: keyHeaders(serviceKey), body: "{}",
+const drained = await request(`${apiUrl}/functions/v1/send-outbox`, {
+  method: "POST", headers: keyHeaders(anonKey), body: "{}",
 }).catch((e) => ({ status: 0, text: e.message }));
 const drainBody = parse(drained.text);
 if (drained.status !== 200 || typeof drainBody?.sent !== "number") {
-  fail(`e-mail: guest-password-reset answered ${drained.status} ${drainBody?.message ?? drained.text.slice(0, 160)}`);
+  fail(`e-mail: send-outbox answered ${drained.status} ${drainBody?.message ?? drained.text.slice(0, 160)}`);
 } else if (state) {
   const outbox = (await status()).outbox;
   if (outbox.failed > 0) fail(`e-mail: ${outbox.failed} message(s) failed to send, last error: ${outbox.last_error}`);

@@ -168,6 +168,12 @@ if (!config.includes(JSON.stringify(projectUrl))) {
   process.exit(1);
 }
 say(`upload ${out} to the static host at ${env.SITE_URL} (routes: docs/deploy.md, "Pages")`);
+
+// ---- 7. settings the database reads ----------------------------------------------------------
+step(7, "once per project, in the SQL editor: the scheduled sender and who gets alerts by e-mail (docs/operations.md)");
+say(`update private.settings set value = '"${projectUrl}/functions/v1/send-outbox"' where key = 'outbox_sender_url';`);
+say(`update private.settings set value = '"<anon key>"' where key = 'outbox_sender_key';`);
+say(`update private.settings set value = '["<on-call address>"]' where key = 'alert_emails';`);
 say(dry ? "\ndry run: every check passed; nothing remote was changed" : "\ndeployed; now run `npm run deploy:check` (docs/deploy.md)");
 
 /**

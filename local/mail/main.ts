@@ -12,7 +12,9 @@
 // What reads it (a subset of Mailpit's API, same paths and field names):
 //   GET    /api/v1/messages              newest first: {total, count, start, messages: [summary]}
 //   GET    /api/v1/search?query=to:<a>   the same, filtered (to:, from:, subject:, free text)
-//   GET    /api/v1/message/<ID|latest>   one message: {ID, From, To, Subject, Date, Text, HTML, …}
+//   GET    /api/v1/message/<ID|latest>   one message: {ID, From, To, Subject, Date, Text, HTML, Inline,
+//                                        Attachments, …}; an attachment with a content_id is Inline
+//   GET    /api/v1/message/<ID>/part/<PartID>  one attachment's bytes, with its content type
 //   DELETE /api/v1/messages              all, or {IDs: [...]}
 //   GET    /                             the page listing the messages; /view/<ID> opens one
 //   GET    /livez                        health
@@ -20,7 +22,10 @@
 // bounded store; restarting the catcher empties it. It imports nothing from the product.
 
 type Address = { Name: string; Address: string };
+/** An attachment as Mailpit lists it, with its bytes kept beside it. */
+type Part = { PartID: string; FileName: string; ContentType: string; ContentID: string; Size: number; bytes: Uint8Array<ArrayBuffer> };
 type Message = {
+  Parts?: Part[];
   ID: string; MessageID: string; Read: boolean; From: Address; To: Address[]; Cc: Address[]; Bcc: Address[];
   ReplyTo: Address[]; Subject: string; Created: string; Text: string; HTML: string; Size: number; Via: string;
 };
@@ -38,10 +43,10 @@ function parseAddress(s: string): Address {
   return m ? { Name: m[1].trim(), Address: m[2].trim().toLowerCase() } : { Name: "", Address: s.trim().toLowerCase() };
 }
 
-function store(m: Omit<Message, "ID" | "MessageID" | "Read" | "Created" | "Size">): Message {
+function store(m: Omit<Message, "ID" | "MessageID" | "Read" | "Created" | "Size" | "Parts">, parts: Part[] = []): Message {
   const id = crypto.randomUUID();
   const message: Message = {
-    ...m, ID: id, MessageID: `${id}@mail.local`, Read: false, Created: new Date().toISOString(),
+    ...m, Parts: parts, ID: id, MessageID: `${id}@mail.local`, Read: false, Created: new Date().toISOString(),
     Size: new TextEncoder().encode(m.Text + m.HTML).length,
   };
   messages.push(message);
@@ -51,7 +56,7 @@ function store(m: Omit<Message, "ID" | "MessageID" | "Read" | "Created" | "Size"
 
 const summary = (m: Message) => ({
   ID: m.ID, MessageID: m.MessageID, Read: m.Read, From: m.From, To: m.To, Cc: m.Cc, Bcc: m.Bcc, ReplyTo: m.ReplyTo,
-  Subject: m.Subject, Created: m.Created, Tags: [], Size: m.Size, Attachments: 0,
+  Subject: m.Subject, Created: m.Created, Tags: [], Size: m.Size, Attachments: m.Parts?.length ?? 0,
   Snippet: (m.Text || m.HTML.replace(/<[^>]*>/g, " ")).replace(/\s+/g, " ").trim().slice(0, 250),
 });
 
@@ -123,11 +128,28 @@ async function providerSend(req: Request): Promise<Response> {
   }
   if (typeof b.subject !== "string" || !b.subject) return fail(422, "validation_error", "The `subject` field is required.");
   if (typeof b.text !== "string" && typeof b.html !== "string") return fail(422, "validation_error", "Send `text` or `html`.");
+  const parts: Part[] = [];
+  for (const [i, a] of (Array.isArray(b.attachments) ? b.attachments : []).entries()) {
+    const x = a as { filename?: unknown; content?: unknown; content_type?: unknown; content_id?: unknown };
+    if (typeof x?.filename !== "string" || typeof x.content !== "string") {
+      return fail(422, "validation_error", "Each attachment needs `filename` and base64 `content`.");
+    }
+    let bytes: Uint8Array<ArrayBuffer>;
+    try {
+      bytes = new Uint8Array(Array.from(atob(x.content), (c) => c.charCodeAt(0)));
+    } catch {
+      return fail(422, "validation_error", "An attachment's `content` is not base64.");
+    }
+    parts.push({
+      PartID: String(i + 2), FileName: x.filename, ContentType: typeof x.content_type === "string" ? x.content_type : "application/octet-stream",
+      ContentID: typeof x.content_id === "string" ? x.content_id : "", Size: bytes.length, bytes,
+    });
+  }
   const m = store({
     From: parseAddress(b.from), To: to.map(parseAddress), Cc: many(b.cc).map(parseAddress), Bcc: many(b.bcc).map(parseAddress),
     ReplyTo: many(b.reply_to).map(parseAddress), Subject: b.subject, Text: typeof b.text === "string" ? b.text : "",
     HTML: typeof b.html === "string" ? b.html : "", Via: "provider API (POST /emails)",
-  });
+  }, parts);
   return json(200, { id: m.ID });
 }
 
@@ -201,8 +223,15 @@ export async function handle(req: Request): Promise<Response> {
   if (one && method === "GET") {
     const m = find(decodeURIComponent(one[1]));
     if (!m) return new Response("message not found", { status: 404 });
-    const { Via: _via, Read: _read, Created, ...rest } = m;
-    return json(200, { ...rest, Date: Created, ReturnPath: m.From.Address, Tags: [], Inline: [], Attachments: [] });
+    const { Via: _via, Read: _read, Created, Parts: parts = [], ...rest } = m;
+    const listed = (inline: boolean) => parts.filter((p) => (p.ContentID !== "") === inline).map(({ bytes: _b, ...p }) => p);
+    return json(200, { ...rest, Date: Created, ReturnPath: m.From.Address, Tags: [], Inline: listed(true), Attachments: listed(false) });
+  }
+  const part = path.match(/^\/api\/v1\/message\/([^/]+)\/part\/([^/]+)$/);
+  if (part && method === "GET") {
+    const p = find(decodeURIComponent(part[1]))?.Parts?.find((x) => x.PartID === part[2]);
+    if (!p) return new Response("part not found", { status: 404 });
+    return new Response(p.bytes, { headers: { "content-type": p.ContentType } });
   }
   if (path === "/" && method === "GET") return listPage();
   const view = path.match(/^\/view\/([^/]+)$/);

@@ -34,6 +34,7 @@ const promoterView = "20261204152822_promoter_view.sql";
 const exportsFile = "20261204152826_exports.sql";
 const guestData = "20261204152829_guest_data.sql";
 const ops = "20261204152835_ops.sql";
+const mail = "20261204202616_mail.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -354,8 +355,10 @@ export const mutations = [
     find: "(x.locked_until is null or x.locked_until < now())", replace: "true" },
   { name: "outbox: a message that failed five times retried forever", file: guestData, kills: "17-guest-data.sql",
     find: "x.sent_at is null and x.attempts < 5 and", replace: "x.sent_at is null and" },
-  { name: "outbox: a sent message keeps its token", file: guestData, kills: "17-guest-data.sql",
-    find: "payload = case when p_error is null then o.payload - 'token' else o.payload end,", replace: "payload = o.payload," },
+  { name: "outbox: a sent message keeps its token", file: mail, kills: "17-guest-data.sql",
+    find: "payload = case when p_error is null then o.payload - 'token' - 'qr_token' else o.payload end,", replace: "payload = o.payload," },
+  { name: "outbox: a sent pass keeps its QR token", file: mail, kills: "61-mail.sql",
+    find: "o.payload - 'token' - 'qr_token'", replace: "o.payload - 'token'" },
   { name: "grant: the outbox claimable by anon", file: guestData, kills: "02-security.sql",
     find: "grant execute on function public.claim_outbox(integer), public.complete_outbox(bigint, text) to service_role;",
     replace: "grant execute on function public.claim_outbox(integer), public.complete_outbox(bigint, text) to service_role, anon;" },
@@ -402,9 +405,34 @@ export const mutations = [
   { name: "deploy check: deploy_status callable by anon", file: deployStatus, kills: "02-security.sql",
     find: "grant execute on function public.deploy_status() to service_role;",
     replace: "grant execute on function public.deploy_status() to service_role, anon;" },
-  { name: "alerts: an outbox backlog never fires", file: alerts, vitest: ["tests/alerts.test.ts"],
+  { name: "alerts: an outbox backlog never fires", file: mail, kills: "61-mail.sql", vitest: ["tests/alerts.test.ts"],
     find: "      v_holds := v_value > v_rule.threshold;\n      v_detail := format('%s e-mails waiting in the outbox', v_count);",
     replace: "      v_holds := false;\n      v_detail := format('%s e-mails waiting in the outbox', v_count);" },
   { name: "night's pace: the default shown where the night has its own", file: eventPace, kills: "23-event-limit.sql",
     find: "order by l.subject = '*' limit 1))", replace: "order by l.subject <> '*' limit 1))" },
+  // ---- mail: alerts by e-mail, the pass by e-mail, the scheduled sender ------------------------
+  { name: "alert mail: one per evaluation, not per change", file: mail, kills: "61-mail.sql",
+    find: "      perform private.queue_alert_email(v_rule.name, v_fire, v_detail, v_rule.threshold, v_now);\n    end if;",
+    replace: "    end if;\n    perform private.queue_alert_email(v_rule.name, v_fire, v_detail, v_rule.threshold, v_now);" },
+  { name: "alert mail: never sent", file: mail, kills: "61-mail.sql", vitest: ["tests/mail.test.ts"],
+    find: "      perform private.queue_alert_email(v_rule.name, v_fire, v_detail, v_rule.threshold, v_now);\n", replace: "" },
+  { name: "alert mail: a flapping alert never limited", file: mail, kills: "61-mail.sql",
+    find: "  if v_budget.total > v_budget.max_hits then", replace: "  if false then" },
+  { name: "alert mail: anything in alert_emails taken as an address", file: mail, kills: "61-mail.sql",
+    find: "  where a.address ~ '^[^@\\s<>]+@[^@\\s<>]+$';", replace: "  where true;" },
+  { name: "pass mail: another guest's pass sent", file: mail, kills: "61-mail.sql",
+    find: "where g.id = p_guest_id and g.client_user_id = v_user;", replace: "where g.id = p_guest_id;" },
+  { name: "pass mail: no limit per pass", file: mail, kills: "61-mail.sql",
+    find: "  perform private.rate_limit('pass_emails', p_guest_id::text);\n", replace: "" },
+  { name: "pass mail: no limit per address", file: mail, kills: "61-mail.sql",
+    find: "  perform private.rate_limit('pass_email_addresses', private.client_ip());\n", replace: "" },
+  { name: "pass mail: an account without e-mail not told so", file: mail, kills: "61-mail.sql",
+    find: "  if v_account.email is null then", replace: "  if false then" },
+  { name: "sender job: called with nothing due", file: mail, kills: "61-mail.sql",
+    find: "  if coalesce(v_url, '') = '' or not exists (", replace: "  if coalesce(v_url, '') = '' or false and not exists (" },
+  { name: "sender job: called without the key", file: mail, kills: "61-mail.sql",
+    find: "'Authorization', 'Bearer ' || v_key", replace: "'Authorization', 'Bearer '" },
+  { name: "grant: the pass by e-mail callable by organisers", file: mail, kills: "02-security.sql",
+    find: "grant execute on function public.request_pass_email(text, uuid) to anon, service_role;",
+    replace: "grant execute on function public.request_pass_email(text, uuid) to anon, service_role, authenticated;" },
 ];

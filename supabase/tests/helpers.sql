@@ -31,6 +31,7 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('delete_my_guest_account', 'anon', 'erase the account (past passes anonymised)'),
     ('request_password_reset', 'anon', 'queue a one-time reset link (same answer for every number)'),
     ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
+    ('request_pass_email', 'anon', 'queue the pass by e-mail to the account''s own address'),
     -- Deployment check (docs/deploy.md): the address the database sees for the caller.
     ('client_address', 'anon', 'its own address, the header''s values, the settings'),
     -- Door staff and organisers (signed in), checked against organization membership inside.
@@ -62,7 +63,7 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('promoter_overview', 'authenticated', 'a promoter''s own links and counts'),
     ('promoter_event_feed', 'authenticated', 'a promoter''s own (a leader: the team''s) guests of a night'),
     ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
-    -- The platform only: the mail sender (edge function guest-password-reset) with the service key.
+    -- The platform only: the mail senders (edge functions send-outbox, guest-password-reset, guest-pass-email) with the service key.
     ('claim_outbox', 'service_role', 'take the next queued messages to send'),
     ('deploy_status', 'service_role', 'the pre-request hook, cron jobs and outbox, for npm run deploy:check'),
     ('complete_outbox', 'service_role', 'record a message sent, or its error')

@@ -55,3 +55,18 @@ export async function parseBody<T extends z.ZodType>(req: Request, schema: T): P
   }
   return parsed.data;
 }
+
+/** Which of the project's own keys the request carries as its bearer token: "anon", "service" or null. */
+export function projectKey(req: Request): "anon" | "service" | null {
+  const caller = req.headers.get("authorization");
+  if (caller === `Bearer ${Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")}`) return "service";
+  if (caller === `Bearer ${Deno.env.get("SUPABASE_ANON_KEY")}`) return "anon";
+  return null;
+}
+
+/** 500 `email_not_configured`: the project has no e-mail provider (RESEND_API_KEY). Logs no message content. */
+export function emailNotConfigured(fn: string): Response {
+  console.error(`${fn}: no email provider configured (set the secret RESEND_API_KEY)`);
+  return apiError(500, "email_not_configured", "E-mails cannot be sent: this project has no email provider.",
+    "Set the RESEND_API_KEY secret (and EMAIL_FROM) on the project.");
+}

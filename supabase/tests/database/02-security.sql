@@ -42,8 +42,8 @@ select is(pg_temp.executable('authenticated'),
 -- the operations view, and the reset request that guest-password-reset makes for a guest).
 select is(pg_temp.executable('service_role'),
   (select array_agg(name order by name collate "C") from tests.api_functions()
-   where caller = 'service_role' or name in ('client_address', 'ops_stats', 'request_password_reset')),
-  'service_role may call exactly its functions and the three granted to it');
+   where caller = 'service_role' or name in ('client_address', 'ops_stats', 'request_password_reset', 'request_pass_email')),
+  'service_role may call exactly its functions and the four granted to it');
 
 select is(
   (select array_agg(p.proname::text order by p.proname)
