@@ -64,6 +64,22 @@ afterAll(async () => {
 });
 
 describe("the pass without a network", { timeout: 60_000 }, () => {
+  it("the service worker and the manifest are served from the root, revalidated, with their types", async () => {
+    const sw = await fetch(`${env.apiUrl}/sw.js`);
+    expect(sw.headers.get("content-type")).toMatch(/^text\/javascript/);
+    expect(sw.headers.get("cache-control")).toBe("no-cache");
+    const source = await sw.text();
+    // The build filled in its version and the guest page's files (the page and its entry script).
+    expect(source).toMatch(/const VERSION = "[0-9a-f]{16}";/);
+    const files = JSON.parse(source.match(/const FILES = (\[.*\]);/)![1]) as string[];
+    expect(files).toContain("/guest.html");
+    expect(files.some((f) => /^\/assets\/guest-[\w-]+\.js$/.test(f))).toBe(true);
+    const manifest = await fetch(`${env.apiUrl}/manifest.webmanifest`);
+    expect(manifest.headers.get("content-type")).toBe("application/manifest+json");
+    const icons = (await manifest.json()).icons as { src: string; sizes: string }[];
+    for (const icon of icons) expect((await fetch(`${env.apiUrl}${icon.src}`)).headers.get("content-type")).toBe("image/png");
+  });
+
   it("once shown, the pass reloads with no network, from the link and from the home screen", async () => {
     await page.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
     await phoneStep(page, randomPhone());
