@@ -113,11 +113,15 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
     expect(new URL(page.url()).pathname).toBe(`/p/${w.promoter_slug}/${w.open_slug}`);
   });
 
-  it("back online, the pass shows that the guest was checked in", async () => {
+  it("back online, the pass shows that the guest was checked in, and the night's news", async () => {
     expect(await page.locator("#pass-status").textContent()).toBe("");
     await sql`update public.guests set status = 'checked_in', checked_in_at = now() where qr_token = ${token}`;
+    await sql`update public.events set venue = 'Armazém 2' where id = ${w.open_event}`; // the night changed
+    // The link's card is cached by the browser for 30 s (the API's Cache-Control): that time has passed.
+    await (await context.newCDPSession(page)).send("Network.clearBrowserCache");
     await context.setOffline(false);
     await expect.poll(() => page.getAttribute("#pass-status", "data-status"), { timeout: 15_000 }).toBe("checked_in");
+    expect(await page.locator("#event-card .venue").textContent()).toBe("Armazém 2");
     expect(await page.locator("#pass-status").textContent()).toMatch(/^Entrada registada às \d\d:\d\d\.$/);
     expect(await page.locator("#status").textContent()).toBe("");
     // The status is kept: offline again, a reload still says so.
