@@ -82,6 +82,8 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
 
   it("once shown, the pass reloads with no network, from the link and from the home screen", async () => {
     await page.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
+    // What an earlier deploy's worker left behind: the new one deletes it when it takes over.
+    await page.evaluate(() => caches.open("guestlist-0000000000000000").then((c) => c.put("/old.js", new Response("old"))));
     await phoneStep(page, randomPhone());
     await register(page, "Inês");
     await page.locator("#qr svg").waitFor();
@@ -93,6 +95,8 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
       const cache = names.find((n) => n.startsWith("guestlist-"));
       return !!reg?.active && !!navigator.serviceWorker.controller && !!cache && !!(await (await caches.open(cache)).match("/guest.html"));
     }), { timeout: 20_000 }).toBe(true);
+    const version = (await (await fetch(`${env.apiUrl}/sw.js`)).text()).match(/const VERSION = "(\w+)"/)![1];
+    await expect.poll(() => page.evaluate(() => caches.keys())).toEqual([`guestlist-${version}`]);
     expect(await page.evaluate(() => fetch("/manifest.webmanifest").then((r) => r.json()).then((m) => m.start_url))).toBe("/guest.html");
 
     await context.setOffline(true);
