@@ -166,6 +166,10 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
     await page.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
     await page.locator("#phone").waitFor();
     expect(await page.locator("#qr").count()).toBe(0);
+    // The home screen's start has no pass to open any more, and says how to get one.
+    await page.goto("/guest.html");
+    await page.locator("#no-pass").waitFor();
+    expect(await axeViolations(page)).toEqual([]);
   });
 });
 
