@@ -110,6 +110,19 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, "guest-pass-offline");
 
+    // A bad network (the API never answers): the kept pass all the same, at once.
+    await context.setOffline(false);
+    const hanging: (() => void)[] = [];
+    await page.route("**/rest/v1/**", (route) => new Promise<void>((r) => hanging.push(r)).then(() => route.abort().catch(() => {})));
+    await page.reload();
+    await page.locator("#qr svg").waitFor();
+    expect(await page.getAttribute("#qr", "data-token")).toBe(token);
+    expect(await page.locator("h1").textContent()).toBe("Open night");
+    await expect.poll(() => hanging.length).toBeGreaterThan(0); // the page did ask, and is still waiting
+    await page.unroute("**/rest/v1/**");
+    for (const release of hanging) release();
+    await context.setOffline(true);
+
     // From the home screen: the manifest starts at /guest.html, which opens the kept pass.
     await page.goto("/guest.html");
     await page.locator("#qr svg").waitFor();
