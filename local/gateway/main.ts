@@ -171,9 +171,9 @@ const pageRoutes: [RegExp, string][] = [
 ];
 const staticTypes: Record<string, string> = {
   html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8",
-  svg: "image/svg+xml", png: "image/png", json: "application/json", ico: "image/x-icon", txt: "text/plain; charset=utf-8",
+  svg: "image/svg+xml", png: "image/png", json: "application/json", webmanifest: "application/manifest+json", ico: "image/x-icon", txt: "text/plain; charset=utf-8",
 };
-const compressible = /^(text\/|application\/json|image\/svg)/;
+const compressible = /^(text\/|application\/(manifest\+)?json|image\/svg)/;
 
 /**
  * The static pages (PAGES_DIR, built by scripts/build-pages.mjs), as a static host in front of a

@@ -53,18 +53,35 @@ export function field(id: string, label: Key, attrs: Attrs, help?: Key): HTMLDiv
   );
 }
 
+/**
+ * Every error, wait and success a page writes goes through here: the region is a live region
+ * (announced: `role=alert` at once, anything else politely), and once written it is scrolled into
+ * view, after whatever focus the caller moves in the same turn, so that a phone whose form runs
+ * below the message still shows it after the tap.
+ */
+export function reveal(region: HTMLElement) {
+  if (!region.hasAttribute("aria-live")) region.setAttribute("aria-live", region.getAttribute("role") === "alert" ? "assertive" : "polite");
+  requestAnimationFrame(() => {
+    if (!region.isConnected || !region.textContent) return;
+    const box = region.getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) region.scrollIntoView({ block: "nearest" });
+  });
+}
+
 /** The page's live region for errors and waiting states (role=alert is announced at once). */
 export function showError(region: HTMLElement, e: unknown) {
   const code = e instanceof ApiError ? e.code : "unexpected";
   region.dataset.code = code;
   region.className = "message error";
   region.textContent = errorText(code);
+  reveal(region);
   if (!(e instanceof ApiError)) console.error(e);
 }
 export function showInfo(region: HTMLElement, text: string) {
   delete region.dataset.code;
   region.className = "message info";
   region.textContent = text;
+  reveal(region);
 }
 export function clearMessage(region: HTMLElement) {
   delete region.dataset.code;

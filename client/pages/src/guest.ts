@@ -1,12 +1,14 @@
 // The guest page, /p/<promoter-slug>/<event-slug>: event card; phone; password (returning) or
 // registration (new); then the pass with a QR code. The device remembers the session token
-// (next night: one tap) and each night's pass (a reload shows the same pass).
+// (next night: one tap) and each night's pass (a reload shows the same pass, with no network
+// too: offline.ts and the service worker).
 import { warmHashWorker } from "../../bcrypt.ts";
 import { ApiError } from "../../errors.ts";
 import { qrSvg } from "../../qr.ts";
 import type { Link, LinkCard, Pass } from "../../schemas.ts";
 import { api, clearMessage, field, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
-import { formatWhen, t } from "./i18n.ts";
+import { formatTime, formatWhen, t } from "./i18n.ts";
+import { forgetGuest, keepOffline, linkPath, o, offline, passStatus } from "./offline.ts";
 
 type Session = { token: string; expiresAt: string; firstName: string };
 const SESSION_KEY = "guestlist.session";
@@ -50,6 +52,9 @@ let card: LinkCard | null = null;
 let view: () => void = () => {};
 let phone = "";
 let salt: string | null = null; // the account's bcrypt salt, from check_phone_with_cache
+let path = ""; // this link's canonical path (offline.ts keeps the night's card under it)
+// Refreshing a pass already on screen: one try, no waiting line, nothing said while it runs.
+const quiet = api(supabase, { retry: () => false });
 
 function show(render: () => void) {
   view = render;
@@ -79,6 +84,7 @@ async function join(call: () => Promise<Pass>, focusOnError?: string) {
     const pass = await call();
     store.saveSession(pass);
     store.savePass(card!.event.id, pass);
+    offline.saveCard(path, card!);
     show(() => passView(pass));
   } catch (e) {
     clearMessage(status);
@@ -183,8 +189,53 @@ function passView(p: Pass) {
     h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
     emailPassButton(p),
     h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
+    ...offlineParts(),
   ));
   (document.getElementById("pass-title") as HTMLElement).focus();
+  keepOffline();
+}
+
+/** The pass's last known status (checked in, cancelled) and "Another person", under the pass. */
+function offlineParts(): Node[] {
+  const s = offline.saved(path)?.status;
+  const line = s?.status === "revoked" ? o("status_revoked")
+    : s?.checked_in_at ? o("status_checked_in", { time: formatTime(s.checked_in_at) }) : "";
+  return [
+    h("p", { id: "pass-status", class: s?.status === "revoked" ? "message error" : "message info", role: "status", "aria-live": "polite",
+      "data-status": s ? (s.checked_in_at ? "checked_in" : s.status) : null }, line),
+    h("button", { type: "button", class: "link", id: "another-person", onclick: () => void anotherPerson() }, o("another_person")),
+  ];
+}
+
+/** Clears this phone's session and passes so that someone else can get a pass (the first stays valid). */
+async function anotherPerson() {
+  await forgetGuest();
+  phone = "";
+  salt = null;
+  show(card!.event.is_open ? phoneView : closedView);
+  showInfo(status, o("another_person_help"));
+}
+
+/**
+ * Asks the network for news about a pass already on screen: the night's card (a changed time or
+ * venue) and the pass's status through the guest's session. Without a network, says that the
+ * saved pass is shown, and tries again when the browser is back online.
+ */
+async function refreshPass(promoterSlug: string, eventSlug: string) {
+  if (!navigator.onLine) return showInfo(status, o("offline_saved"));
+  try {
+    const fresh = await quiet.resolvePromoterLink(promoterSlug, eventSlug);
+    card = fresh;
+    offline.saveCard(path, fresh);
+    const s = store.session();
+    const st = s ? await passStatus(quiet, s.token, fresh) : null;
+    if (st) offline.saveStatus(path, st);
+    if (status.textContent === o("offline_saved")) clearMessage(status);
+    renderCard();
+    if (app.querySelector(".pass")) view();
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 0) showInfo(status, o("offline_saved"));
+  }
 }
 
 /**
@@ -230,14 +281,39 @@ function closedView() {
   app.replaceChildren(h("section", { class: "notice", id: "closed" }, h("h2", {}, t("closed_title")), h("p", {}, t("closed_body"))));
 }
 
+function noPassView() {
+  cardSlot.replaceChildren(h("h1", {}, t("pass_title")));
+  app.replaceChildren(h("section", { class: "notice", id: "no-pass" }, h("p", {}, o("no_saved_pass"))));
+}
+
 function unknownView() {
   cardSlot.replaceChildren(h("h1", {}, t("unknown_title")));
   app.replaceChildren(h("section", { class: "notice", id: "unknown" }, h("p", {}, t("unknown_body"))));
 }
 
 async function start() {
-  const m = location.pathname.match(/^\/(?:p|promotor)\/([^/]+)\/([^/]+)\/?$/);
+  const linkRe = /^\/(?:p|promotor)\/([^/]+)\/([^/]+)\/?$/;
+  let m = location.pathname.match(linkRe);
+  if (!m && location.pathname === "/guest.html") {
+    // Opened from the home screen (the manifest's start): the pass of the next night kept here.
+    const home = offline.homeLink();
+    if (!home) return show(noPassView);
+    history.replaceState(null, "", home);
+    m = home.match(linkRe);
+  }
   if (!m) return show(unknownView);
+  path = linkPath(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
+  const kept = offline.saved(path);
+  const keptPass = kept && store.pass(kept.card.event.id);
+  if (kept && keptPass) {
+    // The pass at once, from this phone, whatever the network; then news from the server.
+    card = kept.card;
+    renderCard();
+    show(() => passView(keptPass));
+    const [p, e] = [decodeURIComponent(m[1]), decodeURIComponent(m[2])];
+    addEventListener("online", () => void refreshPass(p, e));
+    return refreshPass(p, e);
+  }
   try {
     card = await client.resolvePromoterLink(decodeURIComponent(m[1]), decodeURIComponent(m[2]));
   } catch (e) {
@@ -249,6 +325,7 @@ async function start() {
   }
   renderCard();
   const saved = store.pass(card.event.id);
+  if (saved) offline.saveCard(path, card);
   if (saved) return show(() => passView(saved));
   if (!card.event.is_open) return show(closedView);
   const s = store.session();

@@ -5,7 +5,7 @@
 // invitation link lands: /manage?invitation=<token>, signed in by Auth's link.
 import type { EventRow, Org, Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
-import { api, clearMessage, h, mountLangSwitch, once, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
+import { api, clearMessage, h, mountLangSwitch, once, reveal, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
 import { formatWhen, t } from "./i18n.ts";
 import { m, type MKey } from "./manage-i18n.ts";
 
@@ -257,7 +257,9 @@ function membersSection() {
       await load();
       render();
       // The link is emailed to the invitee; the inviter never sees it.
-      document.getElementById("invite-result")!.replaceChildren(h("p", { id: "invite-sent" }, m("invite_sent", { email: answer.email })));
+      const sent = document.getElementById("invite-result")!;
+      sent.replaceChildren(h("p", { id: "invite-sent" }, m("invite_sent", { email: answer.email })));
+      reveal(sent);
     } catch (e) {
       showError(message(), e);
     }

@@ -5,6 +5,7 @@ import type { GuestData } from "../../answers.ts";
 import { api, clearMessage, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
 import { formatWhen, t } from "./i18n.ts";
 import { m, type MKey } from "./manage-i18n.ts";
+import { forgetGuest } from "./offline.ts";
 
 const SESSION_KEY = "guestlist.session"; // where the guest page keeps the session
 const app = document.getElementById("app")!;
@@ -77,7 +78,7 @@ async function showData(token: string) {
     if (!armed) { armed = true; showInfo(message(), m("delete_confirm")); del.focus(); return; }
     try {
       await client.call("delete_my_guest_account", { p_session_token: token });
-      localStorage.removeItem(SESSION_KEY);
+      await forgetGuest(true); // the session, every pass and the offline copy leave the phone too
       app.replaceChildren(h("section", { class: "card" }, h("h1", {}, m("me_title")), h("p", { id: "deleted" }, m("deleted"))));
     } catch (e) {
       showError(message(), e);
