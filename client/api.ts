@@ -51,13 +51,27 @@ export type Args<F extends Fn> = { [K in keyof Functions[F]["Args"]]: Functions[
 export type Client = SupabaseClient<Database>;
 type Sent = { status: number; body: Record<string, unknown> | null; data?: unknown };
 
+/** The ApiError for a failed parse: every issue at once, the first as `code` and `field`. */
+function invalid(error: z.ZodError): ApiError {
+  const issues = error.issues.map((i) => ({
+    field: i.path.map(String).join(".") || null,
+    code: /^[a-z_]+$/.test(i.message) ? i.message : "unexpected",
+  }));
+  return new ApiError(issues[0].code, 400, null, null, issues[0].field, issues);
+}
+
 /** Validates an input with a schema; a failure is an ApiError with the server's code. */
 export function check<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const code = /^[a-z_]+$/.test(issue.message) ? issue.message : "unexpected";
-  return (() => { throw new ApiError(code, 400, null, null, issue.path.map(String).join(".") || null); })();
+  throw invalid(r.error);
+}
+
+/** check, for a schema with an asynchronous rule (a new password: the common list loads lazily). */
+export async function checkAsync<T extends z.ZodType>(schema: T, value: unknown): Promise<z.output<T>> {
+  const r = await schema.safeParseAsync(value);
+  if (r.success) return r.data;
+  throw invalid(r.error);
 }
 
 function parseAnswer<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
@@ -165,7 +179,7 @@ export function createApi(supabase: Client, options: Options = {}) {
      * which the database answers with the same pass.
      */
     async register(input: S.RegistrationInput, link: S.Link): Promise<S.Pass> {
-      const g = check(S.Registration, input);
+      const g = await checkAsync(S.Registration, input);
       const l = check(S.Link, link);
       const [password, p] = await Promise.all([hash(g.password, newSalt()), takeProof()]);
       return parseAnswer(S.Pass, await rpc("register_and_create_guest_v2", {
@@ -180,7 +194,7 @@ export function createApi(supabase: Client, options: Options = {}) {
     },
     /** reset_guest_password: the new password (the rules of NewPassword), hashed with a new salt. */
     async resetGuestPassword(token: string, password: string): Promise<void> {
-      const pw = check(S.NewPassword, password);
+      const pw = await checkAsync(S.NewPassword, password);
       await rpc("reset_guest_password", { p_token: check(S.SessionToken, token), p_password: await hash(pw, newSalt()) });
     },
     /** check_in_guest, directly (staff). The door uses checkInAtDoor (the edge function). */
