@@ -198,6 +198,330 @@ as $$
 $$;
 
 -- =============================================================================================
+-- The seed's fields as questions an organiser chooses per night
+-- =============================================================================================
+--
+-- Seed 001 asked every guest for date of birth, gender and city. Here each night asks what its
+-- organiser chooses (public.event_questions, set on /manage with set_event_questions): date of
+-- birth (with an optional minimum age, checked when a guest registers or joins and shown at the
+-- door), gender, city. The answers are stored once per guest (private.client_users), are part of
+-- the guest's own data (my_guest_data, update_my_answers on /me) and go with the account when it
+-- is deleted; organisers and promoters see only aggregates (event_guest_stats).
+
+create table public.event_questions (
+  event_id uuid primary key references public.events (id) on delete cascade,
+  ask_birth_date boolean not null default false,
+  min_age smallint check (min_age between 1 and 99),
+  ask_gender boolean not null default false,
+  ask_city boolean not null default false,
+  updated_at timestamptz not null default now(),
+  check (min_age is null or ask_birth_date)
+);
+comment on table public.event_questions is
+  'What a night asks its new guests besides their names: date of birth (with an optional minimum age), gender, city. No row: nothing.';
+alter table public.event_questions enable row level security;
+create policy "Organization members can read their events' questions" on public.event_questions
+  for select to authenticated using ((select private.is_event_member(event_id)));
+revoke all on public.event_questions from anon, authenticated;
+
+alter table private.client_users
+  add column birth_date date check (birth_date >= date '1900-01-01'),
+  add column gender text check (gender in ('female', 'male', 'other')),
+  add column city text check (length(city) between 1 and 80);
+comment on column private.client_users.birth_date is 'Date of birth, when a night asked it (or the guest gave it on /me).';
+comment on column private.client_users.gender is 'female, male or other, when a night asked it.';
+comment on column private.client_users.city is 'The city the guest gave, when a night asked it (1 to 80 characters, as clean_city leaves it).';
+
+/** The questions a night asks, as the pages read them: {birth_date, min_age, gender, city}. */
+create or replace function private.questions_json(p_event_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('birth_date', coalesce(q.ask_birth_date, false), 'min_age', q.min_age,
+                            'gender', coalesce(q.ask_gender, false), 'city', coalesce(q.ask_city, false))
+  from (select 1) one left join public.event_questions q on q.event_id = p_event_id
+$$;
+
+/**
+ * A date of birth as typed (YYYY-MM-DD), or null for none: not before 1900, not in the future.
+ * Raises 400 `invalid_birth_date` otherwise.
+ */
+create or replace function private.clean_birth_date(p_birth_date text)
+returns date
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_date date;
+begin
+  if nullif(btrim(coalesce(p_birth_date, '')), '') is null then
+    return null;
+  end if;
+  if p_birth_date !~ '^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}\s*$' then
+    perform private.fail(400, 'invalid_birth_date', 'The date of birth must be a date (YYYY-MM-DD).', 'Check the date of birth.');
+  end if;
+  begin
+    v_date := btrim(p_birth_date)::date;
+  exception when others then
+    perform private.fail(400, 'invalid_birth_date', 'That date does not exist.', 'Check the date of birth.');
+  end;
+  if v_date < date '1900-01-01' or v_date > current_date then
+    perform private.fail(400, 'invalid_birth_date', 'The date of birth must be between 1900 and today.', 'Check the date of birth.');
+  end if;
+  return v_date;
+end
+$$;
+
+/** A gender answer: female, male or other, or null for none; 400 `invalid_gender` otherwise. */
+create or replace function private.clean_gender(p_gender text)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if nullif(coalesce(p_gender, ''), '') is null then
+    return null;
+  end if;
+  if p_gender not in ('female', 'male', 'other') then
+    perform private.fail(400, 'invalid_gender', 'The gender must be female, male or other.', 'Pick one of the choices.');
+  end if;
+  return p_gender;
+end
+$$;
+
+/**
+ * A city as typed: invisible characters removed, spaces as one, NFC; then 1 to 80 characters of
+ * letters, marks, digits, spaces and . ' ’ - ( ) , — or null for none; 400 `invalid_city`.
+ */
+create or replace function private.clean_city(p_city text)
+returns text
+language plpgsql
+immutable
+set search_path = ''
+as $$
+declare
+  v_city text := normalize(btrim(regexp_replace(private.strip_invisible(p_city), private.space_class() || '+', ' ', 'g'), ' '), nfc);
+begin
+  if v_city = '' then
+    return null;
+  end if;
+  if length(v_city) > 80 or v_city ~ '[[:cntrl:]<>{}\[\]\\/@#$%^&*=+|~`"_;:!?]' then
+    perform private.fail(400, 'invalid_city', 'The city must be up to 80 characters of a place name.', 'Check the city.');
+  end if;
+  return v_city;
+end
+$$;
+
+/** The age in whole years on the night's date (its start), or null without a date of birth. */
+create or replace function private.age_at_event(p_birth_date date, p_event_id uuid)
+returns integer
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select extract(year from age((e.starts_at at time zone 'Europe/Lisbon')::date, p_birth_date))::integer
+  from public.events e where e.id = p_event_id and p_birth_date is not null
+$$;
+
+/**
+ * Whether an account is too young for a night it has no pass for: the night has a minimum age
+ * and the account's date of birth says younger. An unknown date of birth is not refused (the
+ * door sees "age not given": private.door_age_json).
+ */
+create or replace function private.too_young(p_client_user_id uuid, p_event_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select coalesce(private.age_at_event(u.birth_date, q.event_id) < q.min_age, false)
+     and not exists (select 1 from public.guests g where g.event_id = p_event_id and g.client_user_id = p_client_user_id)
+  from public.event_questions q, private.client_users u
+  where q.event_id = p_event_id and u.id = p_client_user_id and q.min_age is not null
+$$;
+
+/**
+ * For the door: the guest's age on the night when the night asks the date of birth, else null:
+ * {"age": 23 or null (not given), "min_age": 18 or null, "old_enough": true, false or null}.
+ */
+create or replace function private.door_age_json(p_client_user_id uuid, p_event_id uuid)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select jsonb_build_object('age', a.age, 'min_age', q.min_age,
+                            'old_enough', case when q.min_age is null then null else a.age >= q.min_age end)
+  from public.event_questions q
+  cross join lateral (select private.age_at_event(u.birth_date, p_event_id) as age
+                      from (select 1) one left join private.client_users u on u.id = p_client_user_id) a
+  where q.event_id = p_event_id and q.ask_birth_date
+$$;
+
+/**
+ * The questions a night asks, for the guest page's registration form: {birth_date, min_age,
+ * gender, city}. Any published night (404 `event_not_found` otherwise), read-only.
+ */
+create or replace function public.link_questions(p_event_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from public.events e where e.id = p_event_id and e.is_published) then
+    perform private.fail(404, 'event_not_found', 'This night does not exist.', 'Check the link.');
+  end if;
+  return private.questions_json(p_event_id);
+end
+$$;
+
+/**
+ * An owner or admin chooses what a night asks its new guests: date of birth (`p_min_age`: an
+ * optional minimum age on the night, 1–99, which needs the date of birth), gender, city. Returns
+ * the questions as link_questions does.
+ * Errors: not_authenticated (401), event_not_found (404, also for staff of another organization),
+ * forbidden (403), invalid_min_age (400).
+ */
+create or replace function public.set_event_questions(p_event_id uuid, p_birth_date boolean, p_min_age integer,
+  p_gender boolean, p_city boolean)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.require_event(p_event_id, array['owner', 'admin']);
+  if p_min_age is not null and (p_min_age not between 1 and 99 or not coalesce(p_birth_date, false)) then
+    perform private.fail(400, 'invalid_min_age', 'A minimum age is 1 to 99 years and needs the date of birth asked.',
+      'Ask the date of birth, or leave the minimum age empty.');
+  end if;
+  insert into public.event_questions (event_id, ask_birth_date, min_age, ask_gender, ask_city)
+  values (p_event_id, coalesce(p_birth_date, false), p_min_age, coalesce(p_gender, false), coalesce(p_city, false))
+  on conflict (event_id) do update set ask_birth_date = excluded.ask_birth_date, min_age = excluded.min_age,
+    ask_gender = excluded.ask_gender, ask_city = excluded.ask_city, updated_at = now();
+  return private.questions_json(p_event_id);
+end
+$$;
+
+/**
+ * The guest of this session changes their answers (/me): date of birth, gender, city, each
+ * null or empty to clear it. Returns them. Errors: invalid_session (401), invalid_birth_date,
+ * invalid_gender, invalid_city (400).
+ */
+create or replace function public.update_my_answers(p_session_token text, p_birth_date text, p_gender text, p_city text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid := private.session_user_id(p_session_token);
+  v_user private.client_users;
+begin
+  update private.client_users u
+  set birth_date = private.clean_birth_date(p_birth_date), gender = private.clean_gender(p_gender), city = private.clean_city(p_city)
+  where u.id = v_id
+  returning * into v_user;
+  return jsonb_build_object('birth_date', v_user.birth_date, 'gender', v_user.gender, 'city', v_user.city);
+end
+$$;
+
+/**
+ * A night's guests in aggregate, for /live and /promoter, only for the questions the night asks:
+ * `gender` {female, male, other, unknown} and `age_bands` [{band, guests}] (under 18, 18–20,
+ * 21–24, 25–29, 30–34, 35–44, 45 and over, unknown), with `guests`, the count they cover. Members
+ * of the event's organization see the whole night; a promoter their own (a team leader the
+ * team's) guests. Counts only, never a guest.
+ * Errors: not_authenticated (401), event_not_found (404: neither a member nor linked).
+ */
+create or replace function public.event_guest_stats(p_event_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_all boolean;
+  v_q jsonb := private.questions_json(p_event_id);
+  v_result jsonb;
+begin
+  if (select auth.uid()) is null then
+    perform private.fail(401, 'not_authenticated', 'Sign in to see the night.', 'Sign in and try again.');
+  end if;
+  v_all := private.is_event_member(p_event_id)
+           and exists (select 1 from public.events e join public.organization_members m on m.organization_id = e.organization_id
+                       where e.id = p_event_id and m.user_id = (select auth.uid()) and m.role in ('owner', 'admin', 'staff'));
+  if not v_all and not exists (select 1 from public.event_promoters ep where ep.event_id = p_event_id
+                               and private.promoter_sees(ep.promoter_id, ep.team_id)) then
+    perform private.fail(404, 'event_not_found', 'This night is not yours to see.', 'Pick one of your nights.');
+  end if;
+  with mine as (
+    select u.gender, private.age_at_event(u.birth_date, p_event_id) as age
+    from public.guests g left join private.client_users u on u.id = g.client_user_id
+    where g.event_id = p_event_id and (v_all or private.promoter_sees(g.promoter_id, g.team_id))
+  )
+  select jsonb_build_object(
+    'questions', v_q,
+    'guests', (select count(*) from mine),
+    'gender', case when (v_q ->> 'gender')::boolean then (
+      select jsonb_build_object('female', count(*) filter (where gender = 'female'), 'male', count(*) filter (where gender = 'male'),
+                                'other', count(*) filter (where gender = 'other'), 'unknown', count(*) filter (where gender is null))
+      from mine) end,
+    'age_bands', case when (v_q ->> 'birth_date')::boolean then (
+      select jsonb_agg(jsonb_build_object('band', b.band, 'guests',
+               (select count(*) from mine m where (b.lo is null and m.age is null) or m.age between b.lo and b.hi)) order by b.n)
+      from (values (1, 'under_18', 0, 17), (2, '18-20', 18, 20), (3, '21-24', 21, 24), (4, '25-29', 25, 29), (5, '30-34', 30, 34),
+                   (6, '35-44', 35, 44), (7, '45+', 45, 200), (8, 'unknown', null, null)) b(n, band, lo, hi)) end)
+  into v_result;
+  return v_result;
+end
+$$;
+
+/**
+ * Everything stored about the guest of this session: the account (phone, names, email, the
+ * answers to the nights' questions, dates) and every pass (night, promoter, status, times).
+ * Error: invalid_session (401).
+ */
+create or replace function public.my_guest_data(p_session_token text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_id uuid := private.session_user_id(p_session_token);
+begin
+  return jsonb_build_object(
+    'account', (select jsonb_build_object('phone', u.phone, 'first_name', u.first_name, 'last_name', u.last_name,
+                  'email', u.email, 'birth_date', u.birth_date, 'gender', u.gender, 'city', u.city,
+                  'created_at', u.created_at, 'last_login_at', u.last_login_at)
+                from private.client_users u where u.id = v_id),
+    'passes', coalesce((
+      select jsonb_agg(jsonb_build_object('event', jsonb_build_object('name', e.name, 'venue', e.venue,
+               'starts_at', e.starts_at, 'ends_at', e.ends_at), 'organization', o.name, 'promoter', p.display_name,
+               'status', g.status, 'registered_at', g.created_at, 'checked_in_at', g.checked_in_at) order by e.starts_at desc)
+      from public.guests g
+      join public.events e on e.id = g.event_id
+      join public.organizations o on o.id = e.organization_id
+      join public.promoters p on p.id = g.promoter_id
+      where g.client_user_id = v_id), '[]'::jsonb),
+    'sessions', (select count(*) from private.guest_sessions s where s.client_user_id = v_id and s.expires_at > now()));
+end
+$$;
+
+-- =============================================================================================
 -- Functions: a closed or full list gives back the passes it holds, and tells nobody who is on it
 -- =============================================================================================
 
@@ -214,7 +538,8 @@ $$;
  * that number is on the list (it would, if the refusal came first for those not on it).
  * Errors: invalid_phone, input_too_long (400); event_not_found, promoter_not_linked (404);
  * invalid_credentials (401, also for an unknown phone or a malformed string, after the same
- * work); guest_list_closed (409); account_locked, rate_limited (429), busy (429, the event's
+ * work); too_young (403: the night's minimum age, by the date of birth the guest gave; a guest
+ * already on the list keeps their pass); guest_list_closed (409); account_locked, rate_limited (429), busy (429, the event's
  * pace: repeat the call after Retry-After).
  */
 create or replace function public.authenticate_and_create_guest_v2(p_phone text, p_password text,
@@ -242,6 +567,10 @@ begin
       'Check both and try again.');
   end if;
   perform private.password_succeeded(v_phone, v_address, v_user.id);
+  if private.too_young(v_user.id, v_link.event_id) then
+    return private.committed_error(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
+      'Ask your promoter about another night.');
+  end if;
   return private.issue_pass_committed(v_user.id, v_link.event_id, v_link.promoter_id, v_link.team_id);
 end
 $$;
@@ -255,13 +584,18 @@ $$;
  * a phone that already has an account: 409 `phone_already_registered`. New accounts are limited
  * per address (`new_accounts`). A closed or full list refuses a new number at once and answers a
  * number with an account only after its password, as authenticate_and_create_guest_v2 does.
+ * The night's questions (public.event_questions): each one it asks must be answered
+ * (`p_birth_date` YYYY-MM-DD, `p_gender` female|male|other, `p_city`); a new account keeps the
+ * answers; under the night's minimum age on its date: 403 `too_young`, before anything is counted.
  * Errors: invalid_phone, weak_password (a malformed string or too low a cost), invalid_first_name,
- * invalid_last_name, invalid_email, input_too_long, proof_required, proof_invalid, proof_reused
- * (400); and those of authenticate_and_create_guest_v2.
+ * invalid_last_name, invalid_email, invalid_birth_date, invalid_gender, invalid_city,
+ * input_too_long, proof_required, proof_invalid, proof_reused (400); too_young (403); and those of
+ * authenticate_and_create_guest_v2.
  */
-create or replace function public.register_and_create_guest_v2(p_phone text, p_first_name text, p_last_name text,
+drop function public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text);
+create function public.register_and_create_guest_v2(p_phone text, p_first_name text, p_last_name text,
   p_email text, p_password text, p_event_id uuid, p_promoter_id uuid, p_team_id uuid default null,
-  p_proof text default null)
+  p_proof text default null, p_birth_date text default null, p_gender text default null, p_city text default null)
 returns jsonb
 language plpgsql
 security definer
@@ -272,14 +606,32 @@ declare
   v_first_name text := private.clean_name('first_name', p_first_name);
   v_last_name text := private.clean_name('last_name', p_last_name);
   v_email text := private.clean_email(p_email);
+  v_birth_date date := private.clean_birth_date(p_birth_date);
+  v_gender text := private.clean_gender(p_gender);
+  v_city text := private.clean_city(p_city);
   v_address text := private.client_ip();
   v_link record;
   v_user_id uuid;
   v_digest bytea;
   v_new boolean := false;
+  v_q jsonb;
 begin
   perform private.check_password_hash(p_password);
   select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
+  v_q := private.questions_json(v_link.event_id);
+  if (v_q ->> 'birth_date')::boolean and v_birth_date is null then
+    perform private.fail(400, 'invalid_birth_date', 'This night asks for your date of birth.', 'Fill in the date of birth.');
+  end if;
+  if (v_q ->> 'gender')::boolean and v_gender is null then
+    perform private.fail(400, 'invalid_gender', 'This night asks for your gender.', 'Pick one of the choices.');
+  end if;
+  if (v_q ->> 'city')::boolean and v_city is null then
+    perform private.fail(400, 'invalid_city', 'This night asks for your city.', 'Fill in the city.');
+  end if;
+  if private.age_at_event(v_birth_date, v_link.event_id) < (v_q ->> 'min_age')::integer then
+    perform private.fail(403, 'too_young', 'This night has a minimum age, and the date of birth is under it.',
+      'Ask your promoter about another night.');
+  end if;
   select u.id into v_user_id from private.client_users u where u.phone = v_phone;
   if v_user_id is null then
     perform private.check_list_open(v_link.event_id, null);
@@ -292,8 +644,9 @@ begin
 
   if v_user_id is null then
     -- Two registrations of one new number at once: one inserts, the other finds its account.
-    insert into private.client_users (phone, first_name, last_name, email, password_salt, password_digest)
-    select v_phone, v_first_name, v_last_name, v_email, s.salt, s.digest from private.stored_password(p_password) s
+    insert into private.client_users (phone, first_name, last_name, email, password_salt, password_digest, birth_date, gender, city)
+    select v_phone, v_first_name, v_last_name, v_email, s.salt, s.digest, v_birth_date, v_gender, v_city
+    from private.stored_password(p_password) s
     on conflict (phone) do nothing
     returning id into v_user_id;
     v_new := v_user_id is not null;
@@ -309,13 +662,66 @@ begin
     end if;
   end if;
   perform private.password_succeeded(v_phone, v_address, v_user_id);
+  if private.too_young(v_user_id, v_link.event_id) then
+    return private.committed_error(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
+      'Ask your promoter about another night.');
+  end if;
   return private.issue_pass_committed(v_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id);
+end
+$$;
+
+/**
+ * A returning guest with a session joins another night without a password (no bcrypt). A guest
+ * already on the night's list gets their pass back even when the list is closed or full (the
+ * session proves who they are, so this tells them nothing new).
+ * Errors: invalid_session (401), input_too_long (400), too_young (403: the night's minimum age,
+ * by the date of birth the guest gave), and the link and list errors.
+ */
+create or replace function public.join_event_with_session(p_session_token text, p_event_id uuid,
+  p_promoter_id uuid, p_team_id uuid default null)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_client_user_id uuid;
+  v_link record;
+begin
+  perform private.check_length('p_session_token', p_session_token, 100);
+  select s.client_user_id into v_client_user_id
+  from private.guest_sessions s
+  where s.token_hash = private.sha256(coalesce(p_session_token, '')) and s.expires_at > now();
+  if not found then
+    perform private.fail(401, 'invalid_session', 'Your session has expired.',
+      'Log in with your phone number and password.');
+  end if;
+  select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
+  if private.too_young(v_client_user_id, v_link.event_id) then
+    perform private.fail(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
+      'Ask your promoter about another night.');
+  end if;
+  return private.issue_pass(v_client_user_id, v_link.event_id, v_link.promoter_id, v_link.team_id, p_session_token);
 end
 $$;
 
 -- =============================================================================================
 -- Grants
 -- =============================================================================================
+
+revoke execute on function public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text, text, text, text),
+  public.link_questions(uuid), public.set_event_questions(uuid, boolean, integer, boolean, boolean),
+  public.update_my_answers(text, text, text, text), public.event_guest_stats(uuid)
+  from public, anon, authenticated;
+grant execute on function public.register_and_create_guest_v2(text, text, text, text, text, uuid, uuid, uuid, text, text, text, text),
+  public.update_my_answers(text, text, text, text)
+  to anon;
+grant execute on function public.link_questions(uuid) to anon;
+grant execute on function public.set_event_questions(uuid, boolean, integer, boolean, boolean), public.event_guest_stats(uuid)
+  to authenticated;
+revoke execute on function private.questions_json(uuid), private.clean_birth_date(text), private.clean_gender(text),
+  private.clean_city(text), private.age_at_event(date, uuid), private.too_young(uuid, uuid), private.door_age_json(uuid, uuid)
+  from public, anon, authenticated;
 
 revoke execute on function private.space_class(), private.strip_invisible(text),
   private.login_failure_key(text, text) from public, anon, authenticated;
