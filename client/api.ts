@@ -174,7 +174,8 @@ export function createApi(supabase: Client, options: Options = {}) {
       proof.catch(() => (proof = null));
     },
     /**
-     * register_and_create_guest_v2 (with the proof of work): a new guest's pass. The password is
+     * register_and_create_guest_v2 (with the proof of work): a new guest's pass, with the answers
+     * to the night's questions (`birthDate`, `gender`, `city`) when it asks them. The password is
      * hashed once per call with a new random salt; a retry of the call sends the same string,
      * which the database answers with the same pass.
      */
@@ -184,8 +185,12 @@ export function createApi(supabase: Client, options: Options = {}) {
       const [password, p] = await Promise.all([hash(g.password, newSalt()), takeProof()]);
       return parseAnswer(S.Pass, await rpc("register_and_create_guest_v2", {
         p_phone: g.phone, p_first_name: g.firstName, p_last_name: g.lastName, p_email: g.email, p_password: password,
-        ...linkArgs(l), ...p,
+        ...linkArgs(l), ...p, p_birth_date: g.birthDate ?? null, p_gender: g.gender ?? null, p_city: g.city ?? null,
       }));
+    },
+    /** link_questions: what the night asks new guests besides their names. */
+    async linkQuestions(eventId: string): Promise<S.Questions> {
+      return parseAnswer(S.Questions, await rpc("link_questions", { p_event_id: check(S.Uuid, eventId) }, true));
     },
     /** join_event_with_session: a guest with a remembered session joins another night, no password. */
     async joinWithSession(sessionToken: string, link: S.Link): Promise<S.Pass> {

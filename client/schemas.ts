@@ -81,9 +81,48 @@ export const Uuid = z.uuid({ error: "unexpected" });
 
 /** The link a guest joins through. */
 export const Link = z.object({ eventId: Uuid, promoterId: Uuid, teamId: Uuid.nullable() });
+/** What a night asks besides the names (link_questions, set_event_questions). */
+export const Questions = z.object({ birth_date: z.boolean(), min_age: z.number().nullable(), gender: z.boolean(), city: z.boolean() });
+export type Questions = z.infer<typeof Questions>;
+export const GENDERS = ["female", "male", "other"] as const;
+const optionalText = z.string().optional().transform((s) => (s ?? "").trim() || undefined);
+/** The answers as private.clean_birth_date / clean_gender / clean_city check them (empty: none). */
+const answers = {
+  birthDate: optionalText.refine((s) => s === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(s) && validDate(s)), { error: "invalid_birth_date" }),
+  gender: optionalText.refine((s) => s === undefined || (GENDERS as readonly string[]).includes(s), { error: "invalid_gender" }),
+  city: optionalText.transform((s) => (s === undefined ? undefined : tidyName(s) || undefined))
+    .refine((s) => s === undefined || (nameLength(s) <= 80 && !/[\p{Cc}<>{}[\]\\/@#$%^&*=+|~`"_;:!?]/u.test(s)), { error: "invalid_city" }),
+};
+/** A date YYYY-MM-DD that exists, from 1900 to today. */
+function validDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s && s >= "1900-01-01" && d.getTime() <= Date.now();
+}
+/** Whole years from a date of birth to a night's date (both YYYY-MM-DD). */
+export function ageOn(birthDate: string, night: string): number {
+  const [by, bm, bd] = birthDate.split("-").map(Number);
+  const [ny, nm, nd] = night.split("-").map(Number);
+  return ny - by - (nm < bm || (nm === bm && nd < bd) ? 1 : 0);
+}
 export const Registration = z.object({
-  phone: Phone, firstName: FirstName, lastName: LastName, email: Email, password: NewPassword,
+  phone: Phone, firstName: FirstName, lastName: LastName, email: Email, password: NewPassword, ...answers,
 });
+/**
+ * The registration for a night that asks `q`: each asked answer required, and the date of birth
+ * at least the minimum age on the night (`night`, YYYY-MM-DD), as the database checks them.
+ */
+export function registrationFor(q: Questions, night: string) {
+  return Registration.superRefine((v, ctx) => {
+    if (q.birth_date && !v.birthDate) ctx.addIssue({ code: "custom", path: ["birthDate"], message: "invalid_birth_date" });
+    else if (q.min_age !== null && v.birthDate && ageOn(v.birthDate, night) < q.min_age) {
+      ctx.addIssue({ code: "custom", path: ["birthDate"], message: "too_young" });
+    }
+    if (q.gender && !v.gender) ctx.addIssue({ code: "custom", path: ["gender"], message: "invalid_gender" });
+    if (q.city && !v.city) ctx.addIssue({ code: "custom", path: ["city"], message: "invalid_city" });
+  });
+}
+/** The answers a guest edits on /me (update_my_answers). */
+export const Answers = z.object(answers);
 
 // ----- outputs ------------------------------------------------------------------------------
 

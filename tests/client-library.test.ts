@@ -98,8 +98,8 @@ describe("client library (pages)", () => {
   });
 
   it("a registration's every wrong field is reported at once", async () => {
-    const e = await checkAsync(S.Registration, { phone: "912345678", firstName: "R2D2", lastName: "", email: "x@", password: "password" })
-      .catch((x) => x as ApiError);
+    const e = (await checkAsync(S.Registration, { phone: "912345678", firstName: "R2D2", lastName: "", email: "x@", password: "password" })
+      .catch((x) => x)) as ApiError;
     expect(e).toBeInstanceOf(ApiError);
     expect(e.issues.map((i: { field: string | null; code: string }) => `${i.field} ${i.code}`)).toEqual([
       "firstName invalid_first_name", "lastName invalid_last_name", "email invalid_email", "password common_password"]);

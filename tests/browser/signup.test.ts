@@ -221,3 +221,53 @@ describe("sign-up at 360 × 740", { timeout: 90_000 }, () => {
     await q.context().close();
   });
 });
+
+describe("a night's questions at 360 × 740", { timeout: 90_000 }, () => {
+  it("a night that asks date of birth (18+), gender and city: a too-young date is refused with the other missing answers, then the pass", async () => {
+    await sql`insert into public.event_questions (event_id, ask_birth_date, min_age, ask_gender, ask_city)
+              values (${w.open_event2}, true, 18, true, true)`;
+    const [{ night }] = await sql`select (starts_at at time zone 'Europe/Lisbon')::date::text night from public.events where id = ${w.open_event2}`;
+    const yearsBefore = (n: number, days = 0) => {
+      const d = new Date(`${night}T00:00:00Z`);
+      d.setUTCFullYear(d.getUTCFullYear() - n);
+      d.setUTCDate(d.getUTCDate() + days);
+      return d.toISOString().slice(0, 10);
+    };
+    const number = randomPhone();
+    const p = await (await small(browser)).newPage();
+    await p.goto(`/p/${w.promoter_slug}/open2-${w.open_event2.slice(0, 8)}`);
+    await p.fill("#phone", number);
+    await p.locator("button[type=submit]").tap();
+    await p.locator("#birth-date").waitFor();
+    expect(await p.locator("#birth-date-help").textContent()).toBe("Esta noite é para maiores de 18 anos.");
+    await p.fill("#first-name", "Rita");
+    await p.fill("#last-name", "Moura");
+    await p.fill("#email", "rita@example.com");
+    await p.fill("#new-password", "maré alta 2026");
+    await p.fill("#birth-date", yearsBefore(18, 1));
+    await p.locator("button[type=submit]").tap();
+    await expect.poll(() => p.locator(".field-error").count()).toBe(3);
+    expect(await p.locator("#birth-date-error").textContent()).toBe(errorsPt.too_young);
+    expect(await p.locator("#gender-error").textContent()).toBe(errorsPt.invalid_gender);
+    expect(await p.locator("#city-error").textContent()).toBe(errorsPt.invalid_city);
+    expect(await axeViolations(p)).toEqual([]);
+    expect(await scrollsSideways(p)).toBe(false);
+    await screenshot(p, "guest-questions");
+
+    // The database refuses it too, whatever the page says: the same registration straight to the API.
+    const api = createApi(client());
+    const link = { eventId: w.open_event2, promoterId: w.promoter, teamId: w.team };
+    const refused = await api.register({ phone: randomPhone(), firstName: "Rita", lastName: "Moura", email: "r@example.com",
+      password: "maré alta 2026", birthDate: yearsBefore(18, 1), gender: "female", city: "Porto" }, link).catch((e) => e);
+    expect([refused.code, refused.status]).toEqual(["too_young", 403]);
+
+    await p.fill("#birth-date", yearsBefore(18));
+    await p.selectOption("#gender", "female");
+    await p.fill("#city", "Porto");
+    await p.locator("button[type=submit]").tap();
+    await p.locator("#qr svg").waitFor();
+    const [u] = await sql`select birth_date::text, gender, city from private.client_users where phone = ${number}`;
+    expect(u).toEqual({ birth_date: yearsBefore(18), gender: "female", city: "Porto" });
+    await p.context().close();
+  });
+});

@@ -2,6 +2,7 @@
 // supabase-js client, a tiny DOM helper, the language switch, error display, and for the staff
 // pages the sign-in form and the event picker.
 import { createClient } from "@supabase/supabase-js";
+import type { GuestStats } from "../../answers.ts";
 import { type Api, type Client, createApi, type Options } from "../../api.ts";
 import type { Database } from "../../database.types.ts";
 import { ApiError } from "../../errors.ts";
@@ -247,4 +248,20 @@ export async function pickEvent(root: HTMLElement, a: Api, storageKey: string, o
   } catch (e) {
     showError(message, e);
   }
+}
+
+/**
+ * Who is coming, for /live and /promoter (event_guest_stats): the gender ratio and the age bands,
+ * counts and shares only, for the questions the night asks; null when it asks neither.
+ */
+export function statsSection(st: GuestStats | null): HTMLElement | null {
+  if (!st || (!st.gender && !st.age_bands)) return null;
+  const share = (n: number, of: number) => (of > 0 ? ` (${Math.round((100 * n) / of)} %)` : "");
+  const rows = (pairs: [string, number][]) => h("dl", {}, ...pairs.flatMap(([k, n]) => [h("dt", {}, k), h("dd", {}, `${n}${share(n, st.guests)}`)]));
+  return h("section", { class: "card stats", id: "guest-stats" }, h("h2", {}, t("stats_title")),
+    st.gender ? h("div", { id: "stats-gender" }, h("h3", {}, t("stats_gender")), rows([
+      [t("gender_female"), st.gender.female], [t("gender_male"), st.gender.male], [t("gender_other"), st.gender.other],
+      [t("stats_unknown"), st.gender.unknown]])) : null,
+    st.age_bands ? h("div", { id: "stats-age" }, h("h3", {}, t("stats_age")), rows(st.age_bands.map((b) => [
+      b.band === "under_18" ? t("stats_under_18") : b.band === "unknown" ? t("stats_unknown") : b.band, b.guests] as [string, number]))) : null);
 }

@@ -4,7 +4,10 @@
 import { warmHashWorker } from "../../bcrypt.ts";
 import { ApiError } from "../../errors.ts";
 import { qrSvg } from "../../qr.ts";
-import { commonPasswords, type Link, type LinkCard, NAME_MAX, nameLength, type Pass } from "../../schemas.ts";
+import { checkAsync } from "../../api.ts";
+import {
+  commonPasswords, GENDERS, type Link, type LinkCard, NAME_MAX, nameLength, type Pass, type Questions, registrationFor,
+} from "../../schemas.ts";
 import {
   api, clearFieldErrors, clearMessage, field, h, mountLangSwitch, once, passwordField, showError, showFieldErrors, showInfo,
   shownError, supabaseClient, withCounter,
@@ -81,6 +84,8 @@ const link = (): Link => ({ eventId: card!.event.id, promoterId: card!.promoter.
  */
 const INPUTS: Record<string, string> = {
   firstName: "first-name", lastName: "last-name", email: "email", password: "new-password",
+  birthDate: "birth-date", gender: "gender", city: "city", too_young: "birth-date",
+  invalid_birth_date: "birth-date", invalid_gender: "gender", invalid_city: "city",
   invalid_first_name: "first-name", invalid_last_name: "last-name", invalid_email: "email",
   password_too_short: "new-password", password_too_long: "new-password", common_password: "new-password",
 };
@@ -176,9 +181,39 @@ function forgotButton() {
 const nameField = (id: string, label: "first_name" | "last_name", autocomplete: string) =>
   withCounter(field(id, label, { type: "text", autocomplete, required: true, autocapitalize: "words", spellcheck: "false" }), NAME_MAX, nameLength);
 
-function registerView() {
+/** What this night asks (link_questions), asked once per page. */
+let questions: Promise<Questions> | null = null;
+const NO_QUESTIONS: Questions = { birth_date: false, min_age: null, gender: false, city: false };
+
+/** The night's questions as form fields: date of birth (with its minimum age), gender, city. */
+function questionFields(q: Questions): Node[] {
+  const fields: Node[] = [];
+  if (q.birth_date) {
+    fields.push(field("birth-date", "birth_date", { type: "date", autocomplete: "bday", required: true, min: "1900-01-01",
+      max: new Date().toISOString().slice(0, 10) }));
+    if (q.min_age !== null) {
+      const help = h("p", { class: "help", id: "birth-date-help" }, t("birth_date_help", { age: q.min_age }));
+      (fields.at(-1) as HTMLElement).append(help);
+      (fields.at(-1) as HTMLElement).querySelector("input")!.setAttribute("aria-describedby", "birth-date-help");
+    }
+  }
+  if (q.gender) {
+    fields.push(h("div", { class: "field" }, h("label", { for: "gender" }, t("gender")),
+      h("select", { id: "gender", name: "gender", required: true },
+        h("option", { value: "" }, t("choose")), ...GENDERS.map((g) => h("option", { value: g }, t(`gender_${g}`))))));
+  }
+  if (q.city) fields.push(field("city", "city", { type: "text", autocomplete: "address-level2", required: true }));
+  return fields;
+}
+
+async function registerView() {
   client.prepareRegistration();
   void commonPasswords().catch(() => {}); // the common-password list, loaded while the guest types
+  const eventId = card!.event.id;
+  questions ??= client.linkQuestions(eventId).catch(() => NO_QUESTIONS);
+  const q = await questions;
+  if (card?.event.id !== eventId || view !== registerView) return;
+  const night = new Date(card.event.starts_at).toLocaleDateString("sv-SE", { timeZone: "Europe/Lisbon" });
   const f = form([
     h("p", {}, t("new_here")),
     h("p", { class: "phone" }, phone),
@@ -186,10 +221,14 @@ function registerView() {
     nameField("last-name", "last_name", "family-name"),
     field("email", "email", { type: "email", autocomplete: "email", required: true, maxlength: 254 }),
     passwordField("new-password", "new_password", "new-password", "new_password_help"),
+    ...questionFields(q),
   ], "register", () => {
-    const v = (id: string) => (f.querySelector(`#${id}`) as HTMLInputElement).value;
+    const v = (id: string) => (f.querySelector(`#${id}`) as HTMLInputElement | null)?.value;
     return join(async () => {
-      return client.register({ phone, firstName: v("first-name"), lastName: v("last-name"), email: v("email"), password: v("new-password") }, link());
+      const input = { phone, firstName: v("first-name")!, lastName: v("last-name")!, email: v("email")!, password: v("new-password")!,
+        birthDate: v("birth-date"), gender: v("gender"), city: v("city") };
+      await checkAsync(registrationFor(q, night), input); // every wrong field at once, the night's questions included
+      return client.register(input, link());
     }).then(() => {
       if (document.getElementById("first-name")) client.prepareRegistration(); // still here: a fresh proof for the next try
     });

@@ -22,6 +22,9 @@ const pt = {
   closed_login: "Já estás na lista? Entra para ver o teu passe.",
   name_count: "{count} de {max} caracteres",
   wait_minutes: "{n} minutos", wait_minute: "1 minuto", wait_seconds: "{n} segundos", wait_unknown: "alguns minutos",
+  birth_date: "Data de nascimento", birth_date_help: "Esta noite é para maiores de {age} anos.", gender: "Género",
+  gender_female: "Feminino", gender_male: "Masculino", gender_other: "Outro", choose: "Escolhe…", city: "Cidade",
+  stats_title: "Quem vem", stats_gender: "Género", stats_age: "Idades", stats_unknown: "não indicado", stats_under_18: "menos de 18",
   register: "Criar conta e entrar na lista",
   other_phone: "Usar outro número",
   join_as: "Entrar na lista como {name}", not_you: "Não és {name}? Usar outro número",
@@ -71,6 +74,9 @@ const en: typeof pt = {
   closed_login: "Already on the list? Log in to see your pass.",
   name_count: "{count} of {max} characters",
   wait_minutes: "{n} minutes", wait_minute: "1 minute", wait_seconds: "{n} seconds", wait_unknown: "a few minutes",
+  birth_date: "Date of birth", birth_date_help: "This night is for people aged {age} and over.", gender: "Gender",
+  gender_female: "Female", gender_male: "Male", gender_other: "Other", choose: "Choose…", city: "City",
+  stats_title: "Who is coming", stats_gender: "Gender", stats_age: "Ages", stats_unknown: "not given", stats_under_18: "under 18",
   register: "Create account and get on the list",
   other_phone: "Use another number",
   join_as: "Get on the list as {name}", not_you: "Not {name}? Use another number",
@@ -150,6 +156,11 @@ export const errorsPt: Record<ErrorCode, string> = {
   password_too_short: "A palavra-passe precisa de 8 ou mais caracteres.",
   common_password: "Essa palavra-passe é das mais usadas e fácil de adivinhar. Escolhe outra.",
   invalid_fields: "Corrige os campos assinalados.",
+  invalid_birth_date: "Indica a data de nascimento (dia, mês e ano), entre 1900 e hoje.",
+  invalid_gender: "Escolhe uma das opções.",
+  invalid_city: "Indica a cidade (até 80 caracteres).",
+  invalid_min_age: "A idade mínima vai de 1 a 99 anos e precisa que a data de nascimento seja pedida.",
+  too_young: "Esta noite tem idade mínima e, pela data de nascimento, ainda não a tens.",
   unexpected: "Algo correu mal. Tenta de novo daqui a pouco.",
 };
 
@@ -202,6 +213,11 @@ export const errorsEn: Record<ErrorCode, string> = {
   password_too_short: "The password needs 8 or more characters.",
   common_password: "That password is one of the most used and easy to guess. Choose another.",
   invalid_fields: "Correct the marked fields.",
+  invalid_birth_date: "Give the date of birth (day, month and year), between 1900 and today.",
+  invalid_gender: "Pick one of the choices.",
+  invalid_city: "Give the city (up to 80 characters).",
+  invalid_min_age: "The minimum age is 1 to 99 years and needs the date of birth asked.",
+  too_young: "This night has a minimum age and, by the date of birth, you are under it.",
   unexpected: "Something went wrong. Try again in a moment.",
 };
 
