@@ -30,8 +30,20 @@ export type PromoterFeed = {
   guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; registered_at: string; checked_in_at: string | null }[];
 };
 export type GuestData = {
-  account: { phone: string; first_name: string; last_name: string; email: string | null; created_at: string; last_login_at: string | null };
+  account: {
+    phone: string; first_name: string; last_name: string; email: string | null; created_at: string; last_login_at: string | null;
+    birth_date: string | null; gender: string | null; city: string | null;
+  };
   passes: { event: { name: string; starts_at: string }; organization: string; promoter: string; status: string; checked_in_at: string | null }[];
+};
+
+/** What a night asks besides the names (client/schemas.ts `Questions`). */
+export type Questions = { birth_date: boolean; min_age: number | null; gender: boolean; city: boolean };
+/** A night's guests in aggregate (event_guest_stats): counts only, for the questions it asks. */
+export type GuestStats = {
+  questions: Questions; guests: number;
+  gender: { female: number; male: number; other: number; unknown: number } | null;
+  age_bands: { band: string; guests: number }[] | null;
 };
 
 /** The answer of each function whose shape a page reads; any other answers `Json`. */
@@ -44,6 +56,9 @@ export type Answers = {
   promoter_overview: PromoterOverview;
   promoter_event_feed: PromoterFeed;
   my_guest_data: GuestData;
+  update_my_answers: { birth_date: string | null; gender: string | null; city: string | null };
+  set_event_questions: Questions;
+  event_guest_stats: GuestStats;
 };
 export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;
 

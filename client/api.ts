@@ -51,13 +51,27 @@ export type Args<F extends Fn> = { [K in keyof Functions[F]["Args"]]: Functions[
 export type Client = SupabaseClient<Database>;
 type Sent = { status: number; body: Record<string, unknown> | null; data?: unknown };
 
+/** The ApiError for a failed parse: every issue at once, the first as `code` and `field`. */
+function invalid(error: z.ZodError): ApiError {
+  const issues = error.issues.map((i) => ({
+    field: i.path.map(String).join(".") || null,
+    code: /^[a-z_]+$/.test(i.message) ? i.message : "unexpected",
+  }));
+  return new ApiError(issues[0].code, 400, null, null, issues[0].field, issues);
+}
+
 /** Validates an input with a schema; a failure is an ApiError with the server's code. */
 export function check<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const code = /^[a-z_]+$/.test(issue.message) ? issue.message : "unexpected";
-  return (() => { throw new ApiError(code, 400, null, null, issue.path.map(String).join(".") || null); })();
+  throw invalid(r.error);
+}
+
+/** check, for a schema with an asynchronous rule (a new password: the common list loads lazily). */
+export async function checkAsync<T extends z.ZodType>(schema: T, value: unknown): Promise<z.output<T>> {
+  const r = await schema.safeParseAsync(value);
+  if (r.success) return r.data;
+  throw invalid(r.error);
 }
 
 function parseAnswer<T extends z.ZodType>(schema: T, data: unknown): z.output<T> {
@@ -160,18 +174,23 @@ export function createApi(supabase: Client, options: Options = {}) {
       proof.catch(() => (proof = null));
     },
     /**
-     * register_and_create_guest_v2 (with the proof of work): a new guest's pass. The password is
+     * register_and_create_guest_v2 (with the proof of work): a new guest's pass, with the answers
+     * to the night's questions (`birthDate`, `gender`, `city`) when it asks them. The password is
      * hashed once per call with a new random salt; a retry of the call sends the same string,
      * which the database answers with the same pass.
      */
     async register(input: S.RegistrationInput, link: S.Link): Promise<S.Pass> {
-      const g = check(S.Registration, input);
+      const g = await checkAsync(S.Registration, input);
       const l = check(S.Link, link);
       const [password, p] = await Promise.all([hash(g.password, newSalt()), takeProof()]);
       return parseAnswer(S.Pass, await rpc("register_and_create_guest_v2", {
         p_phone: g.phone, p_first_name: g.firstName, p_last_name: g.lastName, p_email: g.email, p_password: password,
-        ...linkArgs(l), ...p,
+        ...linkArgs(l), ...p, p_birth_date: g.birthDate ?? null, p_gender: g.gender ?? null, p_city: g.city ?? null,
       }));
+    },
+    /** link_questions: what the night asks new guests besides their names. */
+    async linkQuestions(eventId: string): Promise<S.Questions> {
+      return parseAnswer(S.Questions, await rpc("link_questions", { p_event_id: check(S.Uuid, eventId) }, true));
     },
     /** join_event_with_session: a guest with a remembered session joins another night, no password. */
     async joinWithSession(sessionToken: string, link: S.Link): Promise<S.Pass> {
@@ -180,7 +199,7 @@ export function createApi(supabase: Client, options: Options = {}) {
     },
     /** reset_guest_password: the new password (the rules of NewPassword), hashed with a new salt. */
     async resetGuestPassword(token: string, password: string): Promise<void> {
-      const pw = check(S.NewPassword, password);
+      const pw = await checkAsync(S.NewPassword, password);
       await rpc("reset_guest_password", { p_token: check(S.SessionToken, token), p_password: await hash(pw, newSalt()) });
     },
     /** check_in_guest, directly (staff). The door uses checkInAtDoor (the edge function). */

@@ -92,6 +92,40 @@ export type Database = {
           },
         ]
       }
+      event_questions: {
+        Row: {
+          ask_birth_date: boolean
+          ask_city: boolean
+          ask_gender: boolean
+          event_id: string
+          min_age: number | null
+          updated_at: string
+        }
+        Insert: {
+          ask_birth_date?: boolean
+          ask_city?: boolean
+          ask_gender?: boolean
+          event_id: string
+          min_age?: number | null
+          updated_at?: string
+        }
+        Update: {
+          ask_birth_date?: boolean
+          ask_city?: boolean
+          ask_gender?: boolean
+          event_id?: string
+          min_age?: number | null
+          updated_at?: string
+        }
+        Relationships: [
+          {
+            foreignKeyName: "event_questions_event_id_fkey"
+            columns: ["event_id"]
+            referencedRelation: "events"
+            referencedColumns: ["id"]
+          },
+        ]
+      }
       events: {
         Row: {
           capacity: number | null
@@ -468,6 +502,7 @@ export type Database = {
         Returns: Json
       }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
+      event_guest_stats: { Args: { p_event_id: string }; Returns: Json }
       export_guest_list: { Args: { p_event_id: string }; Returns: string }
       find_guests: {
         Args: { p_event_id: string; p_query: string }
@@ -495,6 +530,7 @@ export type Database = {
         Args: { p_event_id: string; p_promoter_id: string; p_team_id?: string }
         Returns: Json
       }
+      link_questions: { Args: { p_event_id: string }; Returns: Json }
       my_events: { Args: Record<PropertyKey, never>; Returns: Json }
       my_guest_data: { Args: { p_session_token: string }; Returns: Json }
       my_organizations: { Args: Record<PropertyKey, never>; Returns: Json }
@@ -507,9 +543,12 @@ export type Database = {
       promoter_overview: { Args: Record<PropertyKey, never>; Returns: Json }
       register_and_create_guest_v2: {
         Args: {
+          p_birth_date?: string
+          p_city?: string
           p_email: string
           p_event_id: string
           p_first_name: string
+          p_gender?: string
           p_last_name: string
           p_password: string
           p_phone: string
@@ -541,6 +580,16 @@ export type Database = {
         Returns: Json
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      set_event_questions: {
+        Args: {
+          p_birth_date: boolean
+          p_city: boolean
+          p_event_id: string
+          p_gender: boolean
+          p_min_age: number
+        }
+        Returns: Json
+      }
       set_event_registration_limit: {
         Args: { p_event_id: string; p_per_minute: number }
         Returns: Json
@@ -579,6 +628,15 @@ export type Database = {
           p_starts_at: string
           p_venue: string
           p_version: number
+        }
+        Returns: Json
+      }
+      update_my_answers: {
+        Args: {
+          p_birth_date: string
+          p_city: string
+          p_gender: string
+          p_session_token: string
         }
         Returns: Json
       }

@@ -16,10 +16,16 @@ export const ERROR_CODES = [
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",
   "email_not_configured", "pass_not_found", "no_email", "pass_revoked",
-  // The client's own: the network failed, a password confirmation differs, an unexpected answer.
-  "network", "password_mismatch", "unexpected",
+  // The night's questions (set_event_questions, register_and_create_guest_v2, update_my_answers).
+  "invalid_birth_date", "invalid_gender", "invalid_city", "invalid_min_age", "too_young",
+  // The client's own: the network failed, a new password too short or among the most common, a
+  // form with several wrong fields, an unexpected answer.
+  "network", "password_too_short", "common_password", "invalid_fields", "unexpected",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** One wrong field of a form checked on the device: its input path (e.g. `firstName`) and code. */
+export type FieldIssue = { field: string | null; code: string };
 
 export class ApiError extends Error {
   constructor(
@@ -31,6 +37,10 @@ export class ApiError extends Error {
     readonly hint: string | null = null,
     /** The offending input field for a client-side check, if any. */
     readonly field: string | null = null,
+    /** Every wrong field of a client-side check (all at once), the first one being `field`. */
+    readonly issues: FieldIssue[] = [],
+    /** Seconds to wait before trying again (429: the server's `retry_after`), or null. */
+    readonly retryAfter: number | null = null,
   ) {
     super(details ?? code);
     this.name = "ApiError";
@@ -44,5 +54,6 @@ export function fromBody(status: number, body: Record<string, unknown> | null | 
   const code = s(body?.message);
   // A PostgREST/platform error (PGRST…, SQLSTATE) has no stable product code in `message`.
   const known = code && /^[a-z_]+$/.test(code) ? code : status === 503 || status === 504 ? "busy" : "unexpected";
-  return new ApiError(known, status, s(body?.details), s(body?.hint));
+  const retry = Number(body?.retry_after);
+  return new ApiError(known, status, s(body?.details), s(body?.hint), null, [], Number.isFinite(retry) && retry > 0 ? retry : null);
 }

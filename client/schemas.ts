@@ -9,10 +9,19 @@ import { z } from "zod";
 /** Country calling code for numbers typed without + or 00 (the database's default setting). */
 export const DEFAULT_COUNTRY_CODE = "351";
 
+/**
+ * Invisible characters removed from names and numbers (private.strip_invisible): the soft hyphen,
+ * zero-width characters, direction marks and isolates, the byte-order mark. iOS wraps a number
+ * copied from a contact in direction marks.
+ */
+export const INVISIBLE = /[\u00AD\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF]/g;
+/** Every kind of space (private.space_class). */
+export const SPACES = /[\u0009-\u000D\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/g;
+
 /** The phone number in E.164, as private.normalize_phone computes it, or null when invalid. */
 export function normalizePhone(input: string, cc = DEFAULT_COUNTRY_CODE): string | null {
-  if (input.length > 32) return null;
-  const raw = input.replace(/[\s.()-]/g, "");
+  if ([...input].length > 32) return null;
+  const raw = input.replace(INVISIBLE, "").replace(SPACES, "").replace(/[.()-]/g, "");
   if (!/^\+?[0-9]+$/.test(raw)) return null;
   const digits = raw.replace(/^\++/, "");
   const e164 = raw.startsWith("+") ? `+${digits}`
@@ -24,27 +33,44 @@ export function normalizePhone(input: string, cc = DEFAULT_COUNTRY_CODE): string
   return e164;
 }
 
-/** A name tidied as private.clean_name does (trimmed, inner spaces collapsed). */
-export const tidyName = (s: string) => s.trim().replace(/\s+/g, " ");
-const NAME = /^\p{L}+([ '’-]\p{L}+)*$/u;
+/** The longest name, in characters (code points, as SQL's length() counts them). */
+export const NAME_MAX = 50;
+/**
+ * A name tidied as private.clean_name does: invisible characters removed, every run of spaces one
+ * space, trimmed, NFC-normalised (an accent typed as a combining mark becomes one letter).
+ */
+export const tidyName = (s: string) =>
+  s.replace(INVISIBLE, "").replace(new RegExp(`${SPACES.source}+`, "g"), " ").replace(/^ | $/g, "").normalize("NFC");
+/** Letters and marks of any script; words joined by one space, hyphen or apostrophe; initials with a dot. */
+const NAME = /^[\p{L}\p{M}]+(?:\.?[ '’-][\p{L}\p{M}]+|\.[\p{L}\p{M}]+)*\.?$/u;
+/** A name's length as SQL counts it (code points, not UTF-16 units). */
+export const nameLength = (s: string) => [...s].length;
 const EMAIL = /^[a-z0-9._%+-]+@[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/;
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;
 
 export const Phone = z.string().refine((s) => normalizePhone(s) !== null, { error: "invalid_phone" })
   .transform((s) => normalizePhone(s)!);
 const name = (code: string) => z.string().transform(tidyName)
-  .refine((s) => s.length >= 2 && s.length <= 50 && NAME.test(s), { error: code });
+  .refine((s) => nameLength(s) >= 1 && nameLength(s) <= NAME_MAX && NAME.test(s), { error: code });
 export const FirstName = name("invalid_first_name");
 export const LastName = name("invalid_last_name");
 export const Email = z.string().transform((s) => s.trim().toLowerCase())
   .refine((s) => s.length <= 254 && EMAIL.test(s), { error: "invalid_email" });
+/** The most common passwords (client/common-passwords.ts), loaded once, when first needed. */
+let common: Promise<Set<string>> | null = null;
+export const commonPasswords = (): Promise<Set<string>> =>
+  common ??= import("./common-passwords.ts").then((m) => new Set(m.default.split("\n")));
 /**
- * A new password: 8+ characters, upper, lower, digit; at most 72 bytes (bcrypt reads no more).
- * The only place these rules live: the server never sees the password, only its bcrypt.
+ * A new password, by NIST SP 800-63B: at least 8 characters, no rules of composition, not one of
+ * the 10,000 most common (compared in lower case); at most 72 bytes (bcrypt reads no more). The
+ * only place these rules live: the server never sees the password, only its bcrypt
+ * (docs/security.md). The common list is a lazily loaded chunk, so the check is asynchronous:
+ * parse with `checkAsync`.
  */
 export const NewPassword = z.string()
   .refine((s) => utf8Length(s) <= 72, { error: "password_too_long", abort: true })
-  .refine((s) => s.length >= 8 && /\p{Lu}/u.test(s) && /\p{Ll}/u.test(s) && /[0-9]/.test(s), { error: "weak_password" });
+  .refine((s) => [...s].length >= 8, { error: "password_too_short", abort: true })
+  .refine(async (s) => !(await commonPasswords()).has(s.toLowerCase()), { error: "common_password" });
 /** A password typed to log in: anything up to 72 characters (the server checks its bcrypt). */
 export const Password = z.string().min(1, { error: "invalid_credentials" }).max(72, { error: "input_too_long" });
 export const Slug = z.string().min(1, { error: "event_not_found" }).max(100, { error: "input_too_long" });
@@ -55,9 +81,48 @@ export const Uuid = z.uuid({ error: "unexpected" });
 
 /** The link a guest joins through. */
 export const Link = z.object({ eventId: Uuid, promoterId: Uuid, teamId: Uuid.nullable() });
+/** What a night asks besides the names (link_questions, set_event_questions). */
+export const Questions = z.object({ birth_date: z.boolean(), min_age: z.number().nullable(), gender: z.boolean(), city: z.boolean() });
+export type Questions = z.infer<typeof Questions>;
+export const GENDERS = ["female", "male", "other"] as const;
+const optionalText = z.string().optional().transform((s) => (s ?? "").trim() || undefined);
+/** The answers as private.clean_birth_date / clean_gender / clean_city check them (empty: none). */
+const answers = {
+  birthDate: optionalText.refine((s) => s === undefined || (/^\d{4}-\d{2}-\d{2}$/.test(s) && validDate(s)), { error: "invalid_birth_date" }),
+  gender: optionalText.refine((s) => s === undefined || (GENDERS as readonly string[]).includes(s), { error: "invalid_gender" }),
+  city: optionalText.transform((s) => (s === undefined ? undefined : tidyName(s) || undefined))
+    .refine((s) => s === undefined || (nameLength(s) <= 80 && !/[\p{Cc}<>{}[\]\\/@#$%^&*=+|~`"_;:!?]/u.test(s)), { error: "invalid_city" }),
+};
+/** A date YYYY-MM-DD that exists, from 1900 to today. */
+function validDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s && s >= "1900-01-01" && d.getTime() <= Date.now();
+}
+/** Whole years from a date of birth to a night's date (both YYYY-MM-DD). */
+export function ageOn(birthDate: string, night: string): number {
+  const [by, bm, bd] = birthDate.split("-").map(Number);
+  const [ny, nm, nd] = night.split("-").map(Number);
+  return ny - by - (nm < bm || (nm === bm && nd < bd) ? 1 : 0);
+}
 export const Registration = z.object({
-  phone: Phone, firstName: FirstName, lastName: LastName, email: Email, password: NewPassword,
+  phone: Phone, firstName: FirstName, lastName: LastName, email: Email, password: NewPassword, ...answers,
 });
+/**
+ * The registration for a night that asks `q`: each asked answer required, and the date of birth
+ * at least the minimum age on the night (`night`, YYYY-MM-DD), as the database checks them.
+ */
+export function registrationFor(q: Questions, night: string) {
+  return Registration.superRefine((v, ctx) => {
+    if (q.birth_date && !v.birthDate) ctx.addIssue({ code: "custom", path: ["birthDate"], message: "invalid_birth_date" });
+    else if (q.min_age !== null && v.birthDate && ageOn(v.birthDate, night) < q.min_age) {
+      ctx.addIssue({ code: "custom", path: ["birthDate"], message: "too_young" });
+    }
+    if (q.gender && !v.gender) ctx.addIssue({ code: "custom", path: ["gender"], message: "invalid_gender" });
+    if (q.city && !v.city) ctx.addIssue({ code: "custom", path: ["city"], message: "invalid_city" });
+  });
+}
+/** The answers a guest edits on /me (update_my_answers). */
+export const Answers = z.object(answers);
 
 // ----- outputs ------------------------------------------------------------------------------
 

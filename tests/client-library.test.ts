@@ -4,7 +4,7 @@
 // languages for every error code the API can answer, and the live dashboard's message reducer.
 import { readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { check, createApi } from "../client/api";
+import { check, checkAsync, createApi } from "../client/api";
 import { bcrypt, newSalt } from "../client/bcrypt";
 import { ApiError, ERROR_CODES } from "../client/errors";
 import { applyMessage, slotOf } from "../client/live";
@@ -85,10 +85,24 @@ describe("client library (pages)", () => {
     }
   });
 
-  it("checks a new password on the phone, the only place its rules live (the server sees only its bcrypt)", () => {
-    const verdict = (p: string) => { try { check(S.NewPassword, p); return "ok"; } catch (e) { return (e as ApiError).code; } };
-    expect(["Noite-2026", "noite-2026", "Short1a", "ÉNORMEmente1", `Aa1${"é".repeat(35)}`, `Aa1${"é".repeat(34)}`, "NOLOWER123"].map(verdict))
-      .toEqual(["ok", "weak_password", "weak_password", "ok", "password_too_long", "ok", "weak_password"]);
+  it("checks a new password on the phone by NIST SP 800-63B, the only place its rules live (the server sees only its bcrypt)", async () => {
+    const verdict = async (p: string) => {
+      try { await checkAsync(S.NewPassword, p); return "ok"; } catch (e) { return (e as ApiError).code; }
+    };
+    const cases = ["noite de verão", "Short1a", "sete7ch", "password1", "Password1", "iloveyou", "qwertyuiop", "ÉNORMEmente",
+      `Aa1${"é".repeat(35)}`, `Aa1${"é".repeat(34)}`, "1234567890", "8 chars!"];
+    expect(await Promise.all(cases.map(verdict))).toEqual(["ok", "password_too_short", "password_too_short", "common_password",
+      "common_password", "common_password", "common_password", "ok", "password_too_long", "ok", "common_password", "ok"]);
+    // No composition rules: lower case only, or no digit, is fine.
+    expect(await verdict("caminho longo")).toBe("ok");
+  });
+
+  it("a registration's every wrong field is reported at once", async () => {
+    const e = (await checkAsync(S.Registration, { phone: "912345678", firstName: "R2D2", lastName: "", email: "x@", password: "password" })
+      .catch((x) => x)) as ApiError;
+    expect(e).toBeInstanceOf(ApiError);
+    expect(e.issues.map((i: { field: string | null; code: string }) => `${i.field} ${i.code}`)).toEqual([
+      "firstName invalid_first_name", "lastName invalid_last_name", "email invalid_email", "password common_password"]);
   });
 
   it("logs in with the phone's bcrypt of the password; the database keeps sha256 of it, never the string sent", async () => {

@@ -55,7 +55,7 @@ describe("a guest's own data", () => {
     // As /me does it: the new password checked and hashed on the phone with a new salt.
     const api = createApi(client());
     const weak = await api.resetGuestPassword(token, "fraca").catch((e) => e);
-    expect(weak.code).toBe("weak_password"); // refused on the phone, the token still unused
+    expect(weak.code).toBe("password_too_short"); // refused on the phone, the token still unused
     await api.resetGuestPassword(token, "Nova-Senha-2027");
     const again = await api.resetGuestPassword(token, "Outra-Senha-2027").catch((e) => e);
     expect(again.code).toBe("invalid_reset_token");

@@ -26,12 +26,14 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('register_and_create_guest_v2', 'anon', 'new guest: account and pass'),
     ('join_event_with_session', 'anon', 'returning guest with a session, no password'),
     ('registration_challenge', 'anon', 'single-use proof-of-work challenge for registering'),
+    ('link_questions', 'anon', 'what a night asks new guests besides their names'),
     -- A guest's own data (docs/manage.md), with their session token or a reset link's token.
     ('my_guest_data', 'anon', 'what is stored about the guest of the session'),
     ('delete_my_guest_account', 'anon', 'erase the account (past passes anonymised)'),
     ('request_password_reset', 'anon', 'queue a one-time reset link (same answer for every number)'),
     ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
     ('request_pass_email', 'anon', 'queue the pass by e-mail to the account''s own address'),
+    ('update_my_answers', 'anon', 'the guest''s date of birth, gender and city'),
     -- Deployment check (docs/deploy.md): the address the database sees for the caller.
     ('client_address', 'anon', 'its own address, the header''s values, the settings'),
     -- Door staff and organisers (signed in), checked against organization membership inside.
@@ -49,6 +51,8 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('create_event', 'authenticated', 'owner/admin'),
     ('update_event', 'authenticated', 'owner/admin, with the version it started from'),
     ('duplicate_event', 'authenticated', 'owner/admin: last week''s night, a week later'),
+    ('set_event_questions', 'authenticated', 'owner/admin: what a night asks, and its minimum age'),
+    ('event_guest_stats', 'authenticated', 'members, or the night''s promoters for their guests: gender and age counts'),
     ('create_promoter', 'authenticated', 'owner/admin'),
     ('create_team', 'authenticated', 'owner/admin'),
     ('set_team_member', 'authenticated', 'owner/admin: a promoter in or out of a team, leader or not'),

@@ -172,7 +172,6 @@ describe("running a night from /manage and /promoter", () => {
     await guest.fill("#last-name", "Reis");
     await guest.fill("#email", "tiago@example.com");
     await guest.fill("#new-password", "Noite-2026x");
-    await guest.fill("#confirm-password", "Noite-2026x");
     await guest.keyboard.press("Enter");
     await guest.locator("#my-data").click();
     await guest.locator("#account").waitFor();

@@ -2,6 +2,7 @@
 // supabase-js client, a tiny DOM helper, the language switch, error display, and for the staff
 // pages the sign-in form and the event picker.
 import { createClient } from "@supabase/supabase-js";
+import type { GuestStats } from "../../answers.ts";
 import { type Api, type Client, createApi, type Options } from "../../api.ts";
 import type { Database } from "../../database.types.ts";
 import { ApiError } from "../../errors.ts";
@@ -43,7 +44,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
   return el;
 }
 
-/** A labelled input with its help text and error slot, wired for screen readers. */
+/** A labelled input with its help text, wired for screen readers (errors: showFieldErrors). */
 export function field(id: string, label: Key, attrs: Attrs, help?: Key): HTMLDivElement {
   const helpId = help ? `${id}-help` : null;
   return h("div", { class: "field" },
@@ -71,12 +72,99 @@ export function reveal(region: HTMLElement) {
 /** The page's live region for errors and waiting states (role=alert is announced at once). */
 export function showError(region: HTMLElement, e: unknown) {
   const code = e instanceof ApiError ? e.code : "unexpected";
+  const retryAfter = e instanceof ApiError ? e.retryAfter : null;
   region.dataset.code = code;
+  if (retryAfter !== null) region.dataset.retryAfter = String(retryAfter);
+  else delete region.dataset.retryAfter;
   region.className = "message error";
-  region.textContent = errorText(code);
+  region.textContent = errorText(code, retryAfter);
   reveal(region);
   if (!(e instanceof ApiError)) console.error(e);
 }
+/** The error shown in `region` again (after a language switch), with its wait. */
+export function shownError(region: HTMLElement): ApiError | null {
+  const code = region.dataset.code;
+  if (!code) return null;
+  const retry = region.dataset.retryAfter ? Number(region.dataset.retryAfter) : null;
+  return new ApiError(code, 0, null, null, null, [], retry);
+}
+
+/**
+ * A password input with a show/hide button (one field, no confirmation: the guest can see what
+ * they typed). The button says what it does and is `aria-pressed` while the password shows.
+ */
+export function passwordField(id: string, label: Key, autocomplete: string, help?: Key): HTMLDivElement {
+  const wrap = field(id, label, { type: "password", autocomplete, required: true, maxlength: 72, autocapitalize: "off", spellcheck: "false" }, help);
+  const input = wrap.querySelector("input")!;
+  const toggle = h("button", { type: "button", class: "reveal", id: `${id}-reveal`, "aria-controls": id, "aria-pressed": "false",
+    "aria-label": t("show_password_label") }, t("show_password"));
+  toggle.addEventListener("click", () => {
+    const show = input.type === "password";
+    input.type = show ? "text" : "password";
+    toggle.setAttribute("aria-pressed", String(show));
+    toggle.textContent = t(show ? "hide_password" : "show_password");
+    input.focus();
+  });
+  input.after(h("div", { class: "password-row" }));
+  const row = wrap.querySelector(".password-row")!;
+  row.append(input, toggle);
+  return wrap;
+}
+
+/**
+ * A counter under a text input with a limit in characters ("12 de 50 caracteres"): the limit is
+ * shown, never enforced by cutting what was typed or pasted (the check says when it is too long).
+ */
+export function withCounter(wrap: HTMLElement, max: number, count: (s: string) => number): HTMLElement {
+  const input = wrap.querySelector("input")!;
+  const counter = h("p", { class: "help counter", id: `${input.id}-count` });
+  const update = () => {
+    const n = count(input.value);
+    counter.textContent = t("name_count", { count: n, max });
+    counter.classList.toggle("over", n > max);
+  };
+  input.addEventListener("input", update);
+  input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), counter.id].filter(Boolean).join(" "));
+  wrap.append(counter);
+  update();
+  return wrap;
+}
+
+/**
+ * Every wrong field of a form at once: the sentence under each input (`byField` maps the check's
+ * field to the input's id), `aria-invalid` on it, and the first one focused. Returns whether any
+ * field was marked.
+ */
+export function showFieldErrors(form: HTMLElement, e: unknown, byField: Record<string, string>): boolean {
+  clearFieldErrors(form);
+  const issues = e instanceof ApiError ? (e.issues.length ? e.issues : [{ field: e.field, code: e.code }]) : [];
+  let first: HTMLInputElement | null = null;
+  for (const issue of issues) {
+    const id = byField[issue.field ?? ""] ?? byField[issue.code];
+    const input = id ? form.querySelector<HTMLInputElement>(`#${id}`) : null;
+    if (!input || input.getAttribute("aria-invalid") === "true") continue;
+    const err = h("p", { class: "field-error", id: `${id}-error` }, errorText(issue.code, e instanceof ApiError ? e.retryAfter : null));
+    input.closest(".field")!.append(err);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", [input.getAttribute("aria-describedby"), err.id].filter(Boolean).join(" "));
+    first ??= input;
+  }
+  first?.focus();
+  return first !== null;
+}
+export function clearFieldErrors(form: HTMLElement) {
+  for (const err of form.querySelectorAll(".field-error")) {
+    const input = form.querySelector<HTMLInputElement>(`#${err.id.replace(/-error$/, "")}`);
+    if (input) {
+      input.removeAttribute("aria-invalid");
+      const rest = (input.getAttribute("aria-describedby") ?? "").split(" ").filter((x) => x && x !== err.id).join(" ");
+      if (rest) input.setAttribute("aria-describedby", rest);
+      else input.removeAttribute("aria-describedby");
+    }
+    err.remove();
+  }
+}
+
 export function showInfo(region: HTMLElement, text: string) {
   delete region.dataset.code;
   region.className = "message info";
@@ -177,4 +265,20 @@ export async function pickEvent(root: HTMLElement, a: Api, storageKey: string, o
   } catch (e) {
     showError(message, e);
   }
+}
+
+/**
+ * Who is coming, for /live and /promoter (event_guest_stats): the gender ratio and the age bands,
+ * counts and shares only, for the questions the night asks; null when it asks neither.
+ */
+export function statsSection(st: GuestStats | null): HTMLElement | null {
+  if (!st || (!st.gender && !st.age_bands)) return null;
+  const share = (n: number, of: number) => (of > 0 ? ` (${Math.round((100 * n) / of)} %)` : "");
+  const rows = (pairs: [string, number][]) => h("dl", {}, ...pairs.flatMap(([k, n]) => [h("dt", {}, k), h("dd", {}, `${n}${share(n, st.guests)}`)]));
+  return h("section", { class: "card stats", id: "guest-stats" }, h("h2", {}, t("stats_title")),
+    st.gender ? h("div", { id: "stats-gender" }, h("h3", {}, t("stats_gender")), rows([
+      [t("gender_female"), st.gender.female], [t("gender_male"), st.gender.male], [t("gender_other"), st.gender.other],
+      [t("stats_unknown"), st.gender.unknown]])) : null,
+    st.age_bands ? h("div", { id: "stats-age" }, h("h3", {}, t("stats_age")), rows(st.age_bands.map((b) => [
+      b.band === "under_18" ? t("stats_under_18") : b.band === "unknown" ? t("stats_unknown") : b.band, b.guests] as [string, number]))) : null);
 }

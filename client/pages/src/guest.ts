@@ -5,8 +5,14 @@
 import { warmHashWorker } from "../../bcrypt.ts";
 import { ApiError } from "../../errors.ts";
 import { qrSvg } from "../../qr.ts";
-import type { Link, LinkCard, Pass } from "../../schemas.ts";
-import { api, clearMessage, field, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
+import { checkAsync } from "../../api.ts";
+import {
+  commonPasswords, GENDERS, type Link, type LinkCard, NAME_MAX, nameLength, type Pass, type Questions, registrationFor,
+} from "../../schemas.ts";
+import {
+  api, clearFieldErrors, clearMessage, field, h, mountLangSwitch, once, passwordField, showError, showFieldErrors, showInfo,
+  shownError, supabaseClient, withCounter,
+} from "./common.ts";
 import { formatTime, formatWhen, t } from "./i18n.ts";
 import { forgetGuest, keepOffline, linkPath, o, offline, passStatus } from "./offline.ts";
 
@@ -77,9 +83,26 @@ function renderCard() {
 
 const link = (): Link => ({ eventId: card!.event.id, promoterId: card!.promoter.id, teamId: card!.team?.id ?? null });
 
-/** Runs a joining call; on success shows the pass, on failure the sentence for its code. */
+/**
+ * The inputs of the forms, by the field a check names (client/schemas.ts Registration) and by
+ * the server's code, so that each error shows under its own input.
+ */
+const INPUTS: Record<string, string> = {
+  firstName: "first-name", lastName: "last-name", email: "email", password: "new-password",
+  birthDate: "birth-date", gender: "gender", city: "city", too_young: "birth-date",
+  invalid_birth_date: "birth-date", invalid_gender: "gender", invalid_city: "city",
+  invalid_first_name: "first-name", invalid_last_name: "last-name", invalid_email: "email",
+  password_too_short: "new-password", password_too_long: "new-password", common_password: "new-password",
+};
+
+/**
+ * Runs a joining call; on success shows the pass, on failure the sentence for its code: every
+ * wrong field under its input at once (and a summary above), anything else above the form.
+ */
 async function join(call: () => Promise<Pass>, focusOnError?: string) {
   clearMessage(message);
+  const form = app.querySelector("form");
+  if (form) clearFieldErrors(form);
   try {
     const pass = await call();
     store.saveSession(pass);
@@ -90,20 +113,13 @@ async function join(call: () => Promise<Pass>, focusOnError?: string) {
     clearMessage(status);
     if (e instanceof ApiError && e.code === "invalid_session") store.forgetSession();
     if (e instanceof ApiError && e.code === "guest_list_closed") return show(closedView);
+    if (form && showFieldErrors(form, e, INPUTS)) {
+      const many = e instanceof ApiError && e.issues.length > 1;
+      return showError(message, many ? new ApiError("invalid_fields", 400) : e);
+    }
     showError(message, e);
-    const target = fieldFor(e) ?? focusOnError;
-    if (target) (document.getElementById(target) as HTMLInputElement | null)?.focus();
+    if (focusOnError) (document.getElementById(focusOnError) as HTMLInputElement | null)?.focus();
   }
-}
-
-function fieldFor(e: unknown): string | null {
-  if (!(e instanceof ApiError)) return null;
-  const byCode: Record<string, string> = {
-    invalid_phone: "phone", invalid_first_name: "first-name", invalid_last_name: "last-name", invalid_email: "email",
-    weak_password: "new-password", password_too_long: "new-password", password_mismatch: "confirm-password",
-    invalid_credentials: "password",
-  };
-  return document.getElementById(byCode[e.code] ?? "") ? byCode[e.code] : null;
 }
 
 function form(children: (Node | null)[], submitLabel: Parameters<typeof t>[0], action: () => Promise<void>, extra?: Node) {
@@ -115,7 +131,9 @@ function form(children: (Node | null)[], submitLabel: Parameters<typeof t>[0], a
   return f;
 }
 
+/** The phone step; on a closed or full list only a number with an account goes on (to log in). */
 function phoneView() {
+  const closedList = !card!.event.is_open;
   warmHashWorker(); // loaded while the guest types, ready for the password
   const f = form([field("phone", "phone_label", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, value: phone }, "phone_help")],
     "continue", async () => {
@@ -124,7 +142,7 @@ function phoneView() {
         const r = await client.checkPhone(phone);
         phone = r.phone;
         salt = r.salt;
-        show(r.exists ? passwordView : registerView);
+        show(r.exists ? passwordView : closedList ? closedView : registerView);
       } catch (e) {
         showError(message, e);
         (f.querySelector("#phone") as HTMLInputElement).focus();
@@ -139,27 +157,84 @@ function passwordView() {
   const f = form([
     h("p", {}, t("welcome_back")),
     h("p", { class: "phone" }, phone),
-    field("password", "password_label", { type: "password", autocomplete: "current-password", required: true, maxlength: 72 }),
+    passwordField("password", "password_label", "current-password"),
   ], "log_in", () => join(() => client.authenticate(phone, (f.querySelector("#password") as HTMLInputElement).value, link(), salt), "password"),
-  otherPhone());
+  h("div", { class: "links" }, forgotButton(), otherPhone()));
   (f.querySelector("#password") as HTMLInputElement).focus();
 }
 
-function registerView() {
+/**
+ * "I forgot my password", at the password step: asks for a reset link by e-mail for this number
+ * (guest-password-reset; the same answer whether or not the number has an e-mail), which opens
+ * /me#reset=… . Works while the number is locked out: the link ends the lockout.
+ */
+function forgotButton() {
+  const button = h("button", { type: "button", class: "link", id: "forgot" }, t("forgot_password"));
+  const run = once(button, async () => {
+    clearMessage(message);
+    try {
+      await client.invoke("guest-password-reset", { phone });
+      showInfo(status, t("forgot_sent"));
+    } catch (e) {
+      showError(message, e);
+    }
+  });
+  button.addEventListener("click", () => void run());
+  return button;
+}
+
+/** A name input: its limit shown as a counter, nothing cut (the check says when it is too long). */
+const nameField = (id: string, label: "first_name" | "last_name", autocomplete: string) =>
+  withCounter(field(id, label, { type: "text", autocomplete, required: true, autocapitalize: "words", spellcheck: "false" }), NAME_MAX, nameLength);
+
+/** What this night asks (link_questions), asked once per page. */
+let questions: Promise<Questions> | null = null;
+const NO_QUESTIONS: Questions = { birth_date: false, min_age: null, gender: false, city: false };
+
+/** The night's questions as form fields: date of birth (with its minimum age), gender, city. */
+function questionFields(q: Questions): Node[] {
+  const fields: Node[] = [];
+  if (q.birth_date) {
+    fields.push(field("birth-date", "birth_date", { type: "date", autocomplete: "bday", required: true, min: "1900-01-01",
+      max: new Date().toISOString().slice(0, 10) }));
+    if (q.min_age !== null) {
+      const help = h("p", { class: "help", id: "birth-date-help" }, t("birth_date_help", { age: q.min_age }));
+      (fields.at(-1) as HTMLElement).append(help);
+      (fields.at(-1) as HTMLElement).querySelector("input")!.setAttribute("aria-describedby", "birth-date-help");
+    }
+  }
+  if (q.gender) {
+    fields.push(h("div", { class: "field" }, h("label", { for: "gender" }, t("gender")),
+      h("select", { id: "gender", name: "gender", required: true },
+        h("option", { value: "" }, t("choose")), ...GENDERS.map((g) => h("option", { value: g }, t(`gender_${g}`))))));
+  }
+  if (q.city) fields.push(field("city", "city", { type: "text", autocomplete: "address-level2", required: true }));
+  return fields;
+}
+
+async function registerView() {
   client.prepareRegistration();
+  void commonPasswords().catch(() => {}); // the common-password list, loaded while the guest types
+  const eventId = card!.event.id;
+  questions ??= client.linkQuestions(eventId).catch(() => NO_QUESTIONS);
+  const q = await questions;
+  if (card?.event.id !== eventId || view !== registerView) return;
+  const night = new Date(card.event.starts_at).toLocaleDateString("sv-SE", { timeZone: "Europe/Lisbon" });
   const f = form([
     h("p", {}, t("new_here")),
     h("p", { class: "phone" }, phone),
-    field("first-name", "first_name", { type: "text", autocomplete: "given-name", required: true, maxlength: 50 }),
-    field("last-name", "last_name", { type: "text", autocomplete: "family-name", required: true, maxlength: 50 }),
+    nameField("first-name", "first_name", "given-name"),
+    nameField("last-name", "last_name", "family-name"),
     field("email", "email", { type: "email", autocomplete: "email", required: true, maxlength: 254 }),
-    field("new-password", "new_password", { type: "password", autocomplete: "new-password", required: true, maxlength: 72 }, "new_password_help"),
-    field("confirm-password", "confirm_password", { type: "password", autocomplete: "new-password", required: true, maxlength: 72 }),
+    passwordField("new-password", "new_password", "new-password", "new_password_help"),
+    ...questionFields(q),
   ], "register", () => {
-    const v = (id: string) => (f.querySelector(`#${id}`) as HTMLInputElement).value;
+    const v = (id: string) => (f.querySelector(`#${id}`) as HTMLInputElement | null)?.value;
     return join(async () => {
-      if (v("new-password") !== v("confirm-password")) throw new ApiError("password_mismatch", 400, null, null, "confirm-password");
-      return client.register({ phone, firstName: v("first-name"), lastName: v("last-name"), email: v("email"), password: v("new-password") }, link());
+      const input = { phone, firstName: v("first-name")!, lastName: v("last-name")!, email: v("email")!, password: v("new-password")!,
+        birthDate: v("birth-date"), gender: v("gender"), city: v("city") };
+      await checkAsync(registrationFor(q, night), input); // every wrong field at once, the night's questions included
+      return client.register(input, link());
     }).then(() => {
       if (document.getElementById("first-name")) client.prepareRegistration(); // still here: a fresh proof for the next try
     });
@@ -277,8 +352,11 @@ async function saveImage(svg: string, name: string) {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** A closed or full list; a guest already on it can still log in (any phone) and get the pass. */
 function closedView() {
-  app.replaceChildren(h("section", { class: "notice", id: "closed" }, h("h2", {}, t("closed_title")), h("p", {}, t("closed_body"))));
+  app.replaceChildren(h("section", { class: "notice", id: "closed" }, h("h2", {}, t("closed_title")), h("p", {}, t("closed_body")),
+    h("button", { type: "button", class: "secondary", id: "closed-login", onclick: () => { phone = ""; show(phoneView); } },
+      t("closed_login"))));
 }
 
 function noPassView() {
@@ -327,20 +405,21 @@ async function start() {
   const saved = store.pass(card.event.id);
   if (saved) offline.saveCard(path, card);
   if (saved) return show(() => passView(saved));
-  if (!card.event.is_open) return show(closedView);
   const s = store.session();
-  show(s ? () => sessionView(s) : phoneView);
+  // A closed or full list still gives a guest on it their pass: with the session in one tap.
+  if (s) return show(() => sessionView(s));
+  show(card.event.is_open ? phoneView : closedView);
 }
 
 mountLangSwitch(() => {
   renderCard();
-  const code = message.dataset.code;
+  const shown = shownError(message);
   const values = [...app.querySelectorAll("input")].map((i) => [i.id, i.value] as const);
   view();
   for (const [id, value] of values) {
     const input = document.getElementById(id) as HTMLInputElement | null;
     if (input) input.value = value;
   }
-  if (code) showError(message, new ApiError(code, 0));
+  if (shown) showError(message, shown);
 });
 void start();

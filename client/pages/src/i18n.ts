@@ -15,8 +15,16 @@ const pt = {
   log_in: "Entrar na lista",
   new_here: "Primeira vez? Cria a tua conta para entrar na lista.",
   first_name: "Nome", last_name: "Apelido", email: "Email",
-  new_password: "Palavra-passe", new_password_help: "8 ou mais caracteres, com maiúscula, minúscula e algarismo.",
-  confirm_password: "Repete a palavra-passe",
+  new_password: "Palavra-passe", new_password_help: "8 ou mais caracteres. Uma frase que te lembres é ótima.",
+  show_password: "Mostrar", hide_password: "Ocultar", show_password_label: "Mostrar a palavra-passe",
+  forgot_password: "Esqueci-me da palavra-passe",
+  forgot_sent: "Se este número tem conta com email, enviámos-te um link para mudares a palavra-passe. Abre-o neste telemóvel.",
+  closed_login: "Já estás na lista? Entra para ver o teu passe.",
+  name_count: "{count} de {max} caracteres",
+  wait_minutes: "{n} minutos", wait_minute: "1 minuto", wait_seconds: "{n} segundos", wait_unknown: "alguns minutos",
+  birth_date: "Data de nascimento", birth_date_help: "Esta noite é para maiores de {age} anos.", gender: "Género",
+  gender_female: "Feminino", gender_male: "Masculino", gender_other: "Outro", choose: "Escolhe…", city: "Cidade",
+  stats_title: "Quem vem", stats_gender: "Género", stats_age: "Idades", stats_unknown: "não indicado", stats_under_18: "menos de 18",
   register: "Criar conta e entrar na lista",
   other_phone: "Usar outro número",
   join_as: "Entrar na lista como {name}", not_you: "Não és {name}? Usar outro número",
@@ -60,8 +68,16 @@ const en: typeof pt = {
   log_in: "Get on the list",
   new_here: "First time? Create your account to get on the list.",
   first_name: "First name", last_name: "Last name", email: "Email",
-  new_password: "Password", new_password_help: "8 or more characters, with an upper-case letter, a lower-case letter and a digit.",
-  confirm_password: "Repeat the password",
+  new_password: "Password", new_password_help: "8 or more characters. A phrase you will remember is great.",
+  show_password: "Show", hide_password: "Hide", show_password_label: "Show the password",
+  forgot_password: "I forgot my password",
+  forgot_sent: "If this number has an account with an email, we sent a link to change the password. Open it on this phone.",
+  closed_login: "Already on the list? Log in to see your pass.",
+  name_count: "{count} of {max} characters",
+  wait_minutes: "{n} minutes", wait_minute: "1 minute", wait_seconds: "{n} seconds", wait_unknown: "a few minutes",
+  birth_date: "Date of birth", birth_date_help: "This night is for people aged {age} and over.", gender: "Gender",
+  gender_female: "Female", gender_male: "Male", gender_other: "Other", choose: "Choose…", city: "City",
+  stats_title: "Who is coming", stats_gender: "Gender", stats_age: "Ages", stats_unknown: "not given", stats_under_18: "under 18",
   register: "Create account and get on the list",
   other_phone: "Use another number",
   join_as: "Get on the list as {name}", not_you: "Not {name}? Use another number",
@@ -95,10 +111,10 @@ const en: typeof pt = {
 
 export const errorsPt: Record<ErrorCode, string> = {
   invalid_phone: "Este número de telemóvel não parece válido. Ex.: 912 345 678.",
-  weak_password: "A palavra-passe precisa de 8 ou mais caracteres, com maiúscula, minúscula e algarismo.",
+  weak_password: "A palavra-passe não chegou preparada por esta página. Recarrega a página e tenta de novo.",
   password_too_long: "A palavra-passe é demasiado longa (máximo 72 bytes).",
-  invalid_first_name: "O nome deve ter 2 a 50 letras (espaços, hífenes e apóstrofos são aceites).",
-  invalid_last_name: "O apelido deve ter 2 a 50 letras (espaços, hífenes e apóstrofos são aceites).",
+  invalid_first_name: "O nome deve ter 1 a 50 letras, de qualquer alfabeto (espaços, hífenes, apóstrofos e iniciais como \"J.\" são aceites).",
+  invalid_last_name: "O apelido deve ter 1 a 50 letras, de qualquer alfabeto (espaços, hífenes, apóstrofos e iniciais como \"J.\" são aceites).",
   invalid_email: "Este email não parece válido.",
   input_too_long: "Um dos campos é demasiado longo.",
   invalid_nonce: "Leitura inválida. Tenta de novo.",
@@ -111,8 +127,8 @@ export const errorsPt: Record<ErrorCode, string> = {
   phone_already_registered: "Este número já tem conta. Entra com a tua palavra-passe.",
   guest_list_closed: "A lista está fechada para esta noite.",
   nonce_reused: "Esta leitura já foi usada. Lê o código de novo.",
-  rate_limited: "Demasiadas tentativas. Espera um minuto e tenta de novo.",
-  account_locked: "Demasiadas tentativas erradas. A conta está bloqueada durante alguns minutos.",
+  rate_limited: "Demasiadas tentativas. Tenta de novo daqui a {wait}.",
+  account_locked: "Demasiadas palavras-passe erradas a partir daqui: tenta de novo daqui a {wait}, ou pede um link para mudar a palavra-passe.",
   busy: "Há muita gente a entrar agora. Estás na fila — não feches a página.",
   proof_required: "Falta a verificação deste dispositivo. Recarrega a página e tenta de novo.",
   proof_invalid: "A verificação deste dispositivo falhou ou expirou. Recarrega a página e tenta de novo.",
@@ -141,16 +157,23 @@ export const errorsPt: Record<ErrorCode, string> = {
   pass_not_found: "Este passe já não existe. Abre o link da noite de novo.", no_email: "A tua conta não tem email. Guarda a imagem do passe.",
   pass_revoked: "Este passe foi cancelado pela organização.",
   network: "Sem ligação à internet. Verifica a rede e tenta de novo.",
-  password_mismatch: "As palavras-passe não coincidem.",
+  password_too_short: "A palavra-passe precisa de 8 ou mais caracteres.",
+  common_password: "Essa palavra-passe é das mais usadas e fácil de adivinhar. Escolhe outra.",
+  invalid_fields: "Corrige os campos assinalados.",
+  invalid_birth_date: "Indica a data de nascimento (dia, mês e ano), entre 1900 e hoje.",
+  invalid_gender: "Escolhe uma das opções.",
+  invalid_city: "Indica a cidade (até 80 caracteres).",
+  invalid_min_age: "A idade mínima vai de 1 a 99 anos e precisa que a data de nascimento seja pedida.",
+  too_young: "Esta noite tem idade mínima e, pela data de nascimento, ainda não a tens.",
   unexpected: "Algo correu mal. Tenta de novo daqui a pouco.",
 };
 
 export const errorsEn: Record<ErrorCode, string> = {
   invalid_phone: "This mobile number does not look right. E.g. 912 345 678.",
-  weak_password: "The password needs 8 or more characters, with an upper-case letter, a lower-case letter and a digit.",
+  weak_password: "The password did not arrive prepared by this page. Reload the page and try again.",
   password_too_long: "The password is too long (at most 72 bytes).",
-  invalid_first_name: "The first name must be 2 to 50 letters (spaces, hyphens and apostrophes are fine).",
-  invalid_last_name: "The last name must be 2 to 50 letters (spaces, hyphens and apostrophes are fine).",
+  invalid_first_name: "The first name must be 1 to 50 letters of any script (spaces, hyphens, apostrophes and initials like \"J.\" are fine).",
+  invalid_last_name: "The last name must be 1 to 50 letters of any script (spaces, hyphens, apostrophes and initials like \"J.\" are fine).",
   invalid_email: "This email address does not look right.",
   input_too_long: "One of the fields is too long.",
   invalid_nonce: "Invalid scan. Try again.",
@@ -163,8 +186,8 @@ export const errorsEn: Record<ErrorCode, string> = {
   phone_already_registered: "This number already has an account. Log in with your password.",
   guest_list_closed: "The list is closed for this night.",
   nonce_reused: "This scan was already used. Scan the code again.",
-  rate_limited: "Too many attempts. Wait a minute and try again.",
-  account_locked: "Too many wrong attempts. The account is locked for a few minutes.",
+  rate_limited: "Too many attempts. Try again in {wait}.",
+  account_locked: "Too many wrong passwords from here: try again in {wait}, or ask for a link to change the password.",
   busy: "Lots of people are joining right now. You are in the queue — keep this page open.",
   proof_required: "This device's check is missing. Reload the page and try again.",
   proof_invalid: "This device's check failed or expired. Reload the page and try again.",
@@ -193,7 +216,14 @@ export const errorsEn: Record<ErrorCode, string> = {
   pass_not_found: "This pass no longer exists. Open the night's link again.", no_email: "Your account has no email. Save the pass as an image.",
   pass_revoked: "This pass was cancelled by the organisers.",
   network: "No internet connection. Check the network and try again.",
-  password_mismatch: "The passwords do not match.",
+  password_too_short: "The password needs 8 or more characters.",
+  common_password: "That password is one of the most used and easy to guess. Choose another.",
+  invalid_fields: "Correct the marked fields.",
+  invalid_birth_date: "Give the date of birth (day, month and year), between 1900 and today.",
+  invalid_gender: "Pick one of the choices.",
+  invalid_city: "Give the city (up to 80 characters).",
+  invalid_min_age: "The minimum age is 1 to 99 years and needs the date of birth asked.",
+  too_young: "This night has a minimum age and, by the date of birth, you are under it.",
   unexpected: "Something went wrong. Try again in a moment.",
 };
 
@@ -220,10 +250,21 @@ export function t(key: Key, vars: Record<string, string | number> = {}): string 
   return dicts[current][key].replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ""));
 }
 
-/** The sentence for an error code in the current language (unknown codes: `unexpected`). */
-export function errorText(code: string): string {
+/** A wait in words, as the server counted it: "15 minutos", "40 seconds" (null: "a few minutes"). */
+export function waitText(seconds: number | null): string {
+  if (seconds === null) return t("wait_unknown");
+  if (seconds < 90) return t("wait_seconds", { n: Math.max(1, Math.ceil(seconds)) });
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? t("wait_minute") : t("wait_minutes", { n: minutes });
+}
+
+/**
+ * The sentence for an error code in the current language (unknown codes: `unexpected`), with the
+ * true wait where the answer gave one (`retryAfter`, seconds).
+ */
+export function errorText(code: string, retryAfter: number | null = null): string {
   const table = errs[current];
-  return (table as Record<string, string>)[code] ?? table.unexpected;
+  return ((table as Record<string, string>)[code] ?? table.unexpected).replace("{wait}", waitText(retryAfter));
 }
 
 export function formatWhen(iso: string): string {

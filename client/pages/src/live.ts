@@ -4,7 +4,8 @@
 // a visible connection indicator.
 import { type ConnectionState, subscribeToEvent } from "../../live.ts";
 import type { Dashboard, MyEvent } from "../../schemas.ts";
-import { api, h, mountLangSwitch, pickEvent, showError, signInForm, supabaseClient } from "./common.ts";
+import type { GuestStats } from "../../answers.ts";
+import { api, h, mountLangSwitch, pickEvent, showError, signInForm, statsSection, supabaseClient } from "./common.ts";
 import { formatTime, formatWhen, t } from "./i18n.ts";
 
 const EVENT_KEY = "guestlist.live.event";
@@ -14,6 +15,18 @@ const client = api(supabase);
 
 let event: MyEvent | null = null;
 let dashboard: Dashboard | null = null;
+let stats: GuestStats | null = null;
+let statsAt = 0;
+/** The night's gender ratio and age bands (event_guest_stats), at most every 30 seconds. */
+function refreshStats(eventId: string) {
+  if (Date.now() - statsAt < 30_000) return;
+  statsAt = Date.now();
+  void client.call("event_guest_stats", { p_event_id: eventId }).then((s) => {
+    if (event?.id !== eventId) return;
+    stats = s;
+    render();
+  }).catch(() => {});
+}
 let state: ConnectionState = "connecting";
 let unsubscribe: (() => Promise<void>) | null = null;
 let view: () => void = () => {};
@@ -96,7 +109,8 @@ function render() {
         d && d.latest_arrivals.length
           ? h("ul", { class: "feed", id: "arrivals" }, ...d.latest_arrivals.map((a) =>
             h("li", {}, h("strong", {}, formatTime(a.checked_in_at)), ` ${a.first_name}${a.last_initial ? ` ${a.last_initial}.` : ""} · ${a.promoter}`)))
-          : h("p", { id: "arrivals" }, t("no_arrivals")))),
+          : h("p", { id: "arrivals" }, t("no_arrivals"))),
+      statsSection(stats)),
   );
 }
 
@@ -112,13 +126,15 @@ async function choose(e: MyEvent | null) {
   await unsubscribe?.();
   unsubscribe = null;
   dashboard = null;
+  stats = null;
+  statsAt = 0;
   event = e;
   if (!e) { localStorage.removeItem(EVENT_KEY); return void route(); }
   view = render;
   state = "connecting";
   render();
   unsubscribe = subscribeToEvent(supabase, client, e.id, {
-    onDashboard: (d) => { dashboard = d; render(); },
+    onDashboard: (d) => { dashboard = d; render(); refreshStats(e.id); },
     onState: (s) => {
       state = s;
       const badge = document.getElementById("connection");

@@ -153,6 +153,36 @@ function paceForm(ev: EventRow) {
   return form;
 }
 
+/**
+ * What the night asks new guests besides their names (set_event_questions): date of birth with
+ * an optional minimum age, gender, city. The current choice is read with event_guest_stats.
+ */
+function questionsForm(ev: EventRow) {
+  const id = (k: string) => `q-${k}-${ev.id}`;
+  const box = (k: string, label: MKey) => h("div", { class: "field check" },
+    h("input", { type: "checkbox", id: id(k), name: id(k) }), h("label", { for: id(k) }, m(label)));
+  const submit = h("button", { type: "submit", class: "secondary" }, m("save_questions"));
+  const form = h("form", { class: "inline-form", "data-form": "questions" },
+    h("fieldset", {}, h("legend", {}, m("questions")),
+      box("birth", "ask_birth_date"),
+      input(id("age"), "min_age", { type: "number", min: "1", max: "99", step: "1", inputmode: "numeric" }, "min_age_help"),
+      box("gender", "ask_gender"), box("city", "ask_city")),
+    submit);
+  const el = (k: string) => form.querySelector(`#${id(k)}`) as HTMLInputElement;
+  void client.call("event_guest_stats", { p_event_id: ev.id }).then((st) => {
+    el("birth").checked = st.questions.birth_date;
+    el("age").value = st.questions.min_age === null ? "" : String(st.questions.min_age);
+    el("gender").checked = st.questions.gender;
+    el("city").checked = st.questions.city;
+  }).catch(() => {});
+  const run = once(submit, () => act(() => client.call("set_event_questions", {
+    p_event_id: ev.id, p_birth_date: el("birth").checked, p_min_age: el("age").value === "" ? null : Number(el("age").value),
+    p_gender: el("gender").checked, p_city: el("city").checked,
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
 async function downloadCsv(ev: EventRow) {
   const csv = await client.call("export_guest_list", { p_event_id: ev.id });
   const a = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })), download: `${ev.slug}.csv` });
@@ -176,6 +206,7 @@ function eventCard(ev: EventRow) {
       h("button", { type: "button", class: "secondary small", onclick: () => void act(() => client.call("duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
       h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     paceForm(ev),
+    questionsForm(ev),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
     overview!.promoters.length ? linkForm(ev) : null);

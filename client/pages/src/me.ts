@@ -2,6 +2,7 @@
 // this phone keeps; deleting the account; asking for a password reset link by email; and the
 // reset itself (/me#reset=<token>, the link in that email).
 import type { GuestData } from "../../answers.ts";
+import { GENDERS } from "../../schemas.ts";
 import { api, clearMessage, h, mountLangSwitch, once, showError, showInfo, supabaseClient } from "./common.ts";
 import { formatWhen, t } from "./i18n.ts";
 import { m, type MKey } from "./manage-i18n.ts";
@@ -90,10 +91,40 @@ async function showData(token: string) {
       h("dl", {},
         h("dt", {}, t("first_name")), h("dd", {}, `${a.first_name} ${a.last_name}`),
         h("dt", {}, m("phone")), h("dd", {}, a.phone),
-        h("dt", {}, t("email")), h("dd", {}, a.email ?? "—"))),
+        h("dt", {}, t("email")), h("dd", {}, a.email ?? "—")),
+      answersForm(token, a)),
     h("section", { class: "card", id: "passes" }, h("h2", {}, m("passes")),
       h("ul", { class: "plain" }, ...data.passes.map((p) => h("li", {}, h("strong", {}, p.event.name), ` · ${formatWhen(p.event.starts_at)} · ${p.organization} · ${p.promoter}`)))),
     h("section", { class: "card" }, del));
+}
+
+/**
+ * The answers to the nights' questions (date of birth, gender, city), the guest's to change or
+ * clear (update_my_answers).
+ */
+function answersForm(token: string, a: GuestData["account"]) {
+  const submit = h("button", { type: "submit", class: "secondary" }, m("save"));
+  const form = h("form", { id: "answers-form", "aria-labelledby": "answers-title" }, h("h2", { id: "answers-title" }, m("my_answers")),
+    h("div", { class: "field" }, h("label", { for: "birth-date" }, t("birth_date")),
+      h("input", { id: "birth-date", type: "date", autocomplete: "bday", min: "1900-01-01", value: a.birth_date ?? "" })),
+    h("div", { class: "field" }, h("label", { for: "gender" }, t("gender")),
+      h("select", { id: "gender" }, h("option", { value: "" }, t("choose")),
+        ...GENDERS.map((g) => h("option", { value: g, selected: a.gender === g }, t(`gender_${g}`))))),
+    h("div", { class: "field" }, h("label", { for: "city" }, t("city")),
+      h("input", { id: "city", type: "text", autocomplete: "address-level2", value: a.city ?? "" })),
+    submit);
+  const value = (id: string) => (form.querySelector(`#${id}`) as HTMLInputElement).value;
+  const run = once(submit, async () => {
+    clearMessage(message());
+    try {
+      await client.call("update_my_answers", { p_session_token: token, p_birth_date: value("birth-date"), p_gender: value("gender"), p_city: value("city") });
+      showInfo(message(), m("saved"));
+    } catch (e) {
+      showError(message(), e);
+    }
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
 }
 
 function route() {

@@ -2,9 +2,9 @@
 // guests per night, and a night's feed of their own guests (a team leader: the team's), live from
 // the private Realtime topics promoter:<id> and team:<id>, which RLS opens to them alone.
 import type { RealtimeChannel } from "@supabase/supabase-js";
-import type { PromoterFeed as Feed, PromoterLink as Link, PromoterOverview as Overview } from "../../answers.ts";
+import type { PromoterFeed as Feed, GuestStats, PromoterLink as Link, PromoterOverview as Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
-import { api, h, mountLangSwitch, showError, signInForm, supabaseClient } from "./common.ts";
+import { api, h, mountLangSwitch, showError, signInForm, statsSection, supabaseClient } from "./common.ts";
 import { formatTime, formatWhen, t } from "./i18n.ts";
 import { m } from "./manage-i18n.ts";
 
@@ -14,6 +14,7 @@ const client = api(supabase);
 let view: () => void = () => {};
 let overview: Overview | null = null;
 let feed: Feed | null = null;
+let stats: GuestStats | null = null;
 let selected: string | null = null;
 let channels: RealtimeChannel[] = [];
 let live: "connecting" | "live" | "offline" = "connecting";
@@ -23,7 +24,10 @@ const message = () => document.getElementById("message") as HTMLElement;
 async function refresh() {
   try {
     overview = await client.call("promoter_overview");
-    if (selected) feed = await client.call("promoter_event_feed", { p_event_id: selected });
+    if (selected) {
+      [feed, stats] = await Promise.all([client.call("promoter_event_feed", { p_event_id: selected }),
+        client.call("event_guest_stats", { p_event_id: selected })]);
+    }
     render();
   } catch (e) {
     showError(message(), e);
@@ -85,7 +89,8 @@ function render() {
         ? h("ul", { class: "feed", id: "guests" }, ...feed.guests.map((g) => h("li", {},
           h("strong", {}, `${g.first_name ?? "—"}${g.last_initial ? ` ${g.last_initial}.` : ""}`),
           ` · ${g.promoter} · `, g.checked_in_at ? m("arrived_at", { time: formatTime(g.checked_in_at) }) : m("registered_at", { time: formatTime(g.registered_at) }))))
-        : h("p", {}, m("no_guests"))) : null];
+        : h("p", {}, m("no_guests"))) : null,
+    feed ? statsSection(stats) : null];
   app.replaceChildren(...parts.filter((x): x is Node => x !== null));
 }
 

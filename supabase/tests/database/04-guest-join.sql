@@ -73,7 +73,7 @@ select is(tests.error_of(format($$select public.register_and_create_guest_v2('93
   'PT400 weak_password', 'a bcrypt string of cost 4 (below min_bcrypt_cost) is refused');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000002', %L, 'Lima', 'a@example.com', tests.bcrypt('Noite-2026'), %L, %L, %L)$$,
   n, pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT400 invalid_first_name', 'invalid first name: ' || n)
-from unnest(array['A', 'R2D2', repeat('a', 51), '-Ana', 'Ana--Rita']) n;
+from unnest(array['A1', 'R2D2', repeat('a', 51), '-Ana', 'Ana--Rita']) n;
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000002', 'Ana', %L, 'a@example.com', tests.bcrypt('Noite-2026'), %L, %L, %L)$$,
   '', pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'))), 'PT400 invalid_last_name', 'empty last name');
 select is(tests.error_of(format($$select public.register_and_create_guest_v2('930000002', 'Ana', 'Lima', %L, tests.bcrypt('Noite-2026'), %L, %L, %L)$$,
