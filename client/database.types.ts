@@ -151,8 +151,10 @@ export type Database = {
           created_at: string
           event_id: string
           id: string
+          plus_ones: number
           promoter_id: string
           qr_token: string
+          source: string
           status: string
           team_id: string | null
         }
@@ -162,8 +164,10 @@ export type Database = {
           created_at?: string
           event_id: string
           id?: string
+          plus_ones?: number
           promoter_id: string
           qr_token?: string
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -173,8 +177,10 @@ export type Database = {
           created_at?: string
           event_id?: string
           id?: string
+          plus_ones?: number
           promoter_id?: string
           qr_token?: string
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -468,7 +474,10 @@ export type Database = {
         Returns: Json
       }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
-      export_guest_list: { Args: { p_event_id: string }; Returns: string }
+      export_guest_list: {
+        Args: { p_event_id: string; p_lang?: string; p_time_zone?: string }
+        Returns: string
+      }
       find_guests: {
         Args: { p_event_id: string; p_query: string }
         Returns: Json
@@ -491,6 +500,7 @@ export type Database = {
         }
         Returns: Json
       }
+      latest_announcement: { Args: { p_event_id: string }; Returns: Json }
       link_promoter: {
         Args: { p_event_id: string; p_promoter_id: string; p_team_id?: string }
         Returns: Json
@@ -505,6 +515,10 @@ export type Database = {
       }
       promoter_event_feed: { Args: { p_event_id: string }; Returns: Json }
       promoter_overview: { Args: Record<PropertyKey, never>; Returns: Json }
+      record_link_open: {
+        Args: { p_event_slug: string; p_promoter_slug: string }
+        Returns: undefined
+      }
       register_and_create_guest_v2: {
         Args: {
           p_email: string
@@ -537,6 +551,10 @@ export type Database = {
         Returns: Json
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      send_announcement: {
+        Args: { p_event_id: string; p_kind: string; p_message: string }
+        Returns: Json
+      }
       set_event_registration_limit: {
         Args: { p_event_id: string; p_per_minute: number }
         Returns: Json
