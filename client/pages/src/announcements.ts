@@ -35,6 +35,7 @@ export function followAnnouncements(supabase: Client, client: Api, eventId: stri
     .on("broadcast", { event: "announcement" }, (m) => show(m.payload as Announcement));
   void supabase.realtime.setAuth().then(() => channel.subscribe((status) => {
     // (Re)joined: catch up on anything sent while away.
+    el.dataset.live = String(status === "SUBSCRIBED");
     if (status === "SUBSCRIBED") void client.call("latest_announcement", { p_event_id: eventId }).then(show, () => {});
   }));
   return { el, stop: async () => { await supabase.removeChannel(channel); } };

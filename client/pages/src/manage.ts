@@ -185,7 +185,7 @@ function eventCard(ev: EventRow) {
     h("div", { class: "row" },
       h("button", { type: "button", class: "secondary small", onclick: () => { editing = ev.id; render(); } }, m("edit_event")),
       h("button", { type: "button", class: "secondary small", onclick: () => void act(() => client.call("duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
-      h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
+      h("button", { type: "button", class: "secondary small", "data-action": "export-csv", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     paceForm(ev),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
