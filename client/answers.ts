@@ -19,10 +19,14 @@ export type Overview = {
   teams: { id: string; name: string; members: { promoter_id: string; is_leader: boolean }[] }[];
   events: EventRow[];
 };
+/** An announcement to the night's team (send_announcement, latest_announcement). */
+export type Announcement = { id: number; event_id: string; kind: string; message: string; sent_at: string };
 export type PromoterLink = {
-  event: { id: string; slug: string; name: string; venue: string | null; starts_at: string };
+  event: { id: string; slug: string; name: string; venue: string | null; starts_at: string; ends_at: string };
   promoter: { id: string; slug: string; display_name: string }; team_id: string | null; path: string;
-  registered: number; checked_in: number;
+  /** Opens of the link's card (record_link_open), registered guests, and those who arrived. */
+  opens: number; registered: number; checked_in: number;
+  announcement: Announcement | null;
 };
 export type PromoterOverview = { promoters: { id: string; display_name: string }[]; teams: { id: string; name: string }[]; links: PromoterLink[] };
 export type PromoterFeed = {
@@ -59,6 +63,8 @@ export type Answers = {
   update_my_answers: { birth_date: string | null; gender: string | null; city: string | null };
   set_event_questions: Questions;
   event_guest_stats: GuestStats;
+  latest_announcement: Announcement | null;
+  send_announcement: Announcement & { topic: string };
 };
 export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;
 
@@ -67,4 +73,5 @@ export type FunctionAnswers = {
   "invite-member": { id: string; email: string; role: string; expires_at: string; delivered: string };
   "guest-password-reset": Json;
   "guest-pass-email": { queued: true; to: string };
+  "event-broadcast": Announcement & { sent: boolean; topic: string };
 };

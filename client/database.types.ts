@@ -185,8 +185,10 @@ export type Database = {
           created_at: string
           event_id: string
           id: string
+          plus_ones: number
           promoter_id: string
           qr_token: string
+          source: string
           status: string
           team_id: string | null
         }
@@ -196,8 +198,10 @@ export type Database = {
           created_at?: string
           event_id: string
           id?: string
+          plus_ones?: number
           promoter_id: string
           qr_token?: string
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -207,8 +211,10 @@ export type Database = {
           created_at?: string
           event_id?: string
           id?: string
+          plus_ones?: number
           promoter_id?: string
           qr_token?: string
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -503,7 +509,10 @@ export type Database = {
       }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
       event_guest_stats: { Args: { p_event_id: string }; Returns: Json }
-      export_guest_list: { Args: { p_event_id: string }; Returns: string }
+      export_guest_list: {
+        Args: { p_event_id: string; p_lang?: string; p_time_zone?: string }
+        Returns: string
+      }
       find_guests: {
         Args: { p_event_id: string; p_query: string }
         Returns: Json
@@ -526,6 +535,7 @@ export type Database = {
         }
         Returns: Json
       }
+      latest_announcement: { Args: { p_event_id: string }; Returns: Json }
       link_promoter: {
         Args: { p_event_id: string; p_promoter_id: string; p_team_id?: string }
         Returns: Json
@@ -541,6 +551,10 @@ export type Database = {
       }
       promoter_event_feed: { Args: { p_event_id: string }; Returns: Json }
       promoter_overview: { Args: Record<PropertyKey, never>; Returns: Json }
+      record_link_open: {
+        Args: { p_event_slug: string; p_promoter_slug: string }
+        Returns: undefined
+      }
       register_and_create_guest_v2: {
         Args: {
           p_birth_date?: string
@@ -580,6 +594,10 @@ export type Database = {
         Returns: Json
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      send_announcement: {
+        Args: { p_event_id: string; p_kind: string; p_message: string }
+        Returns: Json
+      }
       set_event_questions: {
         Args: {
           p_birth_date: boolean

@@ -11,7 +11,7 @@ export const ERROR_CODES = [
   "proof_required", "proof_invalid", "proof_reused", "invalid_limit", "invalid_body", "invalid_json", "method_not_allowed", "use_post", "broadcast_failed",
   // Management (docs/manage.md).
   "organization_not_found", "invalid_name", "invalid_display_name", "invalid_role", "member_not_found",
-  "promoter_not_found", "promoter_taken", "last_owner", "membership_changed", "invalid_slug", "invalid_times",
+  "promoter_not_found", "promoter_taken", "promoter_required", "invalid_kind", "invalid_message", "invalid_language", "invalid_time_zone", "last_owner", "membership_changed", "invalid_slug", "invalid_times",
   "invalid_closing_time", "invalid_capacity", "slug_taken", "event_changed", "capacity_below_guests", "invalid_days",
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",

@@ -128,7 +128,8 @@ describe("event-broadcast", () => {
     const ownerToken = (await owner.auth.getSession()).data.session!.access_token;
     const ok = await call("event-broadcast", { token: ownerToken, body });
     expect(ok.status).toBe(202);
-    expect(await ok.json()).toEqual({ sent: true, topic: `event:${w.open_event}`, event: "announcement" });
+    expect(await ok.json()).toMatchObject({ sent: true, topic: `event:${w.open_event}`, event: "announcement",
+      event_id: w.open_event, kind: "capacity_reached", message: "We are full" });
     const refused = await call("event-broadcast", { token: staffToken, body });
     expect([refused.status, (await refused.json()).message]).toEqual([403, "forbidden"]);
   });

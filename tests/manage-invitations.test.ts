@@ -189,14 +189,14 @@ describe("the guest list as CSV", () => {
     const [{ a }] = await sql`select tests.create_user('csv-admin-' || gen_random_uuid() || '@a.test') as a`;
     await sql`insert into public.organization_members values (${w.org_a}, ${a}, 'admin')`;
 
-    const { data: ownerCsv, error } = await (await signedIn(w.owner_a)).rpc("export_guest_list", { p_event_id: w.open_event });
+    const { data: ownerCsv, error } = await (await signedIn(w.owner_a)).rpc("export_guest_list", { p_event_id: w.open_event, p_lang: "en", p_time_zone: "UTC" });
     expect(error).toBeNull();
     const [header, ...rows] = (ownerCsv as string).trimEnd().split("\r\n");
-    expect(header).toBe("first_name,last_name,promoter,team,status,checked_in_at,phone");
-    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^"Clara","Vaz","Pat Promoter",".*","registered","","\\${phone}"$`)));
+    expect(header).toBe('\uFEFF"First name","Last name","Promoter","Team","Status","Plus-ones","Source","Checked in (UTC)","Phone"');
+    expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^"Clara","Vaz","Pat Promoter",".*","registered","0","link","","\\${phone}"$`)));
 
-    const { data: adminCsv } = await (await signedIn(a)).rpc("export_guest_list", { p_event_id: w.open_event });
-    expect((adminCsv as string).split("\r\n")[0]).toBe("first_name,last_name,promoter,team,status,checked_in_at");
+    const { data: adminCsv } = await (await signedIn(a)).rpc("export_guest_list", { p_event_id: w.open_event, p_lang: "en", p_time_zone: "UTC" });
+    expect((adminCsv as string).split("\r\n")[0]).toBe('\uFEFF"First name","Last name","Promoter","Team","Status","Plus-ones","Source","Checked in (UTC)"');
     expect(adminCsv).toContain('"Clara","Vaz"');
     expect(adminCsv).not.toContain(phone);
 

@@ -36,10 +36,14 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('update_my_answers', 'anon', 'the guest''s date of birth, gender and city'),
     -- Deployment check (docs/deploy.md): the address the database sees for the caller.
     ('client_address', 'anon', 'its own address, the header''s values, the settings'),
+    -- Promoters' statistics: one open of a link's card counted, nobody's data kept.
+    ('record_link_open', 'anon', 'counts an open of a promoter''s link'),
     -- Door staff and organisers (signed in), checked against organization membership inside.
     ('check_in_guest', 'authenticated', 'a scan at the door'),
     ('event_dashboard', 'authenticated', 'live totals for the organiser page'),
     ('authorize_event_broadcast', 'authenticated', 'may this user announce on the event''s channel'),
+    ('send_announcement', 'authenticated', 'owner/admin: an announcement kept and broadcast to the night''s team'),
+    ('latest_announcement', 'authenticated', 'the night''s latest announcement, for its team and promoters'),
     ('set_event_registration_limit', 'authenticated', 'owner/admin raises an event''s registrations per minute'),
     ('my_events', 'authenticated', 'the caller''s organizations'' events, for the staff pages'),
     -- Management (docs/manage.md): each checks the caller's role in the organisation inside.

@@ -7,6 +7,7 @@ import { newNonce } from "../../api.ts";
 import { ApiError } from "../../errors.ts";
 import type { CheckIn, MyEvent } from "../../schemas.ts";
 import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, signInForm, supabaseClient } from "./common.ts";
+import { followAnnouncements } from "./announcements.ts";
 import { formatTime, t } from "./i18n.ts";
 
 type Scan = { nonce: string; token: string; eventId: string; at: string; live: boolean };
@@ -165,6 +166,17 @@ async function toggleCamera(button: HTMLButtonElement, video: HTMLVideoElement) 
   }
 }
 
+// ----- announcements from the organisers (announcements.ts) --------------------------------
+let announcements: { eventId: string; el: HTMLElement; stop: () => Promise<void> } | null = null;
+/** The night's announcement box, the same element across redraws; following a new night leaves the old one's channel. */
+function announcementsOf(eventId: string): HTMLElement {
+  if (announcements?.eventId !== eventId) {
+    void announcements?.stop();
+    announcements = { eventId, ...followAnnouncements(supabase, client, eventId) };
+  }
+  return announcements.el;
+}
+
 // ----- screens ----------------------------------------------------------------------------
 function scanner() {
   const input = h("input", { id: "token", name: "token", autocomplete: "off", autocapitalize: "off", spellcheck: "false", maxlength: 64 });
@@ -179,6 +191,7 @@ function scanner() {
   app.replaceChildren(
     h("section", { class: "card" },
       h("h1", {}, `${t("door_title")}: ${event!.name}`),
+      announcementsOf(event!.id),
       h("p", { class: "queue", id: "queue", role: "status", "aria-live": "polite" }),
       h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
       h("div", { class: "row spread" }, camera,

@@ -402,6 +402,8 @@ async function start() {
     return showError(message, e);
   }
   renderCard();
+  // One open of the link counted for the promoter's page, and nothing about who opened it.
+  void client.call("record_link_open", { p_promoter_slug: card.promoter.slug, p_event_slug: card.event.slug }).catch(() => {});
   const saved = store.pass(card.event.id);
   if (saved) offline.saveCard(path, card);
   if (saved) return show(() => passView(saved));

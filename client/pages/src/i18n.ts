@@ -55,6 +55,9 @@ const pt = {
   arrivals_feed: "Chegadas", no_arrivals: "Ainda ninguém chegou.",
   chart_title: "Inscrições e chegadas por 15 minutos", chart_registrations: "Inscrições", chart_arrivals: "Chegadas",
   chart_empty: "Ainda sem dados.", my_data: "Os meus dados", announcement: "Aviso",
+  announce_title: "Avisar a equipa (porta e promotores)", announce_kind: "Tipo", announce_message: "Aviso",
+  kind_message: "Mensagem", kind_closing_soon: "A lista fecha em breve", kind_capacity_reached: "Lotação atingida",
+  announce_send: "Enviar aviso", announce_sent: "Aviso enviado às {time}.",
 };
 
 const en: typeof pt = {
@@ -107,6 +110,9 @@ const en: typeof pt = {
   arrivals_feed: "Arrivals", no_arrivals: "Nobody has arrived yet.",
   chart_title: "Registrations and arrivals per 15 minutes", chart_registrations: "Registrations", chart_arrivals: "Arrivals",
   chart_empty: "No data yet.", my_data: "My data", announcement: "Announcement",
+  announce_title: "Tell the team (door and promoters)", announce_kind: "Kind", announce_message: "Announcement",
+  kind_message: "Message", kind_closing_soon: "The list closes soon", kind_capacity_reached: "Capacity reached",
+  announce_send: "Send announcement", announce_sent: "Announcement sent at {time}.",
 };
 
 export const errorsPt: Record<ErrorCode, string> = {
@@ -143,6 +149,9 @@ export const errorsPt: Record<ErrorCode, string> = {
   invalid_name: "Escreve um nome.", invalid_display_name: "Escreve o nome a mostrar.",
   invalid_role: "Escolhe um papel válido.", member_not_found: "Esta pessoa já não é membro.",
   promoter_not_found: "Promotor não encontrado.", promoter_taken: "Outra conta já entra como este promotor.",
+  promoter_required: "Escolhe o promotor com que esta pessoa entra.", invalid_kind: "Escolhe o tipo de aviso.",
+  invalid_message: "Escreve o aviso (até 280 caracteres).", invalid_language: "Língua não suportada.",
+  invalid_time_zone: "O fuso horário deste aparelho não é conhecido.",
   last_owner: "A organização precisa de pelo menos um dono.", membership_changed: "O teu papel mudou entretanto. Recarrega.",
   invalid_slug: "O nome no link usa letras minúsculas, algarismos e hífenes.", invalid_times: "A noite tem de acabar depois de começar.",
   invalid_closing_time: "A lista tem de fechar antes do fim da noite.", invalid_capacity: "A lotação tem de ser positiva.",
@@ -202,6 +211,9 @@ export const errorsEn: Record<ErrorCode, string> = {
   invalid_name: "Type a name.", invalid_display_name: "Type the display name.",
   invalid_role: "Choose a valid role.", member_not_found: "This person is no longer a member.",
   promoter_not_found: "Promoter not found.", promoter_taken: "Another account already signs in as this promoter.",
+  promoter_required: "Choose the promoter this person signs in as.", invalid_kind: "Choose the kind of announcement.",
+  invalid_message: "Type the announcement (up to 280 characters).", invalid_language: "Language not supported.",
+  invalid_time_zone: "This device's time zone is not known.",
   last_owner: "The organisation needs at least one owner.", membership_changed: "Your role changed meanwhile. Reload.",
   invalid_slug: "The link name uses lower-case letters, digits and hyphens.", invalid_times: "The night must end after it starts.",
   invalid_closing_time: "The list must close before the night ends.", invalid_capacity: "The capacity must be positive.",

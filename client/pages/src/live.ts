@@ -5,8 +5,8 @@
 import { type ConnectionState, subscribeToEvent } from "../../live.ts";
 import type { Dashboard, MyEvent } from "../../schemas.ts";
 import type { GuestStats } from "../../answers.ts";
-import { api, h, mountLangSwitch, pickEvent, showError, signInForm, statsSection, supabaseClient } from "./common.ts";
-import { formatTime, formatWhen, t } from "./i18n.ts";
+import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, signInForm, statsSection, supabaseClient } from "./common.ts";
+import { formatTime, formatWhen, lang, t } from "./i18n.ts";
 
 const EVENT_KEY = "guestlist.live.event";
 const app = document.getElementById("app")!;
@@ -30,6 +30,7 @@ function refreshStats(eventId: string) {
 let state: ConnectionState = "connecting";
 let unsubscribe: (() => Promise<void>) | null = null;
 let view: () => void = () => {};
+let announceForm: HTMLElement | null = null;
 
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -74,8 +75,43 @@ function stateBadge() {
   return h("span", { class: "state", id: "connection", "data-state": state, role: "status", "aria-live": "polite" }, t(key));
 }
 
+/**
+ * Owners and admins announce to the night's team (the event-broadcast function; the database
+ * decides who may). Built once per night, so a redraw of the dashboard keeps what is typed.
+ */
+function announcementForm(e: MyEvent): HTMLElement | null {
+  if (e.role !== "owner" && e.role !== "admin") return null;
+  const kind = h("select", { id: "announce-kind", name: "announce-kind" },
+    ...(["message", "closing_soon", "capacity_reached"] as const).map((k) => h("option", { value: k }, t(`kind_${k}`))));
+  const text = h("input", { id: "announce-message", name: "announce-message", maxlength: 280, required: true, autocomplete: "off" });
+  const status = h("p", { class: "message", id: "announce-status", role: "status", "aria-live": "polite" });
+  kind.addEventListener("change", () => {
+    if (!text.value || text.dataset.auto) { text.value = kind.value === "message" ? "" : t(`kind_${kind.value}` as "kind_message"); text.dataset.auto = "1"; }
+  });
+  text.addEventListener("input", () => { delete text.dataset.auto; });
+  const submit = h("button", { type: "submit", class: "primary", id: "announce-send" }, t("announce_send"));
+  const form = h("form", { class: "card", id: "announce-form", novalidate: true, lang: lang() },
+    h("h2", {}, t("announce_title")),
+    h("div", { class: "field" }, h("label", { for: "announce-kind" }, t("announce_kind")), kind),
+    h("div", { class: "field" }, h("label", { for: "announce-message" }, t("announce_message")), text),
+    submit, status);
+  const run = once(submit, async () => {
+    clearMessage(status);
+    try {
+      const sent = await client.invoke("event-broadcast", { event_id: e.id, kind: kind.value, message: text.value });
+      text.value = "";
+      showInfo(status, t("announce_sent", { time: formatTime(sent.sent_at) }));
+    } catch (err) {
+      showError(status, err);
+    }
+  });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); void run(); });
+  return form;
+}
+
 function render() {
   if (!event) return;
+  if (announceForm && announceForm.lang !== lang()) announceForm = announcementForm(event); // the language switched
   const d = dashboard;
   const table = (head: string, rows: { name: string; registered: number; checked_in: number }[], id: string) =>
     h("table", { id },
@@ -89,6 +125,7 @@ function render() {
       h("div", { class: "row" },
         h("button", { type: "button", class: "link inline", onclick: () => void choose(null) }, t("change_event")),
         h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
+    ...(announceForm ? [announceForm] : []),
     h("div", { class: "totals", id: "totals" },
       h("div", {}, h("strong", { id: "total-registered" }, d ? String(d.totals.registered) : "–"), t("registered")),
       h("div", {}, h("strong", { id: "total-arrived" }, d ? String(d.totals.checked_in) : "–"), t("arrived")),
@@ -129,6 +166,7 @@ async function choose(e: MyEvent | null) {
   stats = null;
   statsAt = 0;
   event = e;
+  announceForm = e ? announcementForm(e) : null;
   if (!e) { localStorage.removeItem(EVENT_KEY); return void route(); }
   view = render;
   state = "connecting";

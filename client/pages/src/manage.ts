@@ -6,7 +6,7 @@
 import type { EventRow, Org, Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
 import { api, clearMessage, h, mountLangSwitch, once, reveal, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
-import { formatWhen, t } from "./i18n.ts";
+import { formatWhen, lang, t } from "./i18n.ts";
 import { m, type MKey } from "./manage-i18n.ts";
 
 const ORG_KEY = "guestlist.manage.org";
@@ -47,6 +47,9 @@ async function act(action: () => Promise<unknown>, done?: string) {
     showError(message(), e);
   }
 }
+
+/** A destructive change runs only once the person confirms it (the browser's own dialog). */
+const confirmed = (question: string) => window.confirm(question);
 
 async function load() {
   overview = await client.call("organization_overview", { p_organization_id: org!.id });
@@ -121,7 +124,9 @@ function linkRow(ev: EventRow, l: EventRow["links"][number]) {
       h("p", { class: "url" }, h("a", { href: url }, url)),
       h("div", { class: "row" },
         h("button", { type: "button", class: "secondary small", onclick: () => void navigator.clipboard?.writeText(url).then(() => showInfo(message(), m("copied"))) }, m("copy")),
-        h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("unlink_promoter", { p_event_id: ev.id, p_promoter_id: l.promoter_id })) }, m("unlink")))));
+        h("button", { type: "button", class: "link inline", "data-action": "unlink", onclick: () => {
+          if (confirmed(m("confirm_unlink", { promoter: p?.display_name ?? "?", night: ev.name }))) void act(() => client.call("unlink_promoter", { p_event_id: ev.id, p_promoter_id: l.promoter_id }));
+        } }, m("unlink")))));
 }
 
 function linkForm(ev: EventRow) {
@@ -183,8 +188,14 @@ function questionsForm(ev: EventRow) {
   return form;
 }
 
+/**
+ * The night's list as CSV, headers in the page's language and times in this device's time zone
+ * (the schema keeps none per venue; whoever exports is normally where the night happens).
+ */
 async function downloadCsv(ev: EventRow) {
-  const csv = await client.call("export_guest_list", { p_event_id: ev.id });
+  const csv = await client.call("export_guest_list", {
+    p_event_id: ev.id, p_lang: lang(), p_time_zone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+  });
   const a = h("a", { href: URL.createObjectURL(new Blob([csv], { type: "text/csv;charset=utf-8" })), download: `${ev.slug}.csv` });
   document.body.append(a);
   a.click();
@@ -204,7 +215,7 @@ function eventCard(ev: EventRow) {
     h("div", { class: "row" },
       h("button", { type: "button", class: "secondary small", onclick: () => { editing = ev.id; render(); } }, m("edit_event")),
       h("button", { type: "button", class: "secondary small", onclick: () => void act(() => client.call("duplicate_event", { p_event_id: ev.id, p_slug: nextSlug() })) }, m("duplicate")),
-      h("button", { type: "button", class: "secondary small", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
+      h("button", { type: "button", class: "secondary small", "data-action": "export-csv", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     paceForm(ev),
     questionsForm(ev),
     h("h4", {}, m("links")),
@@ -258,7 +269,9 @@ function teamsSection() {
       return h("div", { class: "team" }, h("h3", {}, t.name),
         t.members.length
           ? h("ul", { class: "plain" }, ...t.members.map((x) => h("li", {}, name(x.promoter_id), x.is_leader ? ` (${m("leader")})` : "",
-            " ", h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("set_team_member", { p_team_id: t.id, p_promoter_id: x.promoter_id, p_member: false })) }, m("remove")))))
+            " ", h("button", { type: "button", class: "link inline", "data-action": "remove-from-team", onclick: () => {
+              if (confirmed(m("confirm_team_remove", { promoter: name(x.promoter_id), team: t.name }))) void act(() => client.call("set_team_member", { p_team_id: t.id, p_promoter_id: x.promoter_id, p_member: false }));
+            } }, m("remove")))))
           : h("p", {}, m("team_members_none")),
         o.promoters.length ? form : null);
     }),
@@ -300,15 +313,46 @@ function membersSection() {
     h("ul", { class: "plain" }, ...o.members.map((x) => {
       const id = `role-${x.user_id}`;
       const s = h("select", { id, "aria-label": `${m("role")}: ${x.email}` }, ...ROLES.map((r) => h("option", { value: r, selected: r === x.role }, roleName(r))));
+      const pick = h("div", { class: "promoter-pick", id: `pick-${x.user_id}`, "aria-live": "polite" });
       s.addEventListener("change", () => {
-        const promoter = s.value === "promoter" ? (free[0]?.id ?? null) : null;
-        void act(() => client.call("set_member_role", { p_organization_id: org!.id, p_user_id: x.user_id, p_role: s.value, p_promoter_id: promoter }));
+        pick.replaceChildren();
+        if (s.value === "promoter") return pick.append(promoterPick(x, () => { s.value = x.role; }));
+        void act(() => client.call("set_member_role", { p_organization_id: org!.id, p_user_id: x.user_id, p_role: s.value }));
       });
-      return h("li", { class: "row spread" }, h("span", {}, x.email), h("span", { class: "row" }, s,
-        h("button", { type: "button", class: "link inline", onclick: () => void act(() => client.call("remove_member", { p_organization_id: org!.id, p_user_id: x.user_id })) }, m("remove"))));
+      return h("li", { class: "member" }, h("div", { class: "row spread" }, h("span", {}, x.email), h("span", { class: "row" }, s,
+        h("button", { type: "button", class: "link inline", "data-action": "remove-member", onclick: () => {
+          if (confirmed(m("confirm_remove_member", { email: x.email }))) void act(() => client.call("remove_member", { p_organization_id: org!.id, p_user_id: x.user_id }));
+        } }, m("remove")))), pick);
     })),
-    o.invitations.length ? h("ul", { class: "plain", id: "invitations" }, ...o.invitations.map((i) => h("li", {}, `${i.email} · ${roleName(i.role)} · ${formatWhen(i.expires_at)}`))) : null,
+    o.invitations.length ? h("ul", { class: "plain", id: "invitations" }, ...o.invitations.map((i) => h("li", { class: "row spread" },
+      h("span", {}, `${i.email} · ${roleName(i.role)} · ${formatWhen(i.expires_at)}`),
+      h("button", { type: "button", class: "link inline", "data-action": "revoke-invitation", onclick: () => {
+        if (confirmed(m("confirm_revoke_invitation", { email: i.email }))) void act(() => client.call("revoke_invitation", { p_invitation_id: i.id }));
+      } }, m("revoke_invitation"))))) : null,
     form);
+}
+
+/**
+ * Which promoter record a member becomes when their role changes to promoter: they then see that
+ * record's guests, so the page asks (the database refuses a change that names none).
+ */
+function promoterPick(x: { user_id: string; email: string; promoter_id: string | null }, cancel: () => void) {
+  const choices = overview!.promoters.filter((p) => !p.user_id || p.user_id === x.user_id);
+  const id = `pick-promoter-${x.user_id}`;
+  const close = () => { document.getElementById(`pick-${x.user_id}`)?.replaceChildren(); cancel(); };
+  if (!choices.length) {
+    return h("p", { class: "help" }, m("no_free_promoter"), " ",
+      h("button", { type: "button", class: "link inline", onclick: close }, m("cancel")));
+  }
+  const submit = h("button", { type: "submit", class: "secondary small" }, m("make_promoter"));
+  const form = h("form", { class: "inline-form", "data-form": "promoter-pick", "aria-label": m("which_promoter", { email: x.email }) },
+    select(id, "which_promoter_label", [["", "—"], ...choices.map((p) => [p.id, p.display_name] as [string, string])], x.promoter_id ?? ""),
+    submit, h("button", { type: "button", class: "link inline", onclick: close }, m("cancel")));
+  const run = once(submit, () => act(() => client.call("set_member_role", {
+    p_organization_id: org!.id, p_user_id: x.user_id, p_role: "promoter", p_promoter_id: val(form, id) || undefined,
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,13 +368,26 @@ function render() {
       h("div", { class: "row spread" }, h("h1", {}, o.organization.name), h("span", {}, roleName(o.my_role))),
       messageP(),
       h("div", { class: "row" },
-        h("button", { type: "button", class: "link inline", onclick: () => { localStorage.removeItem(ORG_KEY); org = null; void route(); } }, m("my_orgs")),
+        h("button", { type: "button", class: "link inline", id: "my-orgs", onclick: () => void showOrgs() }, m("my_orgs")),
+        h("button", { type: "button", class: "link inline", id: "create-org", onclick: () => void showOrgs(true) }, m("create_org")),
         h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void supabase.auth.signOut().then(() => route()) }, t("sign_out")))),
     h("section", { id: "events" }, h("div", { class: "row spread" }, h("h2", {}, m("events")),
       editing === null ? h("button", { type: "button", class: "secondary", id: "new-event", onclick: () => { editing = "new"; render(); } }, m("new_event")) : null),
       editing === "new" ? eventForm(null) : null,
       ...o.events.map(eventCard)),
     promotersSection(), teamsSection(), membersSection());
+}
+
+/** The organisations and the form to create one, from inside any organisation. */
+async function showOrgs(create = false) {
+  localStorage.removeItem(ORG_KEY);
+  org = null;
+  try {
+    orgPicker(await client.call("my_organizations"));
+    if (create) (document.getElementById("org-name") as HTMLInputElement).focus();
+  } catch (e) {
+    showError(message(), e);
+  }
 }
 
 async function openOrg(o: Org) {

@@ -1,11 +1,14 @@
-// The promoter's page, /promoter: their links (URL and QR to share) with registered and arrived
-// guests per night, and a night's feed of their own guests (a team leader: the team's), live from
-// the private Realtime topics promoter:<id> and team:<id>, which RLS opens to them alone.
+// The promoter's page, /promoter: their links to published nights, the running and upcoming ones
+// first (URL and QR, copy and share buttons), with the link's opens, registered and arrived guests
+// and the conversion between them, the night's latest announcement, and a night's feed of their
+// own guests (a team leader: the team's), live from the private Realtime topics promoter:<id> and
+// team:<id>, which RLS opens to them alone.
 import type { RealtimeChannel } from "@supabase/supabase-js";
 import type { PromoterFeed as Feed, GuestStats, PromoterLink as Link, PromoterOverview as Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
 import { api, h, mountLangSwitch, showError, signInForm, statsSection, supabaseClient } from "./common.ts";
-import { formatTime, formatWhen, t } from "./i18n.ts";
+import { announcementView } from "./announcements.ts";
+import { formatTime, formatWhen, lang, t } from "./i18n.ts";
 import { m } from "./manage-i18n.ts";
 
 const app = document.getElementById("app")!;
@@ -41,6 +44,7 @@ async function subscribe() {
   channels = topics.map((topic) => supabase.channel(topic, { config: { private: true } })
     .on("broadcast", { event: "guest_registered" }, () => void refresh())
     .on("broadcast", { event: "guest_checked_in" }, () => void refresh())
+    .on("broadcast", { event: "announcement" }, () => void refresh())
     .subscribe((status) => {
       live = status === "SUBSCRIBED" ? "live" : status === "CHANNEL_ERROR" || status === "CLOSED" || status === "TIMED_OUT" ? "offline" : live;
       if (status === "SUBSCRIBED") void refresh(); // catch up on anything missed while away
@@ -54,10 +58,32 @@ function stateBadge() {
   return h("span", { class: "state", id: "connection", "data-state": live, role: "status", "aria-live": "polite" }, t(key));
 }
 
+/** Shares the link with the phone's share sheet where there is one, or copies it; says which happened. */
+async function share(url: string, night: string, useSheet: boolean) {
+  const status = document.getElementById("copy-status")!;
+  try {
+    if (useSheet && navigator.share) {
+      await navigator.share({ title: night, url });
+      return;
+    }
+    await navigator.clipboard.writeText(url);
+    status.textContent = m("copied");
+  } catch (e) {
+    if (e instanceof DOMException && e.name === "AbortError") return; // the sheet was closed
+    status.textContent = m("share_failed");
+  }
+}
+
+const percent = (part: number, whole: number) =>
+  whole > 0 ? new Intl.NumberFormat(lang() === "pt" ? "pt-PT" : "en-GB", { style: "percent", maximumFractionDigits: 0 }).format(part / whole) : "–";
+
 function render() {
   const o = overview!;
   view = render;
   const mine = new Set(o.promoters.map((p) => p.id));
+  // The newest announcement of any of the nights, at the top.
+  const latest = o.links.map((l) => l.announcement).filter((a) => a !== null)
+    .sort((a, b) => Date.parse(b.sent_at) - Date.parse(a.sent_at))[0] ?? null;
   const group = (links: Link[], title: string) => links.length === 0 ? null : h("section", { class: "card" }, h("h2", {}, title),
     h("ul", { class: "links" }, ...links.map((l) => {
       const url = `${location.origin}${l.path}`;
@@ -69,13 +95,23 @@ function render() {
           h("strong", {}, l.event.name), ` · ${l.promoter.display_name}`,
           h("p", {}, formatWhen(l.event.starts_at)),
           h("p", { class: "url" }, h("a", { href: url }, url)),
-          h("p", { class: "counts" }, `${t("registered")}: `, h("strong", { class: "registered" }, String(l.registered)),
-            ` · ${t("arrived")}: `, h("strong", { class: "arrived" }, String(l.checked_in))),
+          h("dl", { class: "counts", "aria-label": m("link_stats", { night: l.event.name }) },
+            h("div", {}, h("dt", {}, m("opens")), h("dd", { class: "opens" }, String(l.opens))),
+            h("div", {}, h("dt", {}, t("registered")), h("dd", {}, h("span", { class: "registered" }, String(l.registered)),
+              ` (${m("of_opens", { pct: percent(l.registered, l.opens) })})`)),
+            h("div", {}, h("dt", {}, t("arrived")), h("dd", {}, h("span", { class: "arrived" }, String(l.checked_in)),
+              ` (${m("of_registered", { pct: percent(l.checked_in, l.registered) })})`))),
+          l.announcement ? h("p", { class: "announcement" }, h("strong", {}, `${t("announcement")} · ${formatTime(l.announcement.sent_at)}: `), l.announcement.message) : null,
+          h("div", { class: "row" },
+            h("button", { type: "button", class: "secondary small", "data-action": "copy", onclick: () => void share(url, l.event.name, false) }, m("copy")),
+            h("button", { type: "button", class: "secondary small", "data-action": "share", onclick: () => void share(url, l.event.name, true) }, m("share"))),
           h("button", { type: "button", class: "secondary small", onclick: () => { selected = l.event.id; void refresh(); } }, m("pick_link"))));
     })));
   const parts: (Node | null)[] = [
     h("section", { class: "card" }, h("div", { class: "row spread" }, h("h1", {}, m("promoter_title")), stateBadge()),
       h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
+      latest ? announcementView(latest) : null,
+      h("p", { class: "message", id: "copy-status", role: "status", "aria-live": "polite" }),
       h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out"))),
     o.links.length === 0 ? h("p", { class: "card" }, m("no_promoter_links")) : null,
     group(o.links.filter((l) => mine.has(l.promoter.id)), m("your_links")),

@@ -78,7 +78,7 @@ select is(tests.error_of(format('select public.set_member_role(%L, %L, %L)', pg_
 select is(tests.error_of(format('select public.set_member_role(%L, %L, %L)', pg_temp.id('org_a'), pg_temp.id('staff_a'), 'boss')),
   'PT400 invalid_role', 'an unknown role is a 400');
 select is(tests.error_of(format('select public.set_member_role(%L, %L, %L)', pg_temp.id('org_a'), pg_temp.id('staff_a'), 'promoter')),
-  'PT404 promoter_not_found', 'the promoter role needs a promoter record');
+  'PT400 promoter_required', 'the promoter role names its promoter record: never a guess');
 select is(tests.error_of(format('select public.set_member_role(%L, %L, %L, %L)', pg_temp.id('org_a'), pg_temp.id('staff_a'), 'promoter', pg_temp.id('promoter'))),
   'PT409 promoter_taken', '... one that no other account signs in as');
 select is(public.set_member_role(pg_temp.id('org_a'), pg_temp.id('promoter_user'), 'staff') ->> 'role', 'staff',

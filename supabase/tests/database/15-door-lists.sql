@@ -25,20 +25,20 @@ insert into public.guests (event_id, client_user_id, promoter_id) select pg_temp
 
 -- export_guest_list
 select tests.authenticate_as(pg_temp.id('owner_a'));
-create temporary table owner_csv as select public.export_guest_list(pg_temp.id('open_event')) as v;
+create temporary table owner_csv as select public.export_guest_list(pg_temp.id('open_event'), 'en', 'UTC') as v;
 select tests.act_as_postgres();
-select is((select split_part(v, E'\r\n', 1) from owner_csv), 'first_name,last_name,promoter,team,status,checked_in_at,phone',
+select is((select split_part(v, E'\r\n', 1) from owner_csv), chr(65279) || '"First name","Last name","Promoter","Team","Status","Plus-ones","Source","Checked in (UTC)","Phone"',
   'the owner''s CSV has a header with the phone column');
 select is((select split_part(v, E'\r\n', 3) from owner_csv),
-  format('"Beatriz","Quintela","Pat Promoter","%s","registered","","+351937000001"', (select name from public.teams where id = pg_temp.id('team'))),
+  format('"Beatriz","Quintela","Pat Promoter","%s","registered","0","link","","+351937000001"', (select name from public.teams where id = pg_temp.id('team'))),
   '... a row per guest, quoted');
-select is((select split_part(v, E'\r\n', 2) from owner_csv), '"''@Carlos","Quintas","''=HYPERLINK(""x"")","","registered","","+351937000002"',
+select is((select split_part(v, E'\r\n', 2) from owner_csv), '"''@Carlos","Quintas","''=HYPERLINK(""x"")","","registered","0","link","","+351937000002"',
   '... and cells a spreadsheet would run are defused');
 select is((select array_length(string_to_array(v, E'\r\n'), 1) from owner_csv), 4, '... and nothing else');
 select tests.authenticate_as(pg_temp.id('admin_a'));
-create temporary table admin_csv as select public.export_guest_list(pg_temp.id('open_event')) as v;
+create temporary table admin_csv as select public.export_guest_list(pg_temp.id('open_event'), 'en', 'UTC') as v;
 select tests.act_as_postgres();
-select is((select split_part(v, E'\r\n', 1) from admin_csv), 'first_name,last_name,promoter,team,status,checked_in_at',
+select is((select split_part(v, E'\r\n', 1) from admin_csv), chr(65279) || '"First name","Last name","Promoter","Team","Status","Plus-ones","Source","Checked in (UTC)"',
   'an admin''s CSV has no phone column');
 select is((select count(*)::int from admin_csv where v like '%+351%'), 0, '... and no phone anywhere');
 select tests.authenticate_as(pg_temp.id('staff_a'));
