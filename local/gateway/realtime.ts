@@ -401,10 +401,12 @@ export class Realtime {
     this.#send(socket, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: "phx_reply", payload: { status, response } });
   }
 
-  /** GET /realtime/v1/websocket?apikey=…&vsn=… */
-  async upgrade(req: Request, clientIp: string): Promise<Response> {
+  /**
+   * GET /realtime/v1/websocket?apikey=…&vsn=…; `apikey` is the query's key as the gateway forwards
+   * it (a new API key already replaced by its role's JWT, which becomes the socket's token).
+   */
+  async upgrade(req: Request, clientIp: string, apikey: string): Promise<Response> {
     const url = new URL(req.url);
-    const apikey = url.searchParams.get("apikey") ?? "";
     try {
       const claims = await this.keys.verify(apikey);
       if (claims.role !== "anon" && claims.role !== "service_role") throw new Error("not an API key");
@@ -412,6 +414,9 @@ export class Realtime {
       return json(403, { message: "Unauthorized: invalid or missing apikey" });
     }
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return json(400, { message: "Expected a websocket upgrade" });
+    // user_socket.ex's TenantRateLimiters.check_tenant: the project's limits refuse the connection too.
+    if (this.#users.size >= this.limits.maxConcurrentUsers) return json(429, { error: "Too many connected users" });
+    if (this.#projectJoins.triggered) return json(429, { error: "Too many joins per second" });
     const open = this.#perAddress.get(clientIp) ?? 0;
     if (open >= MAX_SOCKETS_PER_ADDRESS) {
       return json(429, { message: "Too many connections from this address" }, { "Retry-After": "10" });
@@ -507,7 +512,10 @@ export class Realtime {
   }
 
   async #admit(socket: Socket, m: Msg, subTopic: string, opts: { self: boolean; ack: boolean }, slot: { held: boolean }) {
-    const token = typeof m.payload.access_token === "string" ? m.payload.access_token : socket.apikey;
+    // A new API key as access_token stands for the socket's own token (realtime_channel.ex's
+    // assign_access_token: "sb_" <> _ takes the tenant token).
+    const given = m.payload.access_token;
+    const token = typeof given === "string" && !given.startsWith("sb_") ? given : socket.apikey;
     let claims: Claims;
     try {
       claims = await this.#confirmToken(token);
@@ -536,7 +544,9 @@ export class Realtime {
   async #accessToken(socket: Socket, m: Msg) {
     const channel = socket.channels.get(m.topic);
     const token = m.payload.access_token;
+    // An `sb_` key as a new token is ignored, as hosted does.
     if (!channel || token === null || token === undefined || token === channel.token) return;
+    if (typeof token === "string" && token.startsWith("sb_")) return;
     if (typeof token !== "string") return this.#shutdown(socket, channel, "InvalidJWTToken: Token claims must be a map");
     let claims: Claims;
     try {
