@@ -7,6 +7,7 @@
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
 // and, beside them, pg_net's worker (net.ts): sends what net.http_post queued.
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
+import { parse as parseToml } from "smol-toml";
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
@@ -61,7 +62,9 @@ Deno.env.set("SUPABASE_SERVICE_ROLE_KEY", env("SERVICE_ROLE_KEY"));
 Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 
 const keys = await Keys.fromSecret(secret);
-const rest = new Rest(pool);
+// PostgREST's db-schemas: the exposed schemas of config.toml's [api], as `supabase start` gives them.
+const apiSchemas = ((parseToml(await Deno.readTextFile(configToml).catch(() => "")) as { api?: { schemas?: unknown } }).api?.schemas);
+const rest = new Rest(pool, Array.isArray(apiSchemas) && apiSchemas.length > 0 ? apiSchemas.map(String) : ["public"]);
 // Auth emails through the mail catcher (local/mail), as GoTrue sends to Mailpit under `supabase start`.
 const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()),
   Deno.env.get("MAIL_URL") ?? null);
