@@ -3,46 +3,26 @@
 // broadcast_handler.ex, batch_broadcast.ex, replication_connection.ex). A gateway of the test's
 // own, on the test database, with small limits and a short rate tick, so that each limit is
 // reached with a handful of messages.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../tests/db";
 import { env, eventually } from "../../tests/env";
+import { ownGateway } from "./gateway";
 
 const sql = connect(1);
-let gateway: ChildProcess;
+let gateway: Awaited<ReturnType<typeof ownGateway>>;
 let apiUrl = "";
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-
 beforeAll(async () => {
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const dbPort = new URL(process.env.DB_URL!).port;
-  gateway = spawn("node_modules/.bin/deno", ["run", "--allow-all", "--config", "deno.json", "local/gateway/main.ts"], {
-    env: {
-      ...process.env, API_PORT: String(port), DB_PORT: dbPort, API_URL: apiUrl, FUNCTIONS_DIR: `${process.cwd()}/supabase/functions`,
-      PAGES_DIR: "/nonexistent", SUPABASE_CONFIG: `${process.cwd()}/supabase/config.toml`, ANON_KEY: env.anonKey, SERVICE_ROLE_KEY: env.serviceKey,
-      REALTIME_MAX_CONCURRENT_USERS: "2", REALTIME_MAX_EVENTS_PER_SECOND: "5", REALTIME_MAX_JOINS_PER_SECOND: "20",
-      REALTIME_MAX_PAYLOAD_SIZE_KB: "1", REALTIME_RATE_TICK_MS: "200",
-    },
-    stdio: "ignore",
+  gateway = await ownGateway({
+    REALTIME_MAX_CONCURRENT_USERS: "2", REALTIME_MAX_EVENTS_PER_SECOND: "5", REALTIME_MAX_JOINS_PER_SECOND: "20",
+    REALTIME_MAX_PAYLOAD_SIZE_KB: "1", REALTIME_RATE_TICK_MS: "200",
   });
-  await eventually(async () => {
-    const res = await fetch(`${apiUrl}/health`).catch(() => null);
-    return res?.ok && (await res.json()).realtime === "listening" ? true : undefined;
-  }, 60_000);
+  apiUrl = gateway.url;
 }, 90_000);
 
 afterAll(async () => {
-  gateway?.kill("SIGTERM");
+  gateway?.stop();
   await sql.end();
 });
 
