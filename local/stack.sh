@@ -3,7 +3,7 @@
 #   local/stack.sh up       start in the background (idempotent)
 #   local/stack.sh down     stop (idempotent)
 #   local/stack.sh start    start in the foreground, print URLs and keys, stop on Ctrl-C
-#   local/stack.sh status   print API_URL, DB_URL, MAILPIT_URL, ANON_KEY, SERVICE_ROLE_KEY, JWT_SECRET
+#   local/stack.sh status   print API_URL, DB_URL, MAILPIT_URL, ANON_KEY, SERVICE_ROLE_KEY, PUBLISHABLE_KEY, SECRET_KEY, JWT_SECRET
 source "$(dirname "$0")/lib.sh"
 DB="$ROOT/local/db.sh"
 DENO="$ROOT/node_modules/.bin/deno"

@@ -113,9 +113,39 @@ MAIL_TEMPLATES.reauthentication = {
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** GoTrue's error body. */
+/** GoTrue's error body (the initial API version's shape; `versioned` gives 2024-01-01's). */
 export const authError = (status: number, errorCode: string, msg: string, headers: Record<string, string> = {}) =>
-  json(status, { code: status, error_code: errorCode, msg }, headers);
+  json(status, { code: status, error_code: errorCode, msg }, { "x-sb-error-code": errorCode, ...headers });
+
+/**
+ * GoTrue's `X-Supabase-Api-Version` (apiversions.go): a date from 2024-01-01 on selects that
+ * version; none, an earlier one or a malformed one the initial version.
+ */
+export function apiVersionOf(header: string | null): "2024-01-01" | null {
+  const m = (header ?? "").match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  if (!m) return null;
+  const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  if (date.getUTCMonth() !== Number(m[2]) - 1 || date.getUTCDate() !== Number(m[3])) return null;
+  return header! >= "2024-01-01" ? "2024-01-01" : null;
+}
+
+/**
+ * An error answer in the shape the request's API version asks for, as GoTrue's
+ * HandleResponseError: from 2024-01-01 `{code: <error code>, message}` (and `weak_password`),
+ * with the version echoed in `X-Supabase-Api-Version`; before it `{code: <status>, error_code,
+ * msg}`. `x-sb-error-code` carries the code in both, except on 2024-01-01's weak password answer.
+ */
+export async function versioned(req: Request, res: Response): Promise<Response> {
+  if (res.status < 400 || apiVersionOf(req.headers.get("x-supabase-api-version")) === null) return res;
+  const body = await res.clone().json().catch(() => null) as
+    { error_code?: unknown; msg?: unknown; weak_password?: unknown } | null;
+  if (!body || typeof body.error_code !== "string") return res;
+  const headers = new Headers(res.headers);
+  headers.set("X-Supabase-Api-Version", "2024-01-01");
+  if (body.weak_password) headers.delete("x-sb-error-code");
+  const out = { code: body.error_code, message: body.msg, ...(body.weak_password ? { weak_password: body.weak_password } : {}) };
+  return new Response(JSON.stringify(out), { status: res.status, headers });
+}
 
 /**
  * Reads the settings the local Auth honours from supabase/config.toml (CLI defaults otherwise).
@@ -161,7 +191,8 @@ export function passwordProblem(password: string, config: Pick<AuthConfig, "minP
     messages.push(`Password should contain at least one character of each: ${config.requiredCharacters.join(", ")}.`);
   }
   if (reasons.length === 0) return null;
-  return json(422, { code: 422, error_code: "weak_password", msg: messages.join(" "), weak_password: { reasons } });
+  return json(422, { code: 422, error_code: "weak_password", msg: messages.join(" "), weak_password: { reasons } },
+    { "x-sb-error-code": "weak_password" });
 }
 
 /** A glob of `additional_redirect_urls` as GoTrue compiles it: `*` stops at `.` and `/`, `**` does not. */
@@ -264,6 +295,10 @@ export class Auth {
   }
 
   async handle(req: Request, path: string, clientIp: string): Promise<Response> {
+    return versioned(req, await this.#route(req, path, clientIp));
+  }
+
+  async #route(req: Request, path: string, clientIp: string): Promise<Response> {
     try {
       // GoTrue's limiterOpts.User (PUT /user) and limiterOpts.Verify (/verify), per address.
       if (path === "user" && req.method === "PUT" && !this.#userLimiter.take(clientIp)) {

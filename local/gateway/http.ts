@@ -8,7 +8,7 @@ import { corsHeaders as sdkCorsHeaders } from "@supabase/supabase-js/cors";
  */
 export const corsHeaders: Record<string, string> = {
   ...sdkCorsHeaders,
-  "Access-Control-Expose-Headers": "Content-Range, Retry-After, X-Total-Count",
+  "Access-Control-Expose-Headers": "Content-Range, Retry-After, X-Total-Count, X-Supabase-Api-Version",
   "Access-Control-Max-Age": "3600",
 };
 

@@ -7,6 +7,7 @@
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
 // and, beside them, pg_net's worker (net.ts): sends what net.http_post queued.
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
+import { parse as parseToml } from "smol-toml";
 import { Auth, authConfigFrom } from "./auth.ts";
 import { Functions } from "./functions.ts";
 import { bearer, json, pgrstError, preflight } from "./http.ts";
@@ -61,7 +62,9 @@ Deno.env.set("SUPABASE_SERVICE_ROLE_KEY", env("SERVICE_ROLE_KEY"));
 Deno.env.set("SUPABASE_DB_URL", env("DB_URL"));
 
 const keys = await Keys.fromSecret(secret);
-const rest = new Rest(pool);
+// PostgREST's db-schemas: the exposed schemas of config.toml's [api], as `supabase start` gives them.
+const apiSchemas = ((parseToml(await Deno.readTextFile(configToml).catch(() => "")) as { api?: { schemas?: unknown } }).api?.schemas);
+const rest = new Rest(pool, Array.isArray(apiSchemas) && apiSchemas.length > 0 ? apiSchemas.map(String) : ["public"]);
 // Auth emails through the mail catcher (local/mail), as GoTrue sends to Mailpit under `supabase start`.
 const auth = new Auth(admin, keys, apiUrl, authConfigFrom(await Deno.readTextFile(configToml).catch(() => ""), Deno.env.toObject()),
   Deno.env.get("MAIL_URL") ?? null);
@@ -74,12 +77,44 @@ const netWorker = new NetWorker(env("DB_URL").replace(/^postgresql:\/\/postgres:
 netWorker.start();
 const metrics = new Metrics(keys, { pools: { rest: pool, admin, realtime: realtimePool }, realtimeClients: () => realtime.clients });
 
-/** Supabase's gateway: the apikey (header or query) must be a key signed with the project secret. */
+/**
+ * The new API keys (not JWTs) and the legacy key each stands for: the publishable key is the anon
+ * role, the secret key service_role (PUBLISHABLE_KEY and SECRET_KEY; `supabase start`'s local values).
+ */
+const newApiKeys = new Map<string, string>([
+  [env("PUBLISHABLE_KEY", "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH"), env("ANON_KEY")],
+  [env("SECRET_KEY", "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz"), env("SERVICE_ROLE_KEY")],
+]);
+/** A key as the services behind the gateway see it: a new API key becomes its role's JWT. */
+const asJwt = (key: string | null) => (key !== null && newApiKeys.get(key)) || key;
+
+/**
+ * The Authorization the gateway forwards to PostgREST, Auth and Realtime, as Supabase's gateway
+ * sets it (supabase/cli's kong.yml reproduces it): a caller's own token is kept, but `Bearer sb_…`
+ * (supabase-js sends its key there when no one is signed in) is not a JWT and is replaced; without
+ * one, the apikey's role JWT is used. Edge functions get the request as sent: their `verify_jwt`
+ * refuses a new API key in Authorization, as hosted's does.
+ */
+function withRoleToken(req: Request): Request {
+  const auth = req.headers.get("authorization");
+  if (auth && !auth.startsWith("Bearer sb_")) return req;
+  const key = asJwt(req.headers.get("apikey"));
+  if (!key) return req;
+  const headers = new Headers(req.headers);
+  headers.set("authorization", `Bearer ${key}`);
+  return new Request(req, { headers });
+}
+
+/**
+ * Supabase's gateway: the apikey (header or query) must be the publishable or secret key, or a
+ * legacy key signed with the project secret.
+ */
 async function checkApiKey(req: Request, url: URL): Promise<Response | null> {
   const key = req.headers.get("apikey") ?? url.searchParams.get("apikey");
   if (!key) {
     return json(401, { message: "No API key found in request", hint: "No `apikey` request header or url param was found." });
   }
+  if (newApiKeys.has(key)) return null;
   try {
     const claims = await keys.verify(key, { legacyOnly: true });
     if (claims.role === "anon" || claims.role === "service_role") return null;
@@ -237,7 +272,7 @@ async function route(req: Request, remote: string): Promise<Response> {
   }
   const bounded = await boundedBody(req);
   if (bounded instanceof Response) return bounded;
-  req = bounded;
+  req = api === "/functions/v1/" ? bounded : withRoleToken(bounded);
 
   if (api === "/rest/v1/") {
     const m = path.match(/^\/rest\/v1\/rpc\/([A-Za-z0-9_]+)$/);
@@ -253,7 +288,7 @@ async function route(req: Request, remote: string): Promise<Response> {
     const forwarded = new Request(req, { headers: requestHeaders(req, remote) });
     return functions.handle(forwarded, path.slice(api.length).split("/")[0]);
   }
-  if (path === "/realtime/v1/websocket") return realtime.upgrade(req, remote);
+  if (path === "/realtime/v1/websocket") return realtime.upgrade(req, remote, asJwt(url.searchParams.get("apikey")) ?? "");
   if (path.startsWith("/realtime/v1/api/broadcast")) return realtime.broadcastApi(req, path.slice("/realtime/v1/api/broadcast".length));
   return json(404, { message: "Not found" });
 }

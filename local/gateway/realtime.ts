@@ -14,7 +14,7 @@ import { bearer, json, truncate } from "./http.ts";
 import { actAs, API_ROLES, isConnectionError, type Pool } from "./pool.ts";
 
 type Channel = {
-  joinRef: string | null; topic: string; subTopic: string; isPrivate: boolean; claims: Claims; token: string; self: boolean;
+  joinRef: string | null; topic: string; subTopic: string; isPrivate: boolean; claims: Claims; token: string; self: boolean; ack: boolean;
   timer?: ReturnType<typeof setTimeout>;
 };
 type Socket = { ws: WebSocket; vsn: string; apikey: string; ip: string; channels: Map<string, Channel>; joining: number };
@@ -22,8 +22,79 @@ type Msg = { join_ref: string | null; ref: string | null; topic: string; event: 
 type Delivery = { topic: string; event: string; payload: unknown; private: boolean; id?: string };
 
 const NOTIFY_CHANNEL = "realtime:broadcast";
-/** Hosted's default `max_channels_per_client`. */
-export const MAX_CHANNELS_PER_SOCKET = 100;
+
+/**
+ * A project's Realtime limits, as hosted sets them per plan (supabase.com/docs/guides/realtime/limits;
+ * the tenant's max_concurrent_users, max_events_per_second, max_joins_per_second,
+ * max_channels_per_client and max_payload_size_in_kb in supabase/realtime).
+ */
+export type RealtimeLimits = {
+  maxConcurrentUsers: number; maxEventsPerSecond: number; maxJoinsPerSecond: number;
+  maxChannelsPerClient: number; maxPayloadSizeKb: number;
+};
+export const REALTIME_PLANS: Record<"free" | "pro", RealtimeLimits> = {
+  free: { maxConcurrentUsers: 200, maxEventsPerSecond: 100, maxJoinsPerSecond: 100, maxChannelsPerClient: 100, maxPayloadSizeKb: 256 },
+  pro: { maxConcurrentUsers: 500, maxEventsPerSecond: 500, maxJoinsPerSecond: 500, maxChannelsPerClient: 100, maxPayloadSizeKb: 3000 },
+};
+/**
+ * The limits from the environment: REALTIME_PLAN (free, the default, or pro) gives the plan's
+ * values, and REALTIME_MAX_CONCURRENT_USERS, REALTIME_MAX_EVENTS_PER_SECOND,
+ * REALTIME_MAX_JOINS_PER_SECOND, REALTIME_MAX_CHANNELS_PER_CLIENT and REALTIME_MAX_PAYLOAD_SIZE_KB
+ * override one each, as support raises one limit of a project.
+ */
+export function realtimeLimitsFrom(env: Record<string, string | undefined>): RealtimeLimits {
+  const plan = env.REALTIME_PLAN ?? "free";
+  if (plan !== "free" && plan !== "pro") throw new Error(`REALTIME_PLAN must be free or pro, not ${plan}`);
+  const base = REALTIME_PLANS[plan];
+  const num = (k: string, d: number) => (env[k] === undefined || env[k] === "" ? d : Number(env[k]));
+  return {
+    maxConcurrentUsers: num("REALTIME_MAX_CONCURRENT_USERS", base.maxConcurrentUsers),
+    maxEventsPerSecond: num("REALTIME_MAX_EVENTS_PER_SECOND", base.maxEventsPerSecond),
+    maxJoinsPerSecond: num("REALTIME_MAX_JOINS_PER_SECOND", base.maxJoinsPerSecond),
+    maxChannelsPerClient: num("REALTIME_MAX_CHANNELS_PER_CLIENT", base.maxChannelsPerClient),
+    maxPayloadSizeKb: num("REALTIME_MAX_PAYLOAD_SIZE_KB", base.maxPayloadSizeKb),
+  };
+}
+/** Realtime's RateCounter tick (5 s for joins and events); REALTIME_RATE_TICK_MS shortens it. */
+const RATE_TICK_MS = Number(Deno.env.get("REALTIME_RATE_TICK_MS") ?? "5000");
+
+/**
+ * A project-wide rate as Realtime's RateCounter measures it: a count per tick, the average per
+ * second over the last 12 ticks, and a limit that triggers at a tick whose average reaches it and
+ * stays triggered until a tick's average falls below it.
+ */
+export class RateCounter {
+  #count = 0;
+  #bucket: number[] = [];
+  avg = 0;
+  triggered = false;
+  constructor(readonly limit: number, readonly name: string, readonly tickMs = RATE_TICK_MS) {
+    Deno.unrefTimer(setInterval(() => this.#tick(), tickMs));
+  }
+  add(n = 1) {
+    this.#count += n;
+  }
+  #tick() {
+    this.#bucket = [this.#count, ...this.#bucket].slice(0, 12);
+    this.#count = 0;
+    this.avg = this.#bucket.reduce((a, b) => a + b, 0) / this.#bucket.length / (this.tickMs / 1000);
+    if (this.triggered) this.triggered = this.avg >= this.limit;
+    else if (this.avg >= this.limit) {
+      this.triggered = true;
+      console.error(`realtime: ${this.name}`);
+    }
+  }
+}
+
+/**
+ * Whether a broadcast payload is within the limit, as Tenants.validate_payload_size: the limit in
+ * KB times 1000 plus 500 bytes of padding, against the payload's size (Erlang's external term size
+ * there, its UTF-8 JSON here: the same order for the JSON objects broadcasts carry).
+ */
+export function payloadFits(payload: unknown, maxPayloadSizeKb: number): boolean {
+  return new TextEncoder().encode(JSON.stringify(payload) ?? "").length <= maxPayloadSizeKb * 1000 + 500;
+}
+
 /** Local cap on open sockets per client address (Supabase caps concurrent users per project). */
 export const MAX_SOCKETS_PER_ADDRESS = Number(Deno.env.get("REALTIME_MAX_SOCKETS_PER_ADDRESS") ?? "250");
 /**
@@ -47,6 +118,10 @@ class TokenRefused extends Error {}
 
 export class Realtime {
   #sockets = new Set<Socket>();
+  /** Sockets with a joined channel: Realtime's UsersCounter, which max_concurrent_users bounds. */
+  #users = new Set<Socket>();
+  readonly #events: RateCounter;
+  readonly #projectJoins: RateCounter;
   #perAddress = new Map<string, number>();
   #joins = new Map<string, { tokens: number; at: number }>();
 
@@ -68,7 +143,10 @@ export class Realtime {
   /** Open websockets (for /metrics). */
   get clients() { return this.#sockets.size; }
 
-  constructor(readonly admin: Pool, readonly keys: Keys) {}
+  constructor(readonly admin: Pool, readonly keys: Keys, readonly limits: RealtimeLimits = realtimeLimitsFrom(Deno.env.toObject())) {
+    this.#events = new RateCounter(limits.maxEventsPerSecond, "MessagePerSecondRateLimitReached: Too many messages per second");
+    this.#projectJoins = new RateCounter(limits.maxJoinsPerSecond, "ClientJoinRateLimitReached: Too many joins per second");
+  }
 
   // ---- delivery of realtime.send() ------------------------------------------------------------
 
@@ -152,7 +230,11 @@ export class Realtime {
       try {
         const [row] = await this.admin.sql<{ id: string; topic: string; event: string; payload: unknown; private: boolean }[]>`
           select id, topic, event, payload, private from realtime.messages where id = ${id}`;
-        if (row) this.#deliver({ topic: row.topic, event: row.event, payload: row.payload, private: Boolean(row.private), id: row.id });
+        // As replication_connection.ex: a payload over the limit, or a project past its events
+        // per second, is not broadcast (the row stays in realtime.messages); else it counts one.
+        if (!row || !payloadFits(row.payload, this.limits.maxPayloadSizeKb) || this.#events.triggered) return;
+        this.#events.add();
+        this.#deliver({ topic: row.topic, event: row.event, payload: row.payload, private: Boolean(row.private), id: row.id });
       } catch (e) {
         console.error("realtime: could not read a broadcast:", (e as Error).message);
       }
@@ -172,6 +254,10 @@ export class Realtime {
       const channel = socket.channels.get(topic);
       if (!channel || channel.isPrivate !== msg.private || (socket === except && !channel.self)) continue;
       this.#send(socket, { join_ref: channel.joinRef, ref: null, topic, event: "broadcast", payload });
+      // Every delivery counts as an event of the project (MessageDispatcher's :update_rate_counter),
+      // and a channel that receives one while the project is past its limit is shut down.
+      this.#events.add();
+      if (this.#events.triggered) this.#shutdown(socket, channel, "Too many messages per second");
     }
   }
 
@@ -315,10 +401,12 @@ export class Realtime {
     this.#send(socket, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: "phx_reply", payload: { status, response } });
   }
 
-  /** GET /realtime/v1/websocket?apikey=…&vsn=… */
-  async upgrade(req: Request, clientIp: string): Promise<Response> {
+  /**
+   * GET /realtime/v1/websocket?apikey=…&vsn=…; `apikey` is the query's key as the gateway forwards
+   * it (a new API key already replaced by its role's JWT, which becomes the socket's token).
+   */
+  async upgrade(req: Request, clientIp: string, apikey: string): Promise<Response> {
     const url = new URL(req.url);
-    const apikey = url.searchParams.get("apikey") ?? "";
     try {
       const claims = await this.keys.verify(apikey);
       if (claims.role !== "anon" && claims.role !== "service_role") throw new Error("not an API key");
@@ -326,6 +414,9 @@ export class Realtime {
       return json(403, { message: "Unauthorized: invalid or missing apikey" });
     }
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return json(400, { message: "Expected a websocket upgrade" });
+    // user_socket.ex's TenantRateLimiters.check_tenant: the project's limits refuse the connection too.
+    if (this.#users.size >= this.limits.maxConcurrentUsers) return json(429, { error: "Too many connected users" });
+    if (this.#projectJoins.triggered) return json(429, { error: "Too many joins per second" });
     const open = this.#perAddress.get(clientIp) ?? 0;
     if (open >= MAX_SOCKETS_PER_ADDRESS) {
       return json(429, { message: "Too many connections from this address" }, { "Retry-After": "10" });
@@ -337,6 +428,7 @@ export class Realtime {
     let counted = true;
     const gone = () => {
       this.#sockets.delete(socket);
+      this.#users.delete(socket);
       for (const ch of socket.channels.values()) if (ch.timer) clearTimeout(ch.timer);
       socket.channels.clear();
       if (counted) {
@@ -387,12 +479,23 @@ export class Realtime {
   }
 
   async #join(socket: Socket, m: Msg) {
-    const config = (m.payload.config ?? {}) as { private?: boolean; broadcast?: { self?: boolean } };
+    const config = (m.payload.config ?? {}) as { private?: boolean; broadcast?: { self?: boolean; ack?: boolean } };
     const subTopic = m.topic.replace(/^realtime:/, "");
     if (!config.private) {
       return this.#reply(socket, m, "error", { reason: "PrivateOnly: This project only allows private channels" });
     }
-    if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= MAX_CHANNELS_PER_SOCKET) {
+    // The project's limits, in realtime_channel.ex's order: concurrent users (a socket counts
+    // from its first joined channel), joins per second (past it the socket is disconnected too),
+    // channels per client.
+    if (!this.#users.has(socket) && this.#users.size >= this.limits.maxConcurrentUsers) {
+      return this.#reply(socket, m, "error", { reason: "ConnectionRateLimitReached: Too many connected users" });
+    }
+    if (this.#projectJoins.triggered) {
+      this.#reply(socket, m, "error", { reason: "ClientJoinRateLimitReached: Too many joins per second" });
+      return socket.ws.close(1000, "disconnect");
+    }
+    this.#projectJoins.add();
+    if (!socket.channels.has(m.topic) && socket.channels.size + socket.joining >= this.limits.maxChannelsPerClient) {
       return this.#reply(socket, m, "error", { reason: "ChannelRateLimitReached: Too many channels" });
     }
     if (!this.#takeJoin(socket.ip)) {
@@ -402,14 +505,17 @@ export class Realtime {
     socket.joining++;
     const slot = { held: true };
     try {
-      await this.#admit(socket, m, subTopic, Boolean(config.broadcast?.self), slot);
+      await this.#admit(socket, m, subTopic, { self: Boolean(config.broadcast?.self), ack: Boolean(config.broadcast?.ack) }, slot);
     } finally {
       if (slot.held) socket.joining--;
     }
   }
 
-  async #admit(socket: Socket, m: Msg, subTopic: string, self: boolean, slot: { held: boolean }) {
-    const token = typeof m.payload.access_token === "string" ? m.payload.access_token : socket.apikey;
+  async #admit(socket: Socket, m: Msg, subTopic: string, opts: { self: boolean; ack: boolean }, slot: { held: boolean }) {
+    // A new API key as access_token stands for the socket's own token (realtime_channel.ex's
+    // assign_access_token: "sb_" <> _ takes the tenant token).
+    const given = m.payload.access_token;
+    const token = typeof given === "string" && !given.startsWith("sb_") ? given : socket.apikey;
     let claims: Claims;
     try {
       claims = await this.#confirmToken(token);
@@ -424,9 +530,10 @@ export class Realtime {
     const previous = socket.channels.get(m.topic);
     if (previous?.timer) clearTimeout(previous.timer);
     const channel: Channel = {
-      joinRef: m.join_ref, topic: m.topic, subTopic, isPrivate: true, claims, token, self,
+      joinRef: m.join_ref, topic: m.topic, subTopic, isPrivate: true, claims, token, ...opts,
     };
     socket.channels.set(m.topic, channel);
+    this.#users.add(socket);
     slot.held = false;
     socket.joining--;
     this.#armExpiry(socket, channel);
@@ -437,7 +544,9 @@ export class Realtime {
   async #accessToken(socket: Socket, m: Msg) {
     const channel = socket.channels.get(m.topic);
     const token = m.payload.access_token;
+    // An `sb_` key as a new token is ignored, as hosted does.
     if (!channel || token === null || token === undefined || token === channel.token) return;
+    if (typeof token === "string" && token.startsWith("sb_")) return;
     if (typeof token !== "string") return this.#shutdown(socket, channel, "InvalidJWTToken: Token claims must be a map");
     let claims: Claims;
     try {
@@ -459,6 +568,13 @@ export class Realtime {
     const subTopic = m.topic.replace(/^realtime:/, "");
     if (!channel || !await this.#authorized(channel.claims, subTopic, "write")) {
       return this.#reply(socket, m, "error", { reason: `Unauthorized: You do not have permissions to write to this Channel topic: ${truncate(subTopic)}` });
+    }
+    // As broadcast_handler.ex: the broadcast counts as an event; one over the payload limit is
+    // not sent, and answered `payload_size_exceeded` only when the channel asked for acks.
+    this.#events.add();
+    if (!payloadFits(m.payload, this.limits.maxPayloadSizeKb)) {
+      if (channel.ack) this.#send(socket, { join_ref: m.join_ref, ref: m.ref, topic: m.topic, event: "phx_reply", payload: { status: "error", response: "payload_size_exceeded" } });
+      return;
     }
     this.#deliver({ topic: subTopic, event: String(m.payload.event), payload: m.payload.payload, private: true }, socket);
     this.#reply(socket, m, "ok");
@@ -502,10 +618,16 @@ export class Realtime {
       if (!isObject(x) || typeof x.topic !== "string" || x.topic === "") e.topic = ["can't be blank"];
       if (!isObject(x) || typeof x.event !== "string" || x.event === "") e.event = ["can't be blank"];
       if (!isObject(x) || !isObject(x.payload)) e.payload = [isObject(x) && x.payload !== undefined && x.payload !== null ? "is invalid" : "can't be blank"];
+      else if (!payloadFits(x.payload, this.limits.maxPayloadSizeKb)) e.payload = ["Payload size exceeds tenant limit"];
       return e;
     });
     if (errors.some((e) => Object.keys(e).length > 0)) return json(422, { errors: { messages: errors } });
 
+    // batch_broadcast.ex's check_rate_limit, on the project's average events per second.
+    if (this.#events.avg > this.limits.maxEventsPerSecond) return json(429, { message: "You have exceeded your rate limit" });
+    if (messages.length + this.#events.avg > this.limits.maxEventsPerSecond) {
+      return json(429, { message: "Too many messages to broadcast, please reduce the batch size" });
+    }
     const typed = messages as { topic: string; event: string; payload: Record<string, unknown>; private?: unknown; id?: unknown }[];
     const superUser = claims.role === "service_role";
     const writable = new Map<string, boolean>();
@@ -516,6 +638,7 @@ export class Realtime {
           if (!writable.has(msg.topic)) writable.set(msg.topic, await this.#authorized(claims, msg.topic, "write"));
           if (!writable.get(msg.topic)) continue;
         }
+        this.#events.add();
         this.#deliver({ topic: msg.topic, event: msg.event, payload: msg.payload, private: isPrivate, id: typeof msg.id === "string" ? msg.id : undefined });
       }
     } catch (e) {

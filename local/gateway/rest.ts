@@ -11,13 +11,17 @@
 // - GET arguments are text that Postgres casts to each argument's type;
 // - errors map to HTTP as Error.hs maps them (SQLSTATE classes, PTxyz, PGRST); every 503 gets
 //   `Retry-After` and drops the schema cache, pool exhaustion is 504 PGRST003;
-// - `Server-Timing` on successful answers, as with `server-timing-enabled`.
+// - `Server-Timing` on successful answers, as with `server-timing-enabled`;
+// - the schema from `Accept-Profile` (GET, HEAD) or `Content-Profile` (POST), one of the exposed
+//   schemas (`db-schemas`: `[api] schemas` of config.toml) or 406 PGRST106 (ApiRequest.hs);
+//   overloads that all match the arguments are 300 PGRST203, as findProc in Plan.hs; an `Accept`
+//   the stand-in cannot produce is 406 PGRST107 (Plan/Negotiate.hs).
 import { type Claims } from "./jwt.ts";
 import { json, pgrstError } from "./http.ts";
 import { isConnectionError, type Pool, PoolTimeout, quoteIdent as ident } from "./pool.ts";
 
 type Arg = { name: string; type: string; hasDefault: boolean };
-type Fn = { name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean; readOnly: boolean };
+type Fn = { schema: string; name: string; args: Arg[]; returnsSet: boolean; returnsVoid: boolean; readOnly: boolean };
 
 /** Supabase configures PostgREST with `db-extra-search-path = public, extensions`. */
 const SEARCH_PATH = `"public", "extensions"`;
@@ -28,17 +32,18 @@ export class Rest {
   #roleSettings = new Map<string, [string, string][]>();
   #loading: Promise<Map<string, Fn[]>> | null = null;
 
-  constructor(readonly pool: Pool) {}
+  /** `schemas`: the exposed schemas, the first the default (PostgREST's `db-schemas`). */
+  constructor(readonly pool: Pool, readonly schemas: string[] = ["public"]) {}
 
   /** The schema cache: public functions, the pre-request hook, and the API roles' settings. */
   async #load(): Promise<Map<string, Fn[]>> {
     const { rows, preRequest, settings } = await this.pool.tx("read only", async (tx) => ({
-      rows: await tx`select p.proname as name, p.proretset as returns_set, p.prorettype = 'void'::regtype as returns_void,
+      rows: await tx`select n.nspname as schema, p.proname as name, p.proretset as returns_set, p.prorettype = 'void'::regtype as returns_void,
                             p.provolatile in ('s', 'i') as read_only,
                             p.pronargs as nargs, p.pronargdefaults as ndefaults, coalesce(p.proargnames, '{}') as argnames,
                             array(select format_type(t, null) from unnest(p.proargtypes) t) as argtypes
                      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-                     where n.nspname = 'public' and p.prokind = 'f'`,
+                     where n.nspname = any(${this.schemas}) and p.prokind = 'f'`,
       // The authenticator role's own setting, as PostgREST reads it.
       preRequest: (await tx`select current_setting('pgrst.db_pre_request', true) as p`)[0].p as string | null,
       // PostgREST's queryRoleSettings: settings of the roles authenticator is a member of, those
@@ -63,8 +68,9 @@ export class Rest {
         type,
         hasDefault: i >= r.nargs - r.ndefaults,
       }));
-      const fn = { name: r.name, args, returnsSet: r.returns_set, returnsVoid: r.returns_void, readOnly: r.read_only };
-      functions.set(r.name, [...(functions.get(r.name) ?? []), fn]);
+      const fn = { schema: r.schema, name: r.name, args, returnsSet: r.returns_set, returnsVoid: r.returns_void, readOnly: r.read_only };
+      const key = `${r.schema}.${r.name}`;
+      functions.set(key, [...(functions.get(key) ?? []), fn]);
     }
     const roleSettings = new Map<string, [string, string][]>();
     for (const s of settings) roleSettings.set(s.rolname, [...(roleSettings.get(s.rolname) ?? []), [s.key, s.value]]);
@@ -80,15 +86,20 @@ export class Rest {
     return this.#loading;
   }
 
-  async #find(name: string, keys: string[]): Promise<Fn | undefined> {
+  /**
+   * The functions of `schema.name` the argument names match (findProc's matchesParams: every key
+   * a parameter, every parameter without a default a key); more than one is ambiguous.
+   */
+  async #find(schema: string, name: string, keys: string[]): Promise<Fn[]> {
     for (const reload of [false, true]) {
       const functions = this.#functions && !reload ? this.#functions : await this.#reload();
-      const match = (functions.get(name) ?? []).find((fn) =>
+      const matches = (functions.get(`${schema}.${name}`) ?? []).filter((fn) =>
         keys.every((k) => fn.args.some((a) => a.name === k)) &&
         fn.args.every((a) => a.hasDefault || keys.includes(a.name))
       );
-      if (match) return match;
+      if (matches.length > 0) return matches;
     }
+    return [];
   }
 
   /** Answers one RPC call. `jwtMs` is the time the gateway spent on the JWT (for Server-Timing). */
@@ -107,6 +118,13 @@ export class Rest {
     if (!["GET", "HEAD", "POST"].includes(req.method)) {
       return pgrstError(405, "PGRST101", "For functions, only GET and POST verbs are allowed");
     }
+    // getSchema (ApiRequest.hs): the profile header of the method, if any, must name an exposed schema.
+    const profile = req.headers.get(req.method === "POST" ? "content-profile" : "accept-profile");
+    if (profile !== null && !this.schemas.includes(profile)) {
+      return pgrstError(406, "PGRST106", `Invalid schema: ${profile}`, null, `Only the following schemas are exposed: ${this.schemas.join(", ")}`);
+    }
+    const schema = profile ?? this.schemas[0];
+    const profileHeader: Record<string, string> = profile !== null || this.schemas.length > 1 ? { "Content-Profile": schema } : {};
     const timing = new Timing(jwtMs);
     let args: Record<string, unknown> = {};
     let body: string | null = null;
@@ -136,12 +154,21 @@ export class Rest {
 
     try {
       const keys = Object.keys(args);
-      const fn = await this.#find(fnName, keys);
-      if (!fn) {
-        return pgrstError(404, "PGRST202", `Could not find the function public.${fnName}(${keys.sort().join(", ")}) in the schema cache`,
-          `Searched for the function public.${fnName} with parameters ${keys.sort().join(", ") || "(none)"} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
+      const candidates = await this.#find(schema, fnName, keys);
+      if (candidates.length === 0) {
+        return pgrstError(404, "PGRST202", `Could not find the function ${schema}.${fnName}(${keys.sort().join(", ")}) in the schema cache`,
+          `Searched for the function ${schema}.${fnName} with parameters ${keys.sort().join(", ") || "(none)"} or with a single unnamed json/jsonb parameter, but no matches were found in the schema cache.`,
           null);
       }
+      if (candidates.length > 1) {
+        return pgrstError(300, "PGRST203", `Could not choose the best candidate function between: ${
+          candidates.map((f) => `${f.schema}.${f.name}(${f.args.map((a) => `${a.name} => ${a.type}`).join(", ")})`).join(", ")}`,
+          null, "Try renaming the parameters or the function itself in the database so function overloading can be resolved");
+      }
+      const [fn] = candidates;
+      // Negotiation comes after the function is found, as in Plan.hs.
+      const unacceptable = unavailableMediaTypes(req.headers.get("accept"));
+      if (unacceptable) return pgrstError(406, "PGRST107", `None of these media types are available: ${unacceptable.join(", ")}`);
       const named = fn.args.filter((a) => keys.includes(a.name));
       let query: string;
       let params: (string | null)[];
@@ -149,14 +176,14 @@ export class Rest {
         // As PostgREST with a JSON body: the body is one json parameter, read with json_to_record
         // into the arguments' types (so a `\u0000` in a string is Postgres' 22P05, a 400).
         const cols = named.map((a) => `${ident(a.name)} ${a.type}`).join(", ");
-        const call = `public.${ident(fn.name)}(${named.map((a) => `${ident(a.name)} => (select ${ident(a.name)} from pgrst_args)`).join(", ")})`;
+        const call = `${ident(fn.schema)}.${ident(fn.name)}(${named.map((a) => `${ident(a.name)} => (select ${ident(a.name)} from pgrst_args)`).join(", ")})`;
         query = `with pgrst_args as (select * from json_to_record($1::text::json) as _(${cols})) ${select(fn, call)}`;
         params = [body];
       } else {
         // A query string's values are text, which Postgres casts to each argument's type, as
         // PostgREST passes them (untyped text, then `::type`). Sent as text, never typed by the
         // driver from the argument's type: that would serialise "true" for a boolean as false.
-        const call = `public.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::text::${a.type}`).join(", ")})`;
+        const call = `${ident(fn.schema)}.${ident(fn.name)}(${named.map((a, i) => `${ident(a.name)} => $${i + 1}::text::${a.type}`).join(", ")})`;
         query = select(fn, call);
         params = named.map((a) => args[a.name] as string);
       }
@@ -188,7 +215,7 @@ export class Rest {
       const out = { body: row.r, status: row.status as string | null, headers: row.headers as string | null };
       timing.mark("transaction");
 
-      const extra: Record<string, string> = {};
+      const extra: Record<string, string> = { ...profileHeader };
       for (const h of out.headers ? JSON.parse(out.headers) as Record<string, string>[] : []) Object.assign(extra, h);
       const status = Number(out.status) || (fn.returnsVoid ? 204 : 200);
       timing.mark("response");
@@ -200,6 +227,26 @@ export class Rest {
       return errorResponse(e, role);
     }
   }
+}
+
+/**
+ * The media types of an `Accept` header, in the order PostgREST weighs them (quality, then as
+ * written), when none is one the stand-in produces (JSON); null when one is, or when there is no
+ * header. PostgREST also produces CSV,
+ * `application/vnd.pgrst.object+json` and others the product never asks for; the stand-in answers
+ * those 406 too (docs/architecture.md).
+ */
+export function unavailableMediaTypes(accept: string | null): string[] | null {
+  if (accept === null || accept.trim() === "") return null;
+  const types = accept.split(",").map((part, i) => {
+    const [type, ...params] = part.split(";").map((s) => s.trim());
+    const q = Number(params.find((p) => p.startsWith("q="))?.slice(2) ?? "1");
+    return { type: type.toLowerCase(), q: Number.isNaN(q) ? 1 : q, i };
+  }).filter((t) => t.type !== "" && t.q > 0).sort((a, b) => b.q - a.q || a.i - b.i);
+  // decodeMediaType: application/json (any parameters), vnd.pgrst.array[+json] without
+  // nulls=stripped (plain JSON), and */*; `application/*` is no wildcard there.
+  if (types.some((t) => ["application/json", "*/*", "application/vnd.pgrst.array+json", "application/vnd.pgrst.array"].includes(t.type))) return null;
+  return types.map((t) => t.type);
 }
 
 /**
