@@ -12,28 +12,40 @@ export type Database = {
       checkins: {
         Row: {
           at: string
+          direction: string
           event_id: string
           guest_id: string | null
           id: string
           nonce: string
+          offline_at: string | null
+          offline_verdict: string | null
+          plus_ones: number
           result: string
           scanned_by: string
         }
         Insert: {
           at?: string
+          direction?: string
           event_id: string
           guest_id?: string | null
           id?: string
           nonce: string
+          offline_at?: string | null
+          offline_verdict?: string | null
+          plus_ones?: number
           result: string
           scanned_by: string
         }
         Update: {
           at?: string
+          direction?: string
           event_id?: string
           guest_id?: string | null
           id?: string
           nonce?: string
+          offline_at?: string | null
+          offline_verdict?: string | null
+          plus_ones?: number
           result?: string
           scanned_by?: string
         }
@@ -151,8 +163,11 @@ export type Database = {
           created_at: string
           event_id: string
           id: string
+          plus_ones: number
           promoter_id: string
           qr_token: string
+          short_code: string | null
+          source: string
           status: string
           team_id: string | null
         }
@@ -162,8 +177,11 @@ export type Database = {
           created_at?: string
           event_id: string
           id?: string
+          plus_ones?: number
           promoter_id: string
           qr_token?: string
+          short_code?: never
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -173,8 +191,11 @@ export type Database = {
           created_at?: string
           event_id?: string
           id?: string
+          plus_ones?: number
           promoter_id?: string
           qr_token?: string
+          short_code?: never
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -424,6 +445,10 @@ export type Database = {
         Args: { p_event_id: string; p_guest_id: string; p_nonce: string }
         Returns: Json
       }
+      check_out_guest: {
+        Args: { p_event_id: string; p_nonce: string; p_qr_token: string }
+        Returns: Json
+      }
       check_phone_with_cache: { Args: { p_phone: string }; Returns: Json }
       claim_outbox: { Args: { p_limit?: number }; Returns: Json }
       client_address: { Args: Record<PropertyKey, never>; Returns: Json }
@@ -463,6 +488,8 @@ export type Database = {
         Returns: Json
       }
       deploy_status: { Args: Record<PropertyKey, never>; Returns: Json }
+      door_list: { Args: { p_event_id: string }; Returns: Json }
+      door_sync: { Args: { p_event_id: string; p_scans: Json }; Returns: Json }
       duplicate_event: {
         Args: { p_days?: number; p_event_id: string; p_slug: string }
         Returns: Json
@@ -537,6 +564,10 @@ export type Database = {
         Returns: Json
       }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      set_door_settings: {
+        Args: { p_event_id: string; p_exit_scans: boolean }
+        Returns: Json
+      }
       set_event_registration_limit: {
         Args: { p_event_id: string; p_per_minute: number }
         Returns: Json

@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",
   "email_not_configured",
+  // The door (docs/pages.md).
+  "exit_scans_off", "invalid_scans", "invalid_direction", "invalid_settings",
   // The client's own: the network failed, a password confirmation differs, an unexpected answer.
   "network", "password_mismatch", "unexpected",
 ] as const;
