@@ -17,8 +17,9 @@ async function newPass(first: string): Promise<{ qr_token: string; code: string 
     p_phone: randomPhone(), p_first_name: first, p_last_name: "Paralelo", p_email: "p@example.com", p_password: password,
     p_event_id: w.open_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
   });
-  const [{ code }] = await sql`select short_code code from public.guests where qr_token = ${pass.qr_token}`;
-  return { qr_token: pass.qr_token, code };
+  const qr = pass.qr_token as string;
+  const [{ code }] = await sql`select short_code code from public.guests where qr_token = ${qr}`;
+  return { qr_token: qr, code: code as string };
 }
 const checkins = (qr: string) => sql`select c.result, c.nonce from public.checkins c join public.guests g on g.id = c.guest_id
   where g.qr_token = ${qr}`;
@@ -38,10 +39,10 @@ describe("the door, in parallel", () => {
 
   it("two offline devices reconcile the same pass at once: one check-in, one conflict", async () => {
     const pass = await newPass("Offline");
-    const [a, b] = await Promise.all([
+    const [a, b] = (await Promise.all([
       callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: [offlineScan(pass.qr_token)] }, w.staff_a),
       callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: [offlineScan(pass.code)] }, w.owner_a),
-    ]);
+    ])) as unknown as { verdict: string }[][];
     expect([a[0].verdict, b[0].verdict].sort()).toEqual(["checked_in", "conflict"]);
     expect((await checkins(pass.qr_token)).map((r) => r.result).sort()).toEqual(["checked_in", "conflict"]);
     const [{ n }] = await sql`select count(*)::int n from public.guests where qr_token = ${pass.qr_token} and checked_in_at is not null`;
@@ -51,10 +52,10 @@ describe("the door, in parallel", () => {
   it("the same upload sent twice at once is counted once", async () => {
     const [p1, p2] = [await newPass("Retry"), await newPass("Again")];
     const scans = [offlineScan(p1.qr_token), offlineScan(p2.code), offlineScan("forged-0000000000000", "unknown")];
-    const uploads = await Promise.all([1, 2, 3].map(() =>
-      callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: scans }, w.staff_a)));
+    const uploads = (await Promise.all([1, 2, 3].map(() =>
+      callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: scans }, w.staff_a)))) as unknown as { verdict: string }[][];
     expect(new Set(uploads.map((u) => JSON.stringify(u))).size).toBe(1);
-    expect(uploads[0].map((r: { verdict: string }) => r.verdict)).toEqual(["checked_in", "checked_in", "unknown"]);
+    expect(uploads[0].map((r) => r.verdict)).toEqual(["checked_in", "checked_in", "unknown"]);
     const [{ n }] = await sql`select count(*)::int n from public.checkins where nonce = any(${scans.map((s) => s.nonce)})`;
     expect(n).toBe(3);
   });
