@@ -243,9 +243,10 @@ function flush(): Promise<void> {
             showAnswer({ ...r, nonce: s.nonce });
           }
         } catch (e) {
-          if (e instanceof ApiError && e.status === 0) {
+          if (e instanceof ApiError && (e.status === 0 || e.status === 429 || e.status >= 500)) {
+            // No network, or the server cannot answer now: judged here, kept, sent in 15 s.
             networkDownUntil = Date.now() + 15_000;
-            continue; // judged here on the next turn
+            continue;
           }
           if (e instanceof ApiError && e.code === "not_authenticated") {
             showError(message(), e);
