@@ -2,6 +2,7 @@
 // The generated database types (client/database.types.ts) name every function and its arguments
 // but type a jsonb answer only as `Json`; `Answers` gives `createApi(…).call` the shape for each.
 import type { Json } from "./database.types.ts";
+import type { CheckIn } from "./schemas.ts";
 
 export type Org = { id: string; name: string; role: string; promoter_id: string | null };
 export type EventRow = {
@@ -49,6 +50,19 @@ export type GuestStats = {
   gender: { female: number; male: number; other: number; unknown: number } | null;
   age_bands: { band: string; guests: number }[] | null;
 };
+/** A guest found at the door by name or short code (find_guests). */
+export type FoundGuest = {
+  guest_id: string; first_name: string; last_name: string; promoter: string; status: string;
+  checked_in_at: string | null; plus_ones: number; short_code: string;
+};
+/**
+ * What the door keeps to judge scans offline (door_list): per pass [sha256 of the QR secret in
+ * hex, short code, first name and last initial, plus-ones, status, checked in, inside].
+ */
+export type DoorList = {
+  event_id: string; ends_at: string; exit_scans: boolean; generated_at: string;
+  guests: [hash: string, code: string, name: string, plusOnes: number, status: string, checkedIn: boolean, inside: boolean][];
+};
 
 /** The answer of each function whose shape a page reads; any other answers `Json`. */
 export type Answers = {
@@ -65,6 +79,12 @@ export type Answers = {
   event_guest_stats: GuestStats;
   latest_announcement: Announcement | null;
   send_announcement: Announcement & { topic: string };
+  find_guests: FoundGuest[];
+  check_in_guest_by_id: CheckIn;
+  check_out_guest: CheckIn;
+  door_list: DoorList;
+  door_sync: CheckIn[];
+  set_door_settings: { event_id: string; exit_scans: boolean };
 };
 export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;
 

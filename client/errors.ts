@@ -16,6 +16,8 @@ export const ERROR_CODES = [
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",
   "email_not_configured", "pass_not_found", "no_email", "pass_revoked",
+  // The door (docs/pages.md).
+  "exit_scans_off", "invalid_scans", "invalid_direction", "invalid_settings",
   // The night's questions (set_event_questions, register_and_create_guest_v2, update_my_answers).
   "invalid_birth_date", "invalid_gender", "invalid_city", "invalid_min_age", "too_young",
   // The client's own: the network failed, a new password too short or among the most common, a

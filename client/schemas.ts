@@ -144,10 +144,14 @@ export const Pass = z.object({
   guest_id: z.uuid(), qr_token: z.string(), client_user_id: z.uuid(), first_name: z.string(),
   already_registered: z.boolean(), session_token: z.string(), session_expires_at: ts,
 });
-export const Verdict = z.enum(["checked_in", "already_checked_in", "unknown", "wrong_event", "list_closed"]);
+export const Verdict = z.enum(["checked_in", "re_entered", "already_checked_in", "unknown", "wrong_event", "list_closed",
+  "not_admitted", "checked_out", "not_inside", "conflict"]);
 export const CheckIn = z.object({
   verdict: Verdict, event_id: z.uuid(), scanned_at: ts, checked_in_at: ts.nullable(),
-  guest: z.object({ id: z.uuid(), first_name: z.string(), last_name: z.string(), promoter: z.string() }).nullable(),
+  nonce: z.string().optional(), direction: z.enum(["in", "out"]).optional(), plus_ones: z.number().nullish(),
+  reason: z.string().nullish(), offline_verdict: z.string().nullish(),
+  guest: z.object({ id: z.uuid(), first_name: z.string(), last_name: z.string(), promoter: z.string(),
+    short_code: z.string().optional() }).nullable(),
 });
 const Count = z.object({ registered: z.number(), checked_in: z.number() });
 export const Dashboard = z.object({

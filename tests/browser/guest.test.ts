@@ -90,6 +90,9 @@ describe("guest page", { timeout: 60_000 }, () => {
     const [g] = await sql`select g.event_id, u.phone from public.guests g join private.client_users u on u.id = g.client_user_id
                           where g.qr_token = ${token}`;
     expect(g).toEqual({ event_id: w.open_event, phone: guestPhone });
+    // The short code beside the QR, as the door finds it.
+    const [{ short_code }] = await sql`select short_code from public.guests where qr_token = ${token}`;
+    await expect.poll(() => page.locator("#pass-code").textContent()).toBe(short_code);
     expect(registrations).toBe(1);
     await expect.poll(() => page.locator(".pass h2").textContent()).toContain("Beatriz");
     expect(await scrollsSideways(page)).toBe(false);

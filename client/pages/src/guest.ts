@@ -4,6 +4,7 @@
 // too: offline.ts and the service worker).
 import { warmHashWorker } from "../../bcrypt.ts";
 import { ApiError } from "../../errors.ts";
+import { passCode } from "../../passcode.ts";
 import { qrSvg } from "../../qr.ts";
 import { checkAsync } from "../../api.ts";
 import {
@@ -255,10 +256,13 @@ function passView(p: Pass) {
   const svg = qrSvg(p.qr_token, { title: t("qr_alt", { name: p.first_name }) });
   const qr = h("div", { class: "qr", id: "qr", "data-token": p.qr_token });
   qr.innerHTML = svg;
+  const code = h("strong", { id: "pass-code" });
+  passCode(p.qr_token).then((c) => { code.textContent = c; }, () => { /* no WebCrypto: the QR alone */ });
   const e = card!.event;
   app.replaceChildren(h("section", { class: "pass", "aria-labelledby": "pass-title" },
     h("h2", { id: "pass-title", tabindex: "-1" }, t("pass_for", { name: p.first_name })),
     qr,
+    h("p", { class: "pass-code" }, h("span", { class: "help" }, t("pass_code")), code),
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
     h("p", {}, t("pass_help")),
     h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
