@@ -31,6 +31,9 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('delete_my_guest_account', 'anon', 'erase the account (past passes anonymised)'),
     ('request_password_reset', 'anon', 'queue a one-time reset link (same answer for every number)'),
     ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
+    -- The guest's own pass on the night's list (docs/manage.md, "The list"), with their session.
+    ('my_pass', 'anon', 'the pass''s status and plus-ones, through the session'),
+    ('set_my_plus_ones', 'anon', 'the guest chooses their plus-ones within the night''s most'),
     -- Deployment check (docs/deploy.md): the address the database sees for the caller.
     ('client_address', 'anon', 'its own address, the header''s values, the settings'),
     -- Door staff and organisers (signed in), checked against organization membership inside.
@@ -61,6 +64,13 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('check_in_guest_by_id', 'authenticated', 'door staff: check_in_guest for a guest found by name'),
     ('promoter_overview', 'authenticated', 'a promoter''s own links and counts'),
     ('promoter_event_feed', 'authenticated', 'a promoter''s own (a leader: the team''s) guests of a night'),
+    -- The night's list (docs/manage.md, "The list").
+    ('event_list', 'authenticated', 'members: rules, quotas, totals, waiting/pending/revoked/by-hand passes'),
+    ('add_guest_by_hand', 'authenticated', 'owner/admin/staff: a guest added at the door or by the organisers'),
+    ('revoke_guest', 'authenticated', 'owner/admin: revoke one pass with a reason'),
+    ('decide_pending_guest', 'authenticated', 'owner/admin: approve or refuse a pending pass'),
+    ('set_event_list_rules', 'authenticated', 'owner/admin: plus-ones most, waiting list, approval'),
+    ('set_event_quota', 'authenticated', 'owner/admin: places per promoter or team on a night'),
     ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
     -- The platform only: the mail sender (edge function guest-password-reset) with the service key.
     ('claim_outbox', 'service_role', 'take the next queued messages to send'),
