@@ -102,10 +102,13 @@ export type Database = {
           is_published: boolean
           name: string
           organization_id: string
+          plus_ones_max: number
+          requires_approval: boolean
           slug: string
           starts_at: string
           venue: string | null
           version: number
+          waiting_list: boolean
         }
         Insert: {
           capacity?: number | null
@@ -116,10 +119,13 @@ export type Database = {
           is_published?: boolean
           name: string
           organization_id: string
+          plus_ones_max?: number
+          requires_approval?: boolean
           slug: string
           starts_at: string
           venue?: string | null
           version?: number
+          waiting_list?: boolean
         }
         Update: {
           capacity?: number | null
@@ -130,10 +136,13 @@ export type Database = {
           is_published?: boolean
           name?: string
           organization_id?: string
+          plus_ones_max?: number
+          requires_approval?: boolean
           slug?: string
           starts_at?: string
           venue?: string | null
           version?: number
+          waiting_list?: boolean
         }
         Relationships: [
           {
@@ -146,35 +155,56 @@ export type Database = {
       }
       guests: {
         Row: {
+          added_by: string | null
+          added_name: string | null
+          added_phone: string | null
           checked_in_at: string | null
           client_user_id: string | null
           created_at: string
           event_id: string
           id: string
+          plus_ones: number
           promoter_id: string
           qr_token: string
+          revoked_at: string | null
+          revoked_reason: string | null
+          source: string
           status: string
           team_id: string | null
         }
         Insert: {
+          added_by?: string | null
+          added_name?: string | null
+          added_phone?: string | null
           checked_in_at?: string | null
           client_user_id?: string | null
           created_at?: string
           event_id: string
           id?: string
+          plus_ones?: number
           promoter_id: string
           qr_token?: string
+          revoked_at?: string | null
+          revoked_reason?: string | null
+          source?: string
           status?: string
           team_id?: string | null
         }
         Update: {
+          added_by?: string | null
+          added_name?: string | null
+          added_phone?: string | null
           checked_in_at?: string | null
           client_user_id?: string | null
           created_at?: string
           event_id?: string
           id?: string
+          plus_ones?: number
           promoter_id?: string
           qr_token?: string
+          revoked_at?: string | null
+          revoked_reason?: string | null
+          source?: string
           status?: string
           team_id?: string | null
         }
@@ -405,6 +435,17 @@ export type Database = {
     }
     Functions: {
       accept_invitation: { Args: { p_token: string }; Returns: Json }
+      add_guest_by_hand: {
+        Args: {
+          p_event_id: string
+          p_name: string
+          p_phone: string
+          p_plus_ones?: number
+          p_promoter_id: string
+          p_source: string
+        }
+        Returns: Json
+      }
       authenticate_and_create_guest_v2: {
         Args: {
           p_event_id: string
@@ -458,6 +499,10 @@ export type Database = {
         Args: { p_name: string; p_organization_id: string }
         Returns: Json
       }
+      decide_pending_guest: {
+        Args: { p_approve: boolean; p_event_id: string; p_guest_id: string }
+        Returns: Json
+      }
       delete_my_guest_account: {
         Args: { p_session_token: string }
         Returns: Json
@@ -468,6 +513,7 @@ export type Database = {
         Returns: Json
       }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
+      event_list: { Args: { p_event_id: string }; Returns: Json }
       export_guest_list: { Args: { p_event_id: string }; Returns: string }
       find_guests: {
         Args: { p_event_id: string; p_query: string }
@@ -498,6 +544,10 @@ export type Database = {
       my_events: { Args: Record<PropertyKey, never>; Returns: Json }
       my_guest_data: { Args: { p_session_token: string }; Returns: Json }
       my_organizations: { Args: Record<PropertyKey, never>; Returns: Json }
+      my_pass: {
+        Args: { p_event_id: string; p_session_token: string }
+        Returns: Json
+      }
       ops_stats: { Args: { p_event_id?: string }; Returns: Json }
       organization_overview: {
         Args: { p_organization_id: string }
@@ -536,7 +586,29 @@ export type Database = {
         Args: { p_event_slug: string; p_promoter_slug: string }
         Returns: Json
       }
+      revoke_guest: {
+        Args: { p_event_id: string; p_guest_id: string; p_reason: string }
+        Returns: Json
+      }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
+      set_event_list_rules: {
+        Args: {
+          p_event_id: string
+          p_plus_ones_max: number
+          p_requires_approval: boolean
+          p_waiting_list: boolean
+        }
+        Returns: Json
+      }
+      set_event_quota: {
+        Args: {
+          p_event_id: string
+          p_places: number
+          p_promoter_id: string
+          p_team_id: string
+        }
+        Returns: Json
+      }
       set_event_registration_limit: {
         Args: { p_event_id: string; p_per_minute: number }
         Returns: Json
@@ -547,6 +619,14 @@ export type Database = {
           p_promoter_id?: string
           p_role: string
           p_user_id: string
+        }
+        Returns: Json
+      }
+      set_my_plus_ones: {
+        Args: {
+          p_event_id: string
+          p_plus_ones: number
+          p_session_token: string
         }
         Returns: Json
       }

@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",
   "email_not_configured",
+  // The night's list (docs/manage.md, "The list").
+  "invalid_plus_ones", "invalid_source", "invalid_quota", "invalid_reason", "promoter_not_on_event", "pass_not_found",
+  "guest_not_found", "quota_full", "guest_list_full", "not_enough_places", "already_on_list", "already_checked_in",
+  "not_pending", "quota_below_guests",
   // The client's own: the network failed, a password confirmation differs, an unexpected answer.
   "network", "password_mismatch", "unexpected",
 ] as const;
