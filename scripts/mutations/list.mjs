@@ -121,7 +121,7 @@ export const mutations = [
     replace: "\n" },
   { name: "list: closing time ignored", file: list, kills: "05-limits.sql",
     find: "  select e.guest_list_closes_at > now()\n         and (e.capacity", replace: "  select (e.capacity" },
-  { name: "list: not checked again under the last seats' lock", file: list,
+  { name: "list: not checked again under the last seats' lock", file: list, kills: "46-list.sql",
     find: "    elsif not private.has_room(p_event_id, p_promoter_id, p_team_id, 1) then", replace: "    elsif false then",
     vitest: ["tests/last-seats.test.ts"] },
   { name: "list: last-seat lock dropped", file: list,

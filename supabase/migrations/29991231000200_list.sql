@@ -118,7 +118,7 @@ set search_path = ''
 as $$
 begin
   if p_always or exists (select 1 from public.events e where e.id = p_event_id and e.capacity is not null)
-     or exists (select 1 from private.event_quotas q where q.event_id = p_event_id) then
+     then
     perform 1 from public.events e where e.id = p_event_id for update;
   end if;
 end
