@@ -431,7 +431,7 @@ export const mutations = [
   { name: "quota: set below the places taken", file: list, kills: "46-list.sql",
     find: "  if p_places is not null and p_places < v_taken then", replace: "  if false then" },
   { name: "by hand: promoters may add guests", file: list, kills: "46-list.sql",
-    find: "  v_event public.events := private.require_event(p_event_id, array['owner', 'admin', 'staff']);\n  v_name text", replace: "  v_event public.events := private.require_event(p_event_id, null);\n  v_name text" },
+    find: "  v_event public.events := private.require_event(p_event_id, array['owner', 'admin', 'staff']);\n  v_name text", replace: "  v_event public.events := private.require_event(p_event_id, array['owner', 'admin', 'staff', 'promoter']);\n  v_name text" },
   { name: "by hand: no room needed", file: list, kills: "46-list.sql",
     find: "  if not private.has_room(p_event_id, p_promoter_id, v_team, 1 + p_plus_ones) then", replace: "  if false then" },
   { name: "revoke: door staff may revoke", file: list, kills: "46-list.sql",

@@ -118,7 +118,7 @@ set search_path = ''
 as $$
 begin
   if p_always or exists (select 1 from public.events e where e.id = p_event_id and e.capacity is not null)
-     then
+     or exists (select 1 from private.event_quotas q where q.event_id = p_event_id) then
     perform 1 from public.events e where e.id = p_event_id for update;
   end if;
 end
@@ -139,7 +139,6 @@ declare
   v_guest record;
   v_count integer := 0;
 begin
-  perform private.lock_event(p_event_id, true);
   for v_guest in
     select g.id, g.promoter_id, g.team_id, g.plus_ones from public.guests g
     where g.event_id = p_event_id and g.status = 'waiting'
