@@ -139,6 +139,7 @@ declare
   v_guest record;
   v_count integer := 0;
 begin
+  perform private.lock_event(p_event_id, true);
   for v_guest in
     select g.id, g.promoter_id, g.team_id, g.plus_ones from public.guests g
     where g.event_id = p_event_id and g.status = 'waiting'
