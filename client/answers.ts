@@ -10,6 +10,8 @@ export type EventRow = {
   guest_list_closes_at: string; capacity: number | null; is_published: boolean; version: number; registered: number;
   /** New guests per minute in force (the night's own limit, or the default). */
   registrations_per_minute: number;
+  /** The list rules (set_event_list_rules) and the places taken, plus-ones included. */
+  plus_ones_max: number; waiting_list: boolean; requires_approval: boolean; places: number;
   links: { promoter_id: string; team_id: string | null; path: string }[];
 };
 export type Overview = {
@@ -40,6 +42,22 @@ export type GuestData = {
     birth_date: string | null; gender: string | null; city: string | null;
   };
   passes: { event: { name: string; starts_at: string }; organization: string; promoter: string; status: string; checked_in_at: string | null }[];
+};
+/** The night's list (event_list): rules, quotas, totals, and the passes that need a decision or were added by hand. */
+export type ListGuest = {
+  guest_id: string; name: string; status: string; plus_ones: number; source: string; promoter: string;
+  registered_at: string; revoked_reason: string | null;
+};
+export type EventList = {
+  event_id: string; capacity: number | null; plus_ones_max: number; waiting_list: boolean; requires_approval: boolean;
+  totals: { registered: number; places: number; checked_in: number; waiting: number; pending: number; revoked: number };
+  quotas: { promoter_id: string | null; team_id: string | null; name: string; places: number; taken: number }[];
+  guests: ListGuest[];
+};
+/** The guest's own pass on the night (my_pass, set_my_plus_ones). */
+export type MyPass = {
+  guest_id: string; qr_token: string; status: string; plus_ones: number; plus_ones_max: number;
+  checked_in_at: string | null; list_open: boolean;
 };
 
 /** What a night asks besides the names (client/schemas.ts `Questions`). */
@@ -85,6 +103,10 @@ export type Answers = {
   door_list: DoorList;
   door_sync: CheckIn[];
   set_door_settings: { event_id: string; exit_scans: boolean };
+  event_list: EventList;
+  my_pass: MyPass;
+  set_my_plus_ones: MyPass;
+  add_guest_by_hand: { guest_id: string; qr_token: string; name: string; plus_ones: number; source: string; status: string };
 };
 export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;
 

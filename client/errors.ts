@@ -18,6 +18,10 @@ export const ERROR_CODES = [
   "email_not_configured", "pass_not_found", "no_email", "pass_revoked",
   // The door (docs/pages.md).
   "exit_scans_off", "invalid_scans", "invalid_direction", "invalid_settings",
+  // The night's list (docs/manage.md, "The list").
+  "invalid_plus_ones", "invalid_source", "invalid_quota", "invalid_reason", "promoter_not_on_event",
+  "guest_not_found", "quota_full", "guest_list_full", "not_enough_places", "already_on_list", "already_checked_in",
+  "not_pending", "quota_below_guests",
   // The night's questions (set_event_questions, register_and_create_guest_v2, update_my_answers).
   "invalid_birth_date", "invalid_gender", "invalid_city", "invalid_min_age", "too_young",
   // The client's own: the network failed, a new password too short or among the most common, a

@@ -105,6 +105,9 @@ export function subscribeToEvent(supabase: Client, api: Api, eventId: string, ha
     channel = supabase.channel(`event:${eventId}`, { config: { private: true } })
       .on("broadcast", { event: "guest_registered" }, onGuest("guest_registered"))
       .on("broadcast", { event: "guest_checked_in" }, onGuest("guest_checked_in"))
+      // A pass promoted from the waiting list, approved, refused or revoked: the counts change.
+      .on("broadcast", { event: "guest_status" }, () => void refetch())
+      .on("broadcast", { event: "guest_revoked" }, () => void refetch())
       .on("broadcast", { event: "announcement" }, ({ payload }) => {
         const r = S.Announcement.safeParse(payload);
         if (r.success) handlers.onAnnouncement?.(r.data);

@@ -131,6 +131,9 @@ export const LinkCard = z.object({
   event: z.object({
     id: z.uuid(), slug: z.string(), name: z.string(), venue: z.string().nullable(),
     starts_at: ts, ends_at: ts, guest_list_closes_at: ts, is_open: z.boolean(),
+    // The night's list (docs/manage.md, "The list"): told before the form.
+    is_full: z.boolean().default(false), waiting_list: z.boolean().default(false),
+    requires_approval: z.boolean().default(false), plus_ones_max: z.number().default(0),
   }),
   promoter: z.object({ id: z.uuid(), slug: z.string(), display_name: z.string() }),
   team: z.object({ id: z.uuid(), name: z.string() }).nullable(),
@@ -143,6 +146,8 @@ export const PhoneCheck = z.object({
 export const Pass = z.object({
   guest_id: z.uuid(), qr_token: z.string(), client_user_id: z.uuid(), first_name: z.string(),
   already_registered: z.boolean(), session_token: z.string(), session_expires_at: ts,
+  /** On the list (`registered`, `checked_in`), `waiting`, `pending` or `revoked`; plus-ones chosen. */
+  status: z.string().default("registered"), plus_ones: z.number().default(0),
 });
 export const Verdict = z.enum(["checked_in", "re_entered", "already_checked_in", "unknown", "wrong_event", "list_closed",
   "not_admitted", "checked_out", "not_inside", "conflict"]);

@@ -34,6 +34,9 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('reset_guest_password', 'anon', 'set a new password with the link''s token'),
     ('request_pass_email', 'anon', 'queue the pass by e-mail to the account''s own address'),
     ('update_my_answers', 'anon', 'the guest''s date of birth, gender and city'),
+    -- The guest's own pass on the night's list (docs/manage.md, "The list"), with their session.
+    ('my_pass', 'anon', 'the pass''s status and plus-ones, through the session'),
+    ('set_my_plus_ones', 'anon', 'the guest chooses their plus-ones within the night''s most'),
     -- Deployment check (docs/deploy.md): the address the database sees for the caller.
     ('client_address', 'anon', 'its own address, the header''s values, the settings'),
     -- Promoters' statistics: one open of a link's card counted, nobody's data kept.
@@ -74,6 +77,13 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('set_door_settings', 'authenticated', 'owner/admin: exit and re-entry scans for a night'),
     ('promoter_overview', 'authenticated', 'a promoter''s own links and counts'),
     ('promoter_event_feed', 'authenticated', 'a promoter''s own (a leader: the team''s) guests of a night'),
+    -- The night's list (docs/manage.md, "The list").
+    ('event_list', 'authenticated', 'members: rules, quotas, totals, waiting/pending/revoked/by-hand passes'),
+    ('add_guest_by_hand', 'authenticated', 'owner/admin/staff: a guest added at the door or by the organisers'),
+    ('revoke_guest', 'authenticated', 'owner/admin: revoke one pass with a reason'),
+    ('decide_pending_guest', 'authenticated', 'owner/admin: approve or refuse a pending pass'),
+    ('set_event_list_rules', 'authenticated', 'owner/admin: plus-ones most, waiting list, approval'),
+    ('set_event_quota', 'authenticated', 'owner/admin: places per promoter or team on a night'),
     ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
     -- The platform only: the mail senders (edge functions send-outbox, guest-password-reset, guest-pass-email) with the service key.
     ('claim_outbox', 'service_role', 'take the next queued messages to send'),

@@ -16,6 +16,7 @@ import {
 } from "./common.ts";
 import { formatTime, formatWhen, t } from "./i18n.ts";
 import { forgetGuest, keepOffline, linkPath, o, offline, passStatus } from "./offline.ts";
+import type { MyPass } from "../../answers.ts";
 
 type Session = { token: string; expiresAt: string; firstName: string };
 const SESSION_KEY = "guestlist.session";
@@ -79,7 +80,60 @@ function renderCard() {
     e.venue ? h("p", { class: "venue" }, e.venue) : "",
     h("p", { class: "promoter" }, t("promoter_by", { name: card.promoter.display_name }),
       card.team ? ` · ${t("team", { name: card.team.name })}` : ""),
+    listNotice(card) ?? "",
   );
+}
+
+/** What the night's list means for a guest before the form: full (with a waiting list), approval. */
+function listNotice(c: LinkCard): Node | null {
+  const e = c.event;
+  if (e.is_full) return h("p", { class: "message info", id: "list-notice" }, t(e.waiting_list ? "list_full_waiting" : "list_full"));
+  if (e.requires_approval) return h("p", { class: "message info", id: "list-notice" }, t("list_approval"));
+  return null;
+}
+
+/**
+ * The pass's place on the list under the QR: waiting, pending or cancelled (the QR hidden until
+ * the pass is on the list), and the plus-ones choice within the night's most. Asks my_pass with
+ * the session for the current status, again every 20 s while waiting, so a promoted pass appears.
+ */
+function passListState(p: Pass): Node {
+  const box = h("div", { id: "pass-list" });
+  const qr = () => document.getElementById("qr");
+  const draw = (status: string, plusOnes: number, max: number, open: boolean) => {
+    const off = ["waiting", "pending", "revoked"].includes(status);
+    qr()?.toggleAttribute("hidden", off);
+    const line = off ? h("p", { class: status === "revoked" ? "message error" : "message info", id: "pass-state", "data-status": status, role: "status" },
+      t(status === "waiting" ? "pass_waiting" : status === "pending" ? "pass_pending" : "pass_revoked")) : null;
+    const plus = h("input", { id: "plus-ones", type: "number", min: "0", max: String(max), value: String(plusOnes), inputmode: "numeric" }) as HTMLInputElement;
+    const save = h("button", { type: "submit", class: "secondary" }, t("plus_ones_save"));
+    const f = max > 0 && open && status !== "revoked"
+      ? h("form", { id: "plus-ones-form", class: "inline-form" }, h("div", { class: "field" }, h("label", { for: "plus-ones" }, t("plus_ones_label")), plus), save)
+      : null;
+    const run = once(save, async () => {
+      const s = store.session();
+      try {
+        const r = await client.call("set_my_plus_ones", { p_session_token: s?.token ?? p.session_token, p_event_id: card!.event.id, p_plus_ones: Number(plus.value) });
+        store.savePass(card!.event.id, { ...p, status: r.status, plus_ones: r.plus_ones });
+        showInfo(status_(), t("plus_ones_saved", { n: r.plus_ones }));
+      } catch (e) { showError(message, e); }
+    });
+    f?.addEventListener("submit", (ev) => { ev.preventDefault(); void run(); });
+    box.replaceChildren(...[line, f].filter(Boolean) as Node[]);
+  };
+  const status_ = () => status;
+  draw(p.status, p.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
+  const refresh = async () => {
+    try {
+      const r: MyPass = await client.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
+      store.savePass(card!.event.id, { ...p, status: r.status, plus_ones: r.plus_ones });
+      if (!box.isConnected) return;
+      draw(r.status, r.plus_ones, r.plus_ones_max, r.list_open);
+      if (r.status === "waiting" || r.status === "pending") setTimeout(() => void refresh(), 20_000);
+    } catch { /* offline or the session ended: the saved pass stays as it is */ }
+  };
+  void refresh();
+  return box;
 }
 
 const link = (): Link => ({ eventId: card!.event.id, promoterId: card!.promoter.id, teamId: card!.team?.id ?? null });
@@ -265,6 +319,7 @@ function passView(p: Pass) {
     h("p", { class: "pass-code" }, h("span", { class: "help" }, t("pass_code")), code),
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
     h("p", {}, t("pass_help")),
+    passListState(p),
     h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
     emailPassButton(p),
     h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
@@ -414,7 +469,7 @@ async function start() {
   const s = store.session();
   // A closed or full list still gives a guest on it their pass: with the session in one tap.
   if (s) return show(() => sessionView(s));
-  show(card.event.is_open ? phoneView : closedView);
+  show(card.event.is_open || (card.event.is_full && card.event.waiting_list) ? phoneView : closedView);
 }
 
 mountLangSwitch(() => {

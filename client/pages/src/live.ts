@@ -3,6 +3,7 @@
 // private Realtime channel (client/live.ts refetches the dashboard after every reconnect), with
 // a visible connection indicator.
 import { type ConnectionState, subscribeToEvent } from "../../live.ts";
+import type { EventList } from "../../answers.ts";
 import type { Dashboard, MyEvent } from "../../schemas.ts";
 import type { GuestStats } from "../../answers.ts";
 import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, signInForm, statsSection, supabaseClient } from "./common.ts";
@@ -31,6 +32,8 @@ let state: ConnectionState = "connecting";
 let unsubscribe: (() => Promise<void>) | null = null;
 let view: () => void = () => {};
 let announceForm: HTMLElement | null = null;
+let list: EventList | null = null;
+let found: { id: string; name: string; status: string }[] = [];
 
 const SVG = "http://www.w3.org/2000/svg";
 function svg(tag: string, attrs: Record<string, string | number>, text?: string): SVGElement {
@@ -107,6 +110,91 @@ function announcementForm(e: MyEvent): HTMLElement | null {
   });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); void run(); });
   return form;
+/** Runs a list action, shows its error or `done`, then reloads the list and the dashboard. */
+async function listAct(action: () => Promise<unknown>, done?: string) {
+  const msg = document.getElementById("list-message")!;
+  clearMessage(msg);
+  try {
+    await action();
+    await loadList();
+    if (done) showInfo(document.getElementById("list-message")!, done);
+  } catch (e) {
+    showError(msg, e);
+  }
+}
+
+async function loadList() {
+  if (!event) return;
+  list = await client.call("event_list", { p_event_id: event.id });
+  dashboard = await client.eventDashboard(event.id);
+  render();
+}
+
+/** The night's list on /live: add a guest by hand, approve or refuse, the waiting list, revoke with a reason. */
+function listSection(): Node {
+  const e = event!;
+  const name = h("input", { id: "add-name", required: true, maxlength: "200", autocomplete: "off" }) as HTMLInputElement;
+  const phone = h("input", { id: "add-phone", type: "tel", inputmode: "tel", autocomplete: "off" }) as HTMLInputElement;
+  const source = h("select", { id: "add-source" }, ...(["door", "organiser", "vip"] as const).map((x) =>
+    h("option", { value: x }, t(`source_${x}`)))) as HTMLSelectElement;
+  const plus = h("input", { id: "add-plus", type: "number", min: "0", max: String(list?.plus_ones_max ?? 0), value: "0", inputmode: "numeric" }) as HTMLInputElement;
+  const promoters = dashboard?.by_promoter ?? [];
+  const promoter = h("select", { id: "add-promoter" }, ...promoters.map((p) => h("option", { value: p.promoter_id }, p.display_name))) as HTMLSelectElement;
+  const field = (id: string, key: Parameters<typeof t>[0], control: Node) => h("div", { class: "field" }, h("label", { for: id }, t(key)), control);
+  const submit = h("button", { type: "submit" }, t("add_guest"));
+  const addForm = h("form", { id: "add-guest", class: "inline-form", "aria-label": t("add_guest") },
+    field("add-name", "guest_name", name), field("add-phone", "guest_phone", phone), field("add-source", "source", source),
+    field("add-promoter", "promoter", promoter), field("add-plus", "plus_ones_col", plus), submit);
+  const add = once(submit, () => listAct(() => client.call("add_guest_by_hand", {
+    p_event_id: e.id, p_name: name.value, p_phone: phone.value, p_promoter_id: promoter.value, p_source: source.value,
+    p_plus_ones: Number(plus.value || 0),
+  }), t("guest_added", { name: name.value })));
+  addForm.addEventListener("submit", (ev) => { ev.preventDefault(); void add(); });
+
+  const revoke = (id: string, who: string) => {
+    const reason = (document.getElementById(`reason-${id}`) as HTMLInputElement | null)?.value ?? "";
+    if (!confirm(t("revoke_confirm", { name: who }))) return;
+    void listAct(() => client.call("revoke_guest", { p_event_id: e.id, p_guest_id: id, p_reason: reason }), t("revoked"));
+  };
+  const revokeControls = (id: string, who: string) => h("span", { class: "row" },
+    h("label", { for: `reason-${id}`, class: "sr-only" }, `${t("revoke_reason")} · ${who}`),
+    h("input", { id: `reason-${id}`, placeholder: t("revoke_reason"), maxlength: "200" }),
+    h("button", { type: "button", class: "secondary small", "data-revoke": id, onclick: () => revoke(id, who) }, t("revoke")));
+  const statusText = (s: string) => s === "waiting" ? t("waiting_col") : s === "pending" ? t("pending_col")
+    : s === "revoked" ? t("revoked") : t("registered");
+  const rows = (list?.guests ?? []).map((g) => h("tr", { "data-guest": g.guest_id, "data-status": g.status },
+    h("td", {}, g.name), h("td", {}, statusText(g.status)), h("td", { class: "n" }, `+${g.plus_ones}`),
+    h("td", {}, g.source === "link" ? g.promoter : `${t(`source_${g.source}` as Parameters<typeof t>[0])} · ${g.promoter}`),
+    h("td", {}, g.status === "pending"
+      ? h("span", { class: "row" },
+        h("button", { type: "button", class: "small", "data-approve": g.guest_id, onclick: () => void listAct(() => client.call("decide_pending_guest", { p_event_id: e.id, p_guest_id: g.guest_id, p_approve: true })) }, t("approve")),
+        h("button", { type: "button", class: "secondary small", "data-refuse": g.guest_id, onclick: () => void listAct(() => client.call("decide_pending_guest", { p_event_id: e.id, p_guest_id: g.guest_id, p_approve: false })) }, t("refuse")))
+      : g.status === "revoked" ? (g.revoked_reason ?? "") : revokeControls(g.guest_id, g.name))));
+
+  const query = h("input", { id: "find-query", type: "search", minlength: "2", maxlength: "100" }) as HTMLInputElement;
+  const findForm = h("form", { id: "find-guest", class: "inline-form", "aria-label": t("find_guest") },
+    field("find-query", "find_guest", query), h("button", { type: "submit", class: "secondary" }, t("search")));
+  findForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    void listAct(async () => {
+      const r = await client.call("find_guests", { p_event_id: e.id, p_query: query.value }) as unknown as
+        { guests?: { id?: string; guest_id?: string; first_name: string | null; last_name: string | null; status: string }[] };
+      found = (r.guests ?? []).map((g) => ({ id: (g.id ?? g.guest_id)!, name: `${g.first_name ?? ""} ${g.last_name ?? ""}`.trim(), status: g.status }));
+    });
+  });
+  const tot = list?.totals;
+  return h("section", { class: "card", id: "the-list" },
+    h("h2", {}, t("list_title")),
+    h("p", { id: "list-totals" }, tot ? `${t("places")}: ${tot.places}${list!.capacity === null ? "" : ` / ${list!.capacity}`} · ${t("waiting_col")}: ${tot.waiting} · ${t("pending_col")}: ${tot.pending}` : t("loading")),
+    h("p", { class: "message", id: "list-message", role: "alert", "aria-live": "assertive" }),
+    addForm,
+    rows.length ? h("table", { id: "list-guests" },
+      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("guest_name")), h("th", { scope: "col" }, t("status_col")),
+        h("th", { scope: "col", class: "n" }, t("plus_ones_col")), h("th", { scope: "col" }, t("promoter")), h("th", { scope: "col" }, t("revoke")))),
+      h("tbody", {}, ...rows)) : null,
+    findForm,
+    found.length ? h("ul", { id: "found" }, ...found.map((g) => h("li", { "data-guest": g.id }, `${g.name} · ${statusText(g.status)} `,
+      g.status === "revoked" ? null : revokeControls(g.id, g.name)))) : null);
 }
 
 function render() {
@@ -148,6 +236,8 @@ function render() {
             h("li", {}, h("strong", {}, formatTime(a.checked_in_at)), ` ${a.first_name}${a.last_initial ? ` ${a.last_initial}.` : ""} · ${a.promoter}`)))
           : h("p", { id: "arrivals" }, t("no_arrivals"))),
       statsSection(stats)),
+          : h("p", { id: "arrivals" }, t("no_arrivals")))),
+    listSection(),
   );
 }
 
@@ -163,8 +253,9 @@ async function choose(e: MyEvent | null) {
   await unsubscribe?.();
   unsubscribe = null;
   dashboard = null;
-  stats = null;
-  statsAt = 0;
+          : h("p", { id: "arrivals" }, t("no_arrivals"))),
+      statsSection(stats)),
+    listSection(),
   event = e;
   announceForm = e ? announcementForm(e) : null;
   if (!e) { localStorage.removeItem(EVENT_KEY); return void route(); }
@@ -173,6 +264,7 @@ async function choose(e: MyEvent | null) {
   render();
   unsubscribe = subscribeToEvent(supabase, client, e.id, {
     onDashboard: (d) => { dashboard = d; render(); refreshStats(e.id); },
+    onDashboard: (d) => { dashboard = d; render(); void loadList().catch(() => {}); },
     onState: (s) => {
       state = s;
       const badge = document.getElementById("connection");

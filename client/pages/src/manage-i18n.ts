@@ -46,6 +46,9 @@ const pt = {
   forgot_sent: "Se este número tem conta com email, o link está a caminho.",
   reset_title: "Nova palavra-passe", reset_done: "Palavra-passe mudada. Entra com ela no link do teu promotor.",
   my_data_link: "Os meus dados",
+  list_rules: "Regras da lista", plus_ones_max: "Acompanhantes por convidado (0: nenhum)", waiting_list: "Lista de espera quando esgotar",
+  requires_approval: "Aprovar cada convidado", save_rules: "Guardar regras", quota: "Quota de lugares",
+  quota_places: "Lugares (vazio: sem quota)", save_quota: "Guardar quota", quota_of: "{name}: {taken} / {places} lugares",
 };
 const en: typeof pt = {
   manage_title: "Management", promoter_title: "My links", me_title: "My data",
@@ -91,6 +94,9 @@ const en: typeof pt = {
   forgot_sent: "If this number has an account with an email, the link is on its way.",
   reset_title: "New password", reset_done: "Password changed. Use it on your promoter's link.",
   my_data_link: "My data",
+  list_rules: "List rules", plus_ones_max: "Plus-ones per guest (0: none)", waiting_list: "Waiting list when full",
+  requires_approval: "Approve each guest", save_rules: "Save rules", quota: "Quota of places",
+  quota_places: "Places (empty: no quota)", save_quota: "Save quota", quota_of: "{name}: {taken} / {places} places",
 };
 
 export type MKey = keyof typeof pt;

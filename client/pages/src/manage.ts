@@ -188,6 +188,44 @@ function questionsForm(ev: EventRow) {
   return form;
 }
 
+/** The night's list rules (set_event_list_rules): plus-ones, waiting list, approval. */
+function listRulesForm(ev: EventRow) {
+  const id = `rules-${ev.id}`;
+  const submit = h("button", { type: "submit", class: "secondary" }, m("save_rules"));
+  const check = (key: "waiting_list" | "requires_approval", on: boolean) =>
+    h("div", { class: "field check" }, h("input", { type: "checkbox", id: `${id}-${key}`, checked: on }),
+      h("label", { for: `${id}-${key}` }, m(key)));
+  const form = h("form", { class: "inline-form", "data-form": "rules", "aria-label": m("list_rules") },
+    input(`${id}-plus`, "plus_ones_max", { type: "number", min: "0", max: "20", step: "1", required: true, inputmode: "numeric",
+      value: String(ev.plus_ones_max) }),
+    check("waiting_list", ev.waiting_list), check("requires_approval", ev.requires_approval),
+    submit);
+  const on = (key: string) => (form.querySelector(`#${id}-${key}`) as HTMLInputElement).checked;
+  const run = once(submit, () => act(() => client.call("set_event_list_rules", {
+    p_event_id: ev.id, p_plus_ones_max: Number(val(form, `${id}-plus`)), p_waiting_list: on("waiting_list"),
+    p_requires_approval: on("requires_approval"),
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
+/** A promoter's quota of places on the night (set_event_quota); empty removes it. */
+function quotaForm(ev: EventRow) {
+  const id = `quota-${ev.id}`;
+  const submit = h("button", { type: "submit", class: "secondary" }, m("save_quota"));
+  const linked = overview!.promoters.filter((p) => ev.links.some((l) => l.promoter_id === p.id));
+  const form = h("form", { class: "inline-form", "data-form": "quota", "aria-label": m("quota") },
+    select(`${id}-promoter`, "promoters", linked.map((p) => [p.id, p.display_name])),
+    input(`${id}-places`, "quota_places", { type: "number", min: "1", step: "1", inputmode: "numeric" }),
+    submit);
+  const run = once(submit, () => act(() => client.call("set_event_quota", {
+    p_event_id: ev.id, p_promoter_id: val(form, `${id}-promoter`), p_team_id: null as unknown as string,
+    p_places: val(form, `${id}-places`) ? Number(val(form, `${id}-places`)) : null as unknown as number,
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return linked.length ? form : null;
+}
+
 /**
  * The night's list as CSV, headers in the page's language and times in this device's time zone
  * (the schema keeps none per venue; whoever exports is normally where the night happens).
@@ -218,6 +256,12 @@ function eventCard(ev: EventRow) {
       h("button", { type: "button", class: "secondary small", "data-action": "export-csv", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     paceForm(ev),
     questionsForm(ev),
+  })));
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return form;
+}
+
+    h("h4", {}, m("list_rules")), listRulesForm(ev), quotaForm(ev),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
     overview!.promoters.length ? linkForm(ev) : null);

@@ -23,7 +23,8 @@ create temporary table r1 as select tests.result_of(format($$public.register_and
   pg_temp.id('open_event'), pg_temp.id('promoter'), pg_temp.id('team'), (select v from proof1))) as v;
 
 select is((select array_agg(k order by k) from r1, jsonb_object_keys(v) k),
-  array['already_registered', 'client_user_id', 'first_name', 'guest_id', 'qr_token', 'session_expires_at', 'session_token'],
+  array['already_registered', 'client_user_id', 'first_name', 'guest_id', 'plus_ones', 'qr_token', 'session_expires_at',
+        'session_token', 'status'],
   'register returns the shared shape');
 select is((select v ->> 'already_registered' from r1), 'false', 'a new guest is not already registered');
 select ok((select length(v ->> 'qr_token') >= 22 and (v ->> 'qr_token') ~ '^[A-Za-z0-9_-]+$' from r1), 'the QR token is >=128 bits, base64url');

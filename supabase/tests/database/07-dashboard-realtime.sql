@@ -74,7 +74,9 @@ select tests.act_as_postgres();
 -- dashboard ----------------------------------------------------------------------------------------
 select tests.authenticate_as(pg_temp.id('owner_a'));
 create temporary table dash as select public.event_dashboard(pg_temp.id('open_event')) as v;
-select is((select v -> 'totals' from dash), '{"registered": 2, "checked_in": 1}'::jsonb, 'the dashboard totals');
+select is((select v -> 'totals' from dash),
+  '{"registered": 2, "checked_in": 1, "places": 2, "checked_in_places": 1, "waiting": 0, "pending": 0, "revoked": 0}'::jsonb,
+  'the dashboard totals');
 select is((select v -> 'by_promoter' -> 0 ->> 'display_name' from dash), 'Pat Promoter', 'per promoter');
 select is((select (v -> 'arrivals_per_15_min' -> 0 ->> 'arrivals')::int from dash), 1, 'arrivals per 15 minutes');
 select is((select (v -> 'registrations_per_15_min' -> 0 ->> 'registrations')::int from dash), 2, 'registrations per 15 minutes');
