@@ -39,6 +39,7 @@ const signup = "20261204202622_signup.sql";
 const organisers = "20261204202659_organisers.sql";
 const door = "20261204202802_door.sql";
 const list = "";
+const capacity = "20261204202932_capacity.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -94,10 +95,16 @@ export const mutations = [
   // ---- rate limits and admission -------------------------------------------------------------
   { name: "client address: trusted hops ignored (always the first, client-written value)", file: security, kills: "50-client-ip.sql",
     find: "case when v_hops = 0 then 1 else cardinality(v_values) - v_hops + 1 end", replace: "1" },
-  { name: "per-IP limit: not counted at all", file: security, kills: "05-limits.sql",
+  { name: "per-IP limit: not counted at all", file: capacity, kills: "05-limits.sql",
     find: "perform private.rate_limit('ip', private.client_ip());", replace: "perform private.client_ip();" },
-  { name: "per-IP limit: signed-in staff counted as anonymous", file: security, kills: "05-limits.sql",
+  { name: "per-IP limit: signed-in staff counted as anonymous", file: capacity, kills: "05-limits.sql",
     find: "  if v_role = 'anon' or (v_role = 'service_role'", replace: "  if v_role in ('anon', 'authenticated') or (v_role = 'service_role'" },
+  { name: "pool reservation: anonymous calls may take every connection", file: capacity,
+    find: "      if not v_held then\n        perform private.fail_retry(429, 'busy'", replace: "      if false then\n        perform private.fail_retry(429, 'busy'",
+    vitest: ["tests/capacity.test.ts"] },
+  { name: "pool reservation: every anonymous call takes the same slot", file: capacity,
+    find: "pg_try_advisory_xact_lock(74210, (v_first + i) % v_slots)", replace: "pg_try_advisory_xact_lock(74210, 0)",
+    vitest: ["tests/capacity.test.ts"] },
   { name: "request hook: no execute grant for anon", file: limits, kills: "02-security.sql",
     find: "grant execute on function private.check_request() to anon, authenticated, service_role;",
     replace: "grant execute on function private.check_request() to service_role;" },
