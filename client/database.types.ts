@@ -12,28 +12,40 @@ export type Database = {
       checkins: {
         Row: {
           at: string
+          direction: string
           event_id: string
           guest_id: string | null
           id: string
           nonce: string
+          offline_at: string | null
+          offline_verdict: string | null
+          plus_ones: number
           result: string
           scanned_by: string
         }
         Insert: {
           at?: string
+          direction?: string
           event_id: string
           guest_id?: string | null
           id?: string
           nonce: string
+          offline_at?: string | null
+          offline_verdict?: string | null
+          plus_ones?: number
           result: string
           scanned_by: string
         }
         Update: {
           at?: string
+          direction?: string
           event_id?: string
           guest_id?: string | null
           id?: string
           nonce?: string
+          offline_at?: string | null
+          offline_verdict?: string | null
+          plus_ones?: number
           result?: string
           scanned_by?: string
         }
@@ -136,10 +148,13 @@ export type Database = {
           is_published: boolean
           name: string
           organization_id: string
+          plus_ones_max: number
+          requires_approval: boolean
           slug: string
           starts_at: string
           venue: string | null
           version: number
+          waiting_list: boolean
         }
         Insert: {
           capacity?: number | null
@@ -150,10 +165,13 @@ export type Database = {
           is_published?: boolean
           name: string
           organization_id: string
+          plus_ones_max?: number
+          requires_approval?: boolean
           slug: string
           starts_at: string
           venue?: string | null
           version?: number
+          waiting_list?: boolean
         }
         Update: {
           capacity?: number | null
@@ -164,10 +182,13 @@ export type Database = {
           is_published?: boolean
           name?: string
           organization_id?: string
+          plus_ones_max?: number
+          requires_approval?: boolean
           slug?: string
           starts_at?: string
           venue?: string | null
           version?: number
+          waiting_list?: boolean
         }
         Relationships: [
           {
@@ -180,6 +201,9 @@ export type Database = {
       }
       guests: {
         Row: {
+          added_by: string | null
+          added_name: string | null
+          added_phone: string | null
           checked_in_at: string | null
           client_user_id: string | null
           created_at: string
@@ -188,11 +212,17 @@ export type Database = {
           plus_ones: number
           promoter_id: string
           qr_token: string
+          revoked_at: string | null
+          revoked_reason: string | null
+          short_code: string | null
           source: string
           status: string
           team_id: string | null
         }
         Insert: {
+          added_by?: string | null
+          added_name?: string | null
+          added_phone?: string | null
           checked_in_at?: string | null
           client_user_id?: string | null
           created_at?: string
@@ -201,11 +231,17 @@ export type Database = {
           plus_ones?: number
           promoter_id: string
           qr_token?: string
+          revoked_at?: string | null
+          revoked_reason?: string | null
+          short_code?: never
           source?: string
           status?: string
           team_id?: string | null
         }
         Update: {
+          added_by?: string | null
+          added_name?: string | null
+          added_phone?: string | null
           checked_in_at?: string | null
           client_user_id?: string | null
           created_at?: string
@@ -214,6 +250,9 @@ export type Database = {
           plus_ones?: number
           promoter_id?: string
           qr_token?: string
+          revoked_at?: string | null
+          revoked_reason?: string | null
+          short_code?: never
           source?: string
           status?: string
           team_id?: string | null
@@ -445,6 +484,17 @@ export type Database = {
     }
     Functions: {
       accept_invitation: { Args: { p_token: string }; Returns: Json }
+      add_guest_by_hand: {
+        Args: {
+          p_event_id: string
+          p_name: string
+          p_phone: string
+          p_plus_ones?: number
+          p_promoter_id: string
+          p_source: string
+        }
+        Returns: Json
+      }
       authenticate_and_create_guest_v2: {
         Args: {
           p_event_id: string
@@ -462,6 +512,10 @@ export type Database = {
       }
       check_in_guest_by_id: {
         Args: { p_event_id: string; p_guest_id: string; p_nonce: string }
+        Returns: Json
+      }
+      check_out_guest: {
+        Args: { p_event_id: string; p_nonce: string; p_qr_token: string }
         Returns: Json
       }
       check_phone_with_cache: { Args: { p_phone: string }; Returns: Json }
@@ -498,17 +552,24 @@ export type Database = {
         Args: { p_name: string; p_organization_id: string }
         Returns: Json
       }
+      decide_pending_guest: {
+        Args: { p_approve: boolean; p_event_id: string; p_guest_id: string }
+        Returns: Json
+      }
       delete_my_guest_account: {
         Args: { p_session_token: string }
         Returns: Json
       }
       deploy_status: { Args: Record<PropertyKey, never>; Returns: Json }
+      door_list: { Args: { p_event_id: string }; Returns: Json }
+      door_sync: { Args: { p_event_id: string; p_scans: Json }; Returns: Json }
       duplicate_event: {
         Args: { p_days?: number; p_event_id: string; p_slug: string }
         Returns: Json
       }
       event_dashboard: { Args: { p_event_id: string }; Returns: Json }
       event_guest_stats: { Args: { p_event_id: string }; Returns: Json }
+      event_list: { Args: { p_event_id: string }; Returns: Json }
       export_guest_list: {
         Args: { p_event_id: string; p_lang?: string; p_time_zone?: string }
         Returns: string
@@ -544,6 +605,10 @@ export type Database = {
       my_events: { Args: Record<PropertyKey, never>; Returns: Json }
       my_guest_data: { Args: { p_session_token: string }; Returns: Json }
       my_organizations: { Args: Record<PropertyKey, never>; Returns: Json }
+      my_pass: {
+        Args: { p_event_id: string; p_session_token: string }
+        Returns: Json
+      }
       ops_stats: { Args: { p_event_id?: string }; Returns: Json }
       organization_overview: {
         Args: { p_organization_id: string }
@@ -593,9 +658,26 @@ export type Database = {
         Args: { p_event_slug: string; p_promoter_slug: string }
         Returns: Json
       }
+      revoke_guest: {
+        Args: { p_event_id: string; p_guest_id: string; p_reason: string }
+        Returns: Json
+      }
       revoke_invitation: { Args: { p_invitation_id: string }; Returns: Json }
       send_announcement: {
         Args: { p_event_id: string; p_kind: string; p_message: string }
+        Returns: Json
+      }
+      set_door_settings: {
+        Args: { p_event_id: string; p_exit_scans: boolean }
+        Returns: Json
+      }
+      set_event_list_rules: {
+        Args: {
+          p_event_id: string
+          p_plus_ones_max: number
+          p_requires_approval: boolean
+          p_waiting_list: boolean
+        }
         Returns: Json
       }
       set_event_questions: {
@@ -605,6 +687,15 @@ export type Database = {
           p_event_id: string
           p_gender: boolean
           p_min_age: number
+        }
+        Returns: Json
+      }
+      set_event_quota: {
+        Args: {
+          p_event_id: string
+          p_places: number
+          p_promoter_id: string
+          p_team_id: string
         }
         Returns: Json
       }
@@ -618,6 +709,14 @@ export type Database = {
           p_promoter_id?: string
           p_role: string
           p_user_id: string
+        }
+        Returns: Json
+      }
+      set_my_plus_ones: {
+        Args: {
+          p_event_id: string
+          p_plus_ones: number
+          p_session_token: string
         }
         Returns: Json
       }

@@ -79,7 +79,7 @@ const pt = {
   guest_added: "{name} está na lista.", places: "Lugares", waiting_col: "Em espera", pending_col: "Por aprovar",
   approve: "Aprovar", refuse: "Recusar", revoke: "Cancelar passe", revoke_reason: "Motivo",
   revoke_confirm: "Cancelar o passe de {name}? O lugar passa à lista de espera.", revoked: "Cancelado",
-  find_guest: "Procurar convidado para cancelar", search: "Procurar", status_col: "Estado",
+  find_guest: "Procurar convidado para cancelar", find_search: "Procurar", status_col: "Estado",
 };
 
 const en: typeof pt = {
@@ -156,7 +156,7 @@ const en: typeof pt = {
   guest_added: "{name} is on the list.", places: "Places", waiting_col: "Waiting", pending_col: "To approve",
   approve: "Approve", refuse: "Refuse", revoke: "Cancel pass", revoke_reason: "Reason",
   revoke_confirm: "Cancel {name}'s pass? The place goes to the waiting list.", revoked: "Cancelled",
-  find_guest: "Find a guest to cancel", search: "Search", status_col: "Status",
+  find_guest: "Find a guest to cancel", find_search: "Search", status_col: "Status",
 };
 
 export const errorsPt: Record<ErrorCode, string> = {
@@ -214,7 +214,7 @@ export const errorsPt: Record<ErrorCode, string> = {
   invalid_plus_ones: "Esse número de acompanhantes não é permitido nesta noite.",
   invalid_source: "Escolhe porta, organização ou VIP.", invalid_quota: "A quota é um número de lugares acima de zero.",
   invalid_reason: "Escreve o motivo.", promoter_not_on_event: "Esse promotor não tem link para esta noite.",
-  pass_not_found: "Não tens passe para esta noite.", guest_not_found: "Este passe já não está na lista. Recarrega.",
+  guest_not_found: "Este passe já não está na lista. Recarrega.",
   quota_full: "Os lugares deste link esgotaram. Fala com o teu promotor.", guest_list_full: "Não há lugar para este convidado.",
   not_enough_places: "Já não há tantos lugares. Escolhe um número menor.", already_on_list: "Este convidado já tem passe.",
   already_checked_in: "Este convidado já entrou.", not_pending: "Este convidado já não espera aprovação. Recarrega.",
@@ -286,7 +286,7 @@ export const errorsEn: Record<ErrorCode, string> = {
   invalid_plus_ones: "That many plus-ones are not allowed on this night.",
   invalid_source: "Choose door, organisers or VIP.", invalid_quota: "A quota is a number of places above zero.",
   invalid_reason: "Type the reason.", promoter_not_on_event: "That promoter has no link for this night.",
-  pass_not_found: "You have no pass for this night.", guest_not_found: "This pass is no longer on the list. Reload.",
+  guest_not_found: "This pass is no longer on the list. Reload.",
   quota_full: "This link's places are all taken. Ask your promoter.", guest_list_full: "There is no place for this guest.",
   not_enough_places: "There are not that many places left. Choose a smaller number.", already_on_list: "This guest already has a pass.",
   already_checked_in: "This guest is already in.", not_pending: "This guest is no longer waiting for approval. Reload.",

@@ -110,6 +110,8 @@ function announcementForm(e: MyEvent): HTMLElement | null {
   });
   form.addEventListener("submit", (ev) => { ev.preventDefault(); void run(); });
   return form;
+}
+
 /** Runs a list action, shows its error or `done`, then reloads the list and the dashboard. */
 async function listAct(action: () => Promise<unknown>, done?: string) {
   const msg = document.getElementById("list-message")!;
@@ -173,7 +175,7 @@ function listSection(): Node {
 
   const query = h("input", { id: "find-query", type: "search", minlength: "2", maxlength: "100" }) as HTMLInputElement;
   const findForm = h("form", { id: "find-guest", class: "inline-form", "aria-label": t("find_guest") },
-    field("find-query", "find_guest", query), h("button", { type: "submit", class: "secondary" }, t("search")));
+    field("find-query", "find_guest", query), h("button", { type: "submit", class: "secondary" }, t("find_search")));
   findForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void listAct(async () => {
@@ -236,7 +238,6 @@ function render() {
             h("li", {}, h("strong", {}, formatTime(a.checked_in_at)), ` ${a.first_name}${a.last_initial ? ` ${a.last_initial}.` : ""} · ${a.promoter}`)))
           : h("p", { id: "arrivals" }, t("no_arrivals"))),
       statsSection(stats)),
-          : h("p", { id: "arrivals" }, t("no_arrivals")))),
     listSection(),
   );
 }
@@ -253,9 +254,10 @@ async function choose(e: MyEvent | null) {
   await unsubscribe?.();
   unsubscribe = null;
   dashboard = null;
-          : h("p", { id: "arrivals" }, t("no_arrivals"))),
-      statsSection(stats)),
-    listSection(),
+  stats = null;
+  statsAt = 0;
+  list = null;
+  found = [];
   event = e;
   announceForm = e ? announcementForm(e) : null;
   if (!e) { localStorage.removeItem(EVENT_KEY); return void route(); }
@@ -263,8 +265,7 @@ async function choose(e: MyEvent | null) {
   state = "connecting";
   render();
   unsubscribe = subscribeToEvent(supabase, client, e.id, {
-    onDashboard: (d) => { dashboard = d; render(); refreshStats(e.id); },
-    onDashboard: (d) => { dashboard = d; render(); void loadList().catch(() => {}); },
+    onDashboard: (d) => { dashboard = d; render(); refreshStats(e.id); void loadList().catch(() => {}); },
     onState: (s) => {
       state = s;
       const badge = document.getElementById("connection");

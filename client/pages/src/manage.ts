@@ -256,11 +256,6 @@ function eventCard(ev: EventRow) {
       h("button", { type: "button", class: "secondary small", "data-action": "export-csv", onclick: () => void downloadCsv(ev).catch((e) => showError(message(), e)) }, m("export_csv"))),
     paceForm(ev),
     questionsForm(ev),
-  })));
-  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
-  return form;
-}
-
     h("h4", {}, m("list_rules")), listRulesForm(ev), quotaForm(ev),
     h("h4", {}, m("links")),
     ev.links.length ? h("ul", { class: "links" }, ...ev.links.map((l) => linkRow(ev, l))) : h("p", {}, m("no_links")),
