@@ -38,7 +38,7 @@ const mail = "20261204202616_mail.sql";
 const signup = "20261204202622_signup.sql";
 const organisers = "20261204202659_organisers.sql";
 const door = "20261204202802_door.sql";
-const list = "";
+const list = "20261204202832_list.sql";
 const capacity = "20261204202932_capacity.sql";
 
 export const mutations = [
