@@ -125,7 +125,7 @@ function passListState(p: Pass): Node {
   draw(p.status, p.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
   const refresh = async () => {
     try {
-      const r: MyPass = await client.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
+      const r: MyPass = await quiet.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
       store.savePass(card!.event.id, { ...p, status: r.status, plus_ones: r.plus_ones });
       if (!box.isConnected) return;
       draw(r.status, r.plus_ones, r.plus_ones_max, r.list_open);
