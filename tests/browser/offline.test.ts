@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorsPt } from "../../client/pages/src/i18n";
 import { connect } from "../db";
 import { makeWorld, randomPhone, type World } from "../env";
-import { axeViolations, launch, screenshot, scrollsSideways } from "./browser";
+import { axeViolations, launch, screenshot, scrollsSideways, withWait } from "./browser";
 import { env } from "../env";
 
 const sql = connect(1);
@@ -192,7 +192,7 @@ describe("messages in view at 360 × 740 with touch", { timeout: 60_000 }, () =>
     await p.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
     await phoneStep(p, randomPhone());
     await register(p, "Ana", "abc");
-    await expect.poll(() => p.locator("#message").textContent()).toBe(errorsPt.weak_password);
+    await expect.poll(() => p.locator("#message").textContent()).toBe(errorsPt.password_too_short);
     await expect.poll(() => inView(p, "#message")).toBe(true);
     expect(await p.getAttribute("#message", "aria-live")).toBe("assertive");
     await p.context().close();
@@ -214,7 +214,7 @@ describe("messages in view at 360 × 740 with touch", { timeout: 60_000 }, () =>
     await p.goto(`/p/${w.promoter_slug}/${w.open_slug}`);
     await phoneStep(p, randomPhone());
     await register(p, "Eva");
-    await expect.poll(() => p.locator("#message").textContent()).toBe(errorsPt.rate_limited);
+    await expect.poll(() => p.locator("#message").textContent()).toMatch(withWait(errorsPt.rate_limited));
     await expect.poll(() => inView(p, "#message")).toBe(true);
     // The second try waits in the line: its place is on screen, politely announced.
     await p.evaluate(() => window.scrollTo(0, document.body.scrollHeight));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorsEn, errorsPt } from "../../client/pages/src/i18n";
 import { connect } from "../db";
 import { makeWorld, mailIds, newestMail, phoneHash, proof, randomPhone, rawClient, type World } from "../env";
-import { axeViolations, launch, phone, scrollsSideways } from "./browser";
+import { axeViolations, launch, phone, scrollsSideways, withWait } from "./browser";
 
 const sql = connect(1);
 let browser: Browser;
@@ -51,10 +51,10 @@ describe("the pass by e-mail", { timeout: 60_000 }, () => {
     await page.click("#email-pass");
     await expect.poll(async () => (await mailIds(email)).length).toBe(3);
     await page.click("#email-pass");
-    await expect.poll(() => page.locator("#message").textContent()).toBe(errorsPt.rate_limited);
+    await expect.poll(() => page.locator("#message").textContent()).toMatch(withWait(errorsPt.rate_limited));
     expect(await page.getAttribute("#message", "data-code")).toBe("rate_limited");
     await page.click("#lang");
-    await expect.poll(() => page.locator("#message").textContent()).toBe(errorsEn.rate_limited);
+    await expect.poll(() => page.locator("#message").textContent()).toMatch(withWait(errorsEn.rate_limited));
     expect(await page.locator("#email-pass").textContent()).toBe("Send by email");
     expect(await mailIds(email)).toHaveLength(3);
     expect(await axeViolations(page)).toEqual([]);
