@@ -9,5 +9,8 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // A page's answer may need a bcrypt in its worker and a round trip on a loaded machine (CI
+    // runs the mutations beside): polled assertions wait up to 10 s, not vitest's 1 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });
