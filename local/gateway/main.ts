@@ -3,7 +3,7 @@
 //   /auth/v1/…               Auth: password sign-in  (auth.ts)
 //   /functions/v1/<name>     edge functions          (functions.ts)
 //   /realtime/v1/…           Realtime broadcast      (realtime.ts)
-//   /metrics                 Prometheus text         (metrics.ts, service_role key)
+//   /metrics                 Prometheus text         (metrics.ts, secret or service_role key)
 //   /, /p/…, /door, /live    static pages (PAGES_DIR; serveStatic)
 // and, beside them, pg_net's worker (net.ts): sends what net.http_post queued.
 // Like Supabase's API gateway, every API path needs a valid `apikey` (anon or service_role).
@@ -75,7 +75,6 @@ await realtime.start();
 // pg_net's worker (local/bootstrap/03-pg-net.sql), as the platform's superuser.
 const netWorker = new NetWorker(env("DB_URL").replace(/^postgresql:\/\/postgres:/, "postgresql://supabase_admin:"));
 netWorker.start();
-const metrics = new Metrics(keys, { pools: { rest: pool, admin, realtime: realtimePool }, realtimeClients: () => realtime.clients });
 
 /**
  * The new API keys (not JWTs) and the legacy key each stands for: the publishable key is the anon
@@ -87,6 +86,8 @@ const newApiKeys = new Map<string, string>([
 ]);
 /** A key as the services behind the gateway see it: a new API key becomes its role's JWT. */
 const asJwt = (key: string | null) => (key !== null && newApiKeys.get(key)) || key;
+const metrics = new Metrics(keys, { pools: { rest: pool, admin, realtime: realtimePool }, realtimeClients: () => realtime.clients },
+  (key) => asJwt(key) ?? key);
 
 /**
  * The Authorization the gateway forwards to PostgREST, Auth and Realtime, as Supabase's gateway

@@ -46,7 +46,11 @@ export class Metrics {
   #latency = new Map<string, Histogram>();
   readonly started = Date.now();
 
-  constructor(readonly keys: Keys, readonly sources: Sources) {}
+  /**
+   * `asJwt` maps a new API key to the legacy key it stands for: hosted's metrics endpoint takes
+   * the secret key (`sb_secret_…`) as the Basic password, and the service_role JWT still works.
+   */
+  constructor(readonly keys: Keys, readonly sources: Sources, readonly asJwt: (key: string) => string = (k) => k) {}
 
   #bump(map: Map<string, number>, key: Record<string, string>, by = 1) {
     let k = labels(key);
@@ -88,7 +92,7 @@ export class Metrics {
     return res;
   }
 
-  /** Whether the request carries the service_role key (as /metrics requires; /health uses it too). */
+  /** Whether the request carries the secret or service_role key (as /metrics requires; /health uses it too). */
   isOperator(req: Request): Promise<boolean> {
     return this.#authorized(req);
   }
@@ -103,7 +107,7 @@ export class Metrics {
     }
     if (!key) return false;
     try {
-      return (await this.keys.verify(key, { legacyOnly: true })).role === "service_role";
+      return (await this.keys.verify(this.asJwt(key), { legacyOnly: true })).role === "service_role";
     } catch {
       return false;
     }
@@ -111,7 +115,7 @@ export class Metrics {
 
   async #serve(req: Request): Promise<Response> {
     if (!(await this.#authorized(req))) {
-      return json(401, { message: "Metrics need the service_role key" }, { "WWW-Authenticate": 'Basic realm="metrics"' });
+      return json(401, { message: "Metrics need the secret key (or the service_role key)" }, { "WWW-Authenticate": 'Basic realm="metrics"' });
     }
     return new Response(this.text(), {
       headers: { "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store",

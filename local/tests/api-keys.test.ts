@@ -61,6 +61,19 @@ describe("new API keys", () => {
     expect((await whoami({ apikey: "sb_secret_not-a-key" })).status).toBe(401);
   });
 
+  it("/metrics takes the secret key as hosted's metrics endpoint does (Basic service_role:sb_secret_…), /health lists the functions for it; the publishable key is refused", async () => {
+    const metrics = (password: string) =>
+      fetch(`${env.apiUrl}/metrics`, { headers: { authorization: `Basic ${btoa(`service_role:${password}`)}` } });
+    const withSecret = await metrics(secret);
+    expect(withSecret.status).toBe(200);
+    expect(await withSecret.text()).toMatch(/^gateway_realtime_clients \d+$/m);
+    expect((await metrics(publishable)).status).toBe(401);
+    expect((await metrics(`${secret.slice(0, -2)}xx`)).status).toBe(401);
+    const health = async (key: string) => (await fetch(`${env.apiUrl}/health`, { headers: { apikey: key } })).json();
+    expect((await health(secret)).functions).toEqual(expect.arrayContaining(["invite-member"]));
+    expect((await health(publishable)).functions).toBeUndefined();
+  });
+
   it("Realtime: the socket takes the key's role; an sb_ access_token stands for it, and one sent later is ignored", async () => {
     const open = async (key: string) => {
       const ws = new WebSocket(`${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${key}&vsn=2.0.0`);
