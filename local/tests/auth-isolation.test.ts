@@ -2,8 +2,9 @@
 // - a sign-in with an unknown email runs the same bcrypt (pgcrypto's `crypt`) and the same
 //   statements as one with a known email and a wrong password, so its time tells nothing;
 // - 30 anonymous websockets from one address joining over and over do not starve staff sign-in
-//   (Auth and Realtime each have their own pool): every sign-in and every join is answered, none
-//   with "Database unavailable".
+//   (Auth and Realtime each have their own pool): the joins' checks never touch Auth's pool
+//   (counted by /metrics), and every sign-in and every join is answered, none with "Database
+//   unavailable".
 import { request } from "node:http";
 import postgres from "postgres";
 import WebSocket from "ws";
@@ -96,12 +97,14 @@ describe("sign-in does the same work for known and unknown emails", () => {
 });
 
 describe("30 anonymous websockets from one address", () => {
-  it("do not starve staff sign-in: every sign-in and every join is answered, none 'Database unavailable'", async () => {
-    const email = await newStaff();
-    const url = `${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${env.anonKey}&vsn=2.0.0`;
-    const reasons: string[] = [];
+  const url = `${env.apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${env.anonKey}&vsn=2.0.0`;
+  /**
+   * 30 sockets from `address`, each asking to join 5 private topics at once (an RLS check each);
+   * each crowd from its own address, as joins are limited per address.
+   */
+  async function crowd(reasons: string[], address: string) {
     const sockets = await Promise.all(Array.from({ length: 30 }, async () => {
-      const ws = new WebSocket(url, { localAddress: "127.0.0.11" });
+      const ws = new WebSocket(url, { localAddress: address });
       ws.on("message", (data) => {
         const [, , , event, payload] = JSON.parse(String(data));
         if (event === "phx_reply") reasons.push(payload.status === "ok" ? "ok" : payload.response.reason);
@@ -109,12 +112,37 @@ describe("30 anonymous websockets from one address", () => {
       await new Promise((r) => ws.on("open", r));
       return ws;
     }));
-    // Each socket asks to join 5 private topics at once: an RLS check on Realtime's pool each.
     sockets.forEach((ws, s) => {
       for (let i = 0; i < 5; i++) {
         ws.send(JSON.stringify([`${s}-${i}`, `${s}-${i}`, `realtime:event:${crypto.randomUUID()}`, "phx_join", { config: { private: true } }]));
       }
     });
+    return sockets;
+  }
+  const statements = async () => {
+    const text = await (await fetch(`${env.apiUrl}/metrics`, { headers: { apikey: env.serviceKey } })).text();
+    const of = (pool: string) => Number(text.match(new RegExp(`^gateway_db_statements_total\\{pool="${pool}"\\} (\\d+)$`, "m"))?.[1]);
+    return { auth: of("admin"), realtime: of("realtime") };
+  };
+
+  // What starved sign-in was one pool for both: joins queued on Auth's connections. Counted, not
+  // timed: the joins' checks all go to Realtime's pool and not one statement to Auth's (Auth does
+  // nothing in the background, so its count moves only for sign-ins).
+  it("run every join check on Realtime's own pool, none on Auth's", async () => {
+    const reasons: string[] = [];
+    const before = await statements();
+    const sockets = await crowd(reasons, "127.0.0.13");
+    await eventually(() => (reasons.length === 150 ? true : undefined), 20_000);
+    const after = await statements();
+    sockets.forEach((ws) => ws.terminate());
+    expect(after.auth - before.auth).toBe(0);
+    expect(after.realtime - before.realtime).toBeGreaterThanOrEqual(150);
+  });
+
+  it("do not starve staff sign-in: every sign-in and every join is answered, none 'Database unavailable'", async () => {
+    const email = await newStaff();
+    const reasons: string[] = [];
+    const sockets = await crowd(reasons, "127.0.0.11");
     const signIns = await Promise.all(Array.from({ length: 5 }, () => signIn(env.apiUrl, email, "Password-1", "127.0.0.12")));
     await eventually(() => (reasons.length === 150 ? true : undefined), 20_000);
     sockets.forEach((ws) => ws.terminate());
