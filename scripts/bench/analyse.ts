@@ -66,3 +66,35 @@ export function retries(guests: Guest[]) {
   const r = guests.map((g) => g.retries);
   return { mean: r.length ? r.reduce((a, b) => a + b, 0) / r.length : 0, max: r.length ? Math.max(...r) : 0 };
 }
+
+/** Hosted Realtime's per-project limits on events a second (local/gateway/realtime.ts: REALTIME_PLANS). */
+export const REALTIME_EVENT_LIMITS = { free: 100, pro: 500 } as const;
+
+/**
+ * A night's broadcasts against hosted Realtime's events-per-second limit, counted as hosted counts
+ * them (RateCounter: a count per 5 s tick, and the average per second over the last 12 ticks; every
+ * broadcast sent and every delivery of it is an event). `ticks[i]` holds the night's broadcasts
+ * (`realtime.send` rows) in the i-th 5 s tick: `sends` on all its topics, `night` on `event:<id>`.
+ * Events are given for the run's own subscribers on the night's topic (`subscribers`), and for
+ * the everyday case of one organiser page and one promoter page open (each send delivered once).
+ */
+export function broadcastRates(ticks: { sends: number; night: number }[], subscribers: number) {
+  const TICK_S = 5, WINDOW = 12;
+  const minuteAverages = (events: number[]) =>
+    events.map((_, i) => events.slice(Math.max(0, i - WINDOW + 1), i + 1).reduce((a, b) => a + b, 0) / (WINDOW * TICK_S));
+  const against = (events: number[]) => {
+    const avg = minuteAverages(events);
+    const peak = avg.length ? Math.max(...avg) : 0;
+    // Seconds during which hosted would drop the night's broadcasts: ticks whose average reached the limit.
+    const over = (limit: number) => avg.filter((a) => a >= limit).length * TICK_S;
+    return { peakPerSecond: events.length ? Math.max(...events) / TICK_S : 0, peakMinuteAverage: peak,
+      secondsOverFree: over(REALTIME_EVENT_LIMITS.free), secondsOverPro: over(REALTIME_EVENT_LIMITS.pro) };
+  };
+  const sends = ticks.map((t) => t.sends);
+  return {
+    broadcasts: sends.reduce((a, b) => a + b, 0),
+    peakBroadcastsPerSecond: sends.length ? Math.max(...sends) / TICK_S : 0,
+    withSubscribers: subscribers ? against(ticks.map((t) => t.sends + t.night * subscribers)) : null,
+    twoPages: against(ticks.map((t) => 2 * t.sends)),
+  };
+}

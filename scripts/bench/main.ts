@@ -57,7 +57,7 @@ let prof: Awaited<ReturnType<typeof profiler>> | null = null;
 
 type Spent = Awaited<ReturnType<Meter["result"]>>;
 type Row = { run: sc.GuestRun; audit: Audit; spent: Spent; realtime?: Record<string, unknown>; probes?: Record<string, unknown>;
-  k6?: { users: number; p95Ms: number; minSuccess: number } };
+  k6?: { users: number; p95Ms: number; minSuccess: number }; broadcasts: ReturnType<typeof analyse.broadcastRates> };
 const runs: Row[] = [];
 let doorResult: Awaited<ReturnType<typeof sc.door>> | null = null;
 let cheapResult: Awaited<ReturnType<typeof sc.cheap>> | null = null;
@@ -66,10 +66,29 @@ let ceiling: Awaited<ReturnType<typeof sc.ceiling>> | null = null;
 let guestSlots = 10;
 let world: Awaited<ReturnType<typeof createWorld>> | null = null;
 
+/**
+ * The night's broadcasts (`realtime.send` rows on its topic and its promoter's) per 5 s tick since
+ * the scenario started, for analyse.broadcastRates.
+ */
+async function broadcastTicks(run: sc.GuestRun) {
+  const from = Date.now() - (now() - run.t0);
+  const topics = [`event:${run.link.eventId}`, `promoter:${run.link.promoterId}`, ...(run.link.teamId ? [`team:${run.link.teamId}`] : [])];
+  const rows = await sql`select floor(extract(epoch from m.inserted_at - to_timestamp(${from / 1000})) / 5)::int as tick,
+      count(*)::int as sends, count(*) filter (where m.topic = ${topics[0]})::int as night
+    from realtime.messages m
+    where m.extension = 'broadcast' and m.topic = any (${topics}::text[]) and m.inserted_at >= to_timestamp(${from / 1000})
+    group by 1 order by 1`;
+  const ticks = Array.from({ length: rows.length ? Number(rows.at(-1)!.tick) + 1 : 0 }, () => ({ sends: 0, night: 0 }));
+  for (const r of rows) ticks[Number(r.tick)] = { sends: Number(r.sends), night: Number(r.night) };
+  return ticks;
+}
+
 async function finish(run: sc.GuestRun, m: Meter, extra: Partial<Row> = {}) {
+  const ticks = await broadcastTicks(run);
   const a = await audit(run.link, run.guests);
   const spent = await m.result();
-  runs.push({ run, audit: a, spent, ...extra });
+  const subscribers = Number((extra.realtime as { joined?: number } | undefined)?.joined ?? 0);
+  runs.push({ run, audit: a, spent, ...extra, broadcasts: analyse.broadcastRates(ticks, subscribers) });
   const passes = run.guests.filter((g) => g.outcome === "pass").length;
   const per = spent && passes ? ` platform ${fmtN(spent.cpu.platform / passes, 1)} ms CPU per pass (Postgres ${fmtN(spent.cpu.postgres / passes, 1)})` : "";
   log(`${run.name}: ${passes}/${run.guests.length} passes in ${run.seconds.toFixed(0)} s;${per}; audit ${a.ok ? "ok" : "FAILED"} ` +
@@ -103,6 +122,10 @@ try {
   world = await createWorld(["ceiling", "once", "attack", "teste1", "teste2", "teste3", "stages", "burst", "second", "overload", "door", "probe"], 10);
   world.raised.push("Realtime's sockets per address (`REALTIME_MAX_SOCKETS_PER_ADDRESS`, default 250) to 1000 when `npm run bench` " +
     "starts the gateway: the 300 subscribers all come from 127.0.0.1 (a gateway already running keeps its own setting)");
+  world.raised.push("Realtime's per-project limits (Free by default: 200 clients, 100 joins and 100 events a second) and the joins per " +
+    "address to far above the run (`REALTIME_MAX_CONCURRENT_USERS`, `REALTIME_MAX_JOINS_PER_SECOND`, `REALTIME_MAX_EVENTS_PER_SECOND`, " +
+    "`REALTIME_MAX_JOINS_PER_SECOND_PER_ADDRESS`) when `npm run bench` starts the gateway, so that every delivery is measured; " +
+    "the report's broadcast table says where hosted's Free and Pro limits would have dropped them");
   for (const r of world.raised) log(`raised: ${r}`);
   // The phones' bcrypt for new accounts, before any clock (returning accounts' strings are known when made).
   await prepare([[PASSWORD, NEW_SALT]]);
@@ -203,7 +226,7 @@ const C = ceiling;
 // ---------------------------------------------------------------------------------------------
 // Report
 const machine = await describeMachine();
-const results = runs.map(({ run, audit, spent, realtime, probes, k6 }) => {
+const results = runs.map(({ run, audit, spent, realtime, probes, k6, broadcasts }) => {
   const guests = run.guests;
   const passes = guests.filter((g) => g.outcome === "pass").length;
   const linkToPass = pcts(guests.filter((g) => g.outcome === "pass").map((g) => g.served! - g.opened!));
@@ -218,7 +241,7 @@ const results = runs.map(({ run, audit, spent, realtime, probes, k6 }) => {
       other: per(spent.cpu.other), gateway: per(spent.cpu.gateway), coreBusy: spent.cpu.coreBusy },
     usage: spent?.usage.map((u) => ({ ...u, callsPerPass: per(u.calls), msPerPass: per(u.ms) })) ?? [],
     k6: k6 && { ...k6, ...analyse.k6Figures(run.calls, guests) },
-    memory: analyse.memoryPeaks(run.samples), timeline: analyse.timeline(guests, run.samples), audit, realtime, probes,
+    memory: analyse.memoryPeaks(run.samples), timeline: analyse.timeline(guests, run.samples), audit, realtime, probes, broadcasts,
   };
 });
 
@@ -266,6 +289,21 @@ if (rt) {
     `${rt.joined} of ${rt.subscribers} organiser websockets joined the night's private topic; ${rt.messages} guests registered; ` +
     `${rt.delivered} of ${rt.expected} deliveries arrived (${fmtN(100 * (rt.completeness ?? 0), 2)} %); delivery p50 ${fmtMs(rt.delivery.p50)}, ` +
     `p95 ${fmtMs(rt.delivery.p95)}, p99 ${fmtMs(rt.delivery.p99)} (from the registering client receiving its pass to each subscriber).`);
+}
+{
+  const { free, pro } = analyse.REALTIME_EVENT_LIMITS;
+  const over = (e: { secondsOverFree: number; secondsOverPro: number }) => `${e.secondsOverFree} s / ${e.secondsOverPro} s`;
+  lines.push("", "### Broadcasts against hosted Realtime's limits", "",
+    `Each night's broadcasts (\`realtime.send\` rows on its \`event:\` and promoter topics) per 5 s tick, and the events hosted ` +
+    `counts (every send and every delivery), averaged per second over a minute as hosted's RateCounter does. Free allows ${free} ` +
+    `events a second per project, Pro ${pro}; past them hosted drops the broadcasts (docs/realtime-auth.md). The local gateway ran with ` +
+    "the events limit raised (above), so that every delivery could be measured.", "",
+    table(["scenario", "broadcasts", "broadcasts/s (peak 5 s)", "events/s, 1 organiser + 1 promoter page: peak 5 s / peak minute",
+      "time over Free / Pro", "events/s with the run's subscribers: peak minute", "time over Free / Pro"],
+    results.map((r) => [r.name, r.broadcasts.broadcasts, fmtN(r.broadcasts.peakBroadcastsPerSecond, 1),
+      `${fmtN(r.broadcasts.twoPages.peakPerSecond, 1)} / ${fmtN(r.broadcasts.twoPages.peakMinuteAverage, 1)}`, over(r.broadcasts.twoPages),
+      r.broadcasts.withSubscribers ? fmtN(r.broadcasts.withSubscribers.peakMinuteAverage, 0) : "—",
+      r.broadcasts.withSubscribers ? over(r.broadcasts.withSubscribers) : "—"])));
 }
 // deno-lint-ignore no-explicit-any
 const pr = results.find((r) => r.probes)?.probes as Record<string, any> | undefined;
