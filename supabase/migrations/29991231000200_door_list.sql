@@ -39,8 +39,8 @@ $$;
 
 /**
  * When a scan judged offline happened, for the record: the device's time (`p_at`, ISO 8601) when
- * it is plausible, else now. Plausible: not in the future beyond 2 minutes of clock skew (a time
- * within the skew counts as now), and not before 6 hours ahead of the night's start (no door
+ * it is plausible, else now. Plausible: not in the future (a device clock running ahead, by a
+ * little skew or a lot, gives now) and not before 6 hours ahead of the night's start (no door
  * opens earlier). Anything else (missing, unreadable, out of bounds) is now.
  */
 create or replace function private.door_scan_time(p_event_id uuid, p_at text)
@@ -61,8 +61,7 @@ begin
   exception when others then
     return now();
   end;
-  if v_at > now() + interval '2 minutes'
-     or v_at < (select e.starts_at - interval '6 hours' from public.events e where e.id = p_event_id) then
+  if v_at < (select e.starts_at - interval '6 hours' from public.events e where e.id = p_event_id) then
     return now();
   end if;
   return least(v_at, now());
@@ -147,7 +146,7 @@ begin
     else
       select * into v_guest from public.guests g where g.qr_token = p_code;
     end if;
-    v_at := least(now(), greatest(coalesce(p_offline_at, now()), v_guest.created_at));
+    v_at := greatest(coalesce(p_offline_at, now()), v_guest.created_at);
 
     if v_guest.id is null then
       v_result := 'unknown';
