@@ -44,6 +44,9 @@ async function subscribe() {
   channels = topics.map((topic) => supabase.channel(topic, { config: { private: true } })
     .on("broadcast", { event: "guest_registered" }, () => void refresh())
     .on("broadcast", { event: "guest_checked_in" }, () => void refresh())
+    // A pass promoted from the waiting list, approved, refused or revoked: the counts change.
+    .on("broadcast", { event: "guest_status" }, () => void refresh())
+    .on("broadcast", { event: "guest_revoked" }, () => void refresh())
     .on("broadcast", { event: "announcement" }, () => void refresh())
     .subscribe((status) => {
       live = status === "SUBSCRIBED" ? "live" : status === "CHANNEL_ERROR" || status === "CLOSED" || status === "TIMED_OUT" ? "offline" : live;
