@@ -104,8 +104,10 @@ $$;
  * an exit scan lets a guest inside out (`checked_out`, or `not_inside`). A scan judged offline
  * that admitted a guest whom another scan already admitted is a `conflict`: reported, never a
  * second arrival. A scan judged offline (`p_offline_at`, bounded by door_sync) records the
- * arrival at that time (never before the pass existed); any other at now. Idempotent per nonce:
- * a retried scan returns the first answer.
+ * arrival at that time (never before the pass existed), and a conflicting one taken earlier than
+ * the recorded arrival moves it earlier (the guest came in at the first scan, whichever device
+ * uploaded first); any other scan is at now. Idempotent per nonce: a retried scan returns the
+ * first answer.
  */
 create or replace function private.door_scan(p_event_id uuid, p_code text, p_nonce text, p_direction text,
   p_offline_at timestamptz, p_offline_verdict text)
@@ -189,6 +191,9 @@ begin
     if not found then
       -- The same scan, retried concurrently: the first one's verdict stands.
       select * into v_checkin from public.checkins c where c.nonce = p_nonce;
+    elsif v_result = 'conflict' and p_offline_at is not null then
+      -- The guest arrived at the earliest scan that admitted them, whichever device uploaded first.
+      update public.guests g set checked_in_at = v_at where g.id = v_guest.id and g.checked_in_at > v_at;
     end if;
   end if;
 

@@ -4,7 +4,7 @@
 -- offline scans recorded at the device's time within bounds; the status vocabulary. Per actor:
 -- door staff, owner, admin, promoter, staff of another organisation, anonymous.
 begin;
-select plan(45);
+select plan(47);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated;
@@ -181,6 +181,14 @@ select is((select checked_in_at from public.guests where id = pg_temp.g('o4')), 
   'the time under its older name (`at`) is taken too');
 select is((select checked_in_at from public.guests where id = pg_temp.g('o5')), now(),
   'an unreadable time is taken as now, without failing the upload');
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is(public.door_sync(pg_temp.id('open_event'), jsonb_build_array(
+  jsonb_build_object('nonce', 'off-time-011', 'code', pg_temp.qr('o1'), 'scanned_at', now() - interval '5 minutes', 'verdict', 'checked_in'),
+  jsonb_build_object('nonce', 'off-time-012', 'code', pg_temp.qr('o1'), 'scanned_at', now() - interval '20 minutes', 'verdict', 'checked_in')))
+  -> 1 ->> 'verdict', 'conflict', 'another device that admitted the same guest earlier: a conflict');
+select tests.act_as_postgres();
+select is((select checked_in_at from public.guests where id = pg_temp.g('o1')), now() - interval '20 minutes',
+  '... and the arrival moves to the earliest scan (a later one leaves it)');
 select is(private.door_scan_time(pg_temp.id('open_event'), (now() + interval '1 minute')::text), now(),
   'a device clock a minute ahead counts as now');
 
