@@ -495,7 +495,9 @@ function scanner() {
       owner ? toggle("exit-scans", t("exit_scans"), false, (on) => void setExitScans(on)) : null,
       direction),
     video, form, searchForm,
-    h("section", { class: "card" }, h("h2", {}, t("recent_scans")), h("ul", { id: "recent", class: "feed" })),
+    // The list scrolls when long: focusable and named, so a keyboard can scroll it too.
+    h("section", { class: "card" }, h("h2", { id: "recent-title" }, t("recent_scans")),
+      h("ul", { id: "recent", class: "feed", tabindex: "0", "aria-labelledby": "recent-title" })),
     h("button", { type: "button", class: "link", id: "sign-out", onclick: async () => { stopCamera?.(); await supabase.auth.signOut(); void route(); } }, t("sign_out")),
   );
   renderQueue();
