@@ -610,7 +610,8 @@ export const mutations = [
   { name: "promoter counts: waiting passes counted as registered", file: doorList, kills: "73-door-list.sql",
     find: "    'registered', count(*) filter (where g.status not in ('waiting', 'pending', 'revoked')),", replace: "    'registered', count(*)," },
   { name: "live: a waiting registration announced as a registration", file: doorList, kills: "73-door-list.sql",
-    find: "then 'guest_status' else 'guest_registered' end;", replace: "then 'guest_registered' else 'guest_registered' end;" },
+    find: "then 'guest_status' else 'guest_registered' end;", replace: "then 'guest_registered' else 'guest_registered' end;",
+    vitest: ["tests/realtime.test.ts"] },
   { name: "live: promotions not told to the promoter", file: doorList, kills: "73-door-list.sql",
     find: "    perform realtime.send(v_payload, v_event, 'promoter:' || new.promoter_id, true);\n    if new.team_id", replace: "    if new.team_id" },
 ];
