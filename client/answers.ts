@@ -2,7 +2,7 @@
 // The generated database types (client/database.types.ts) name every function and its arguments
 // but type a jsonb answer only as `Json`; `Answers` gives `createApi(…).call` the shape for each.
 import type { Json } from "./database.types.ts";
-import type { CheckIn } from "./schemas.ts";
+import type { CheckIn, DoorAge } from "./schemas.ts";
 
 export type Org = { id: string; name: string; role: string; promoter_id: string | null };
 export type EventRow = {
@@ -27,14 +27,19 @@ export type Announcement = { id: number; event_id: string; kind: string; message
 export type PromoterLink = {
   event: { id: string; slug: string; name: string; venue: string | null; starts_at: string; ends_at: string };
   promoter: { id: string; slug: string; display_name: string }; team_id: string | null; path: string;
-  /** Opens of the link's card (record_link_open), registered guests, and those who arrived. */
-  opens: number; registered: number; checked_in: number;
+  /**
+   * Opens of the link's card (record_link_open); passes holding a place (`registered`, not waiting
+   * or pending) and their places with plus-ones; arrivals likewise; waiting and pending apart.
+   */
+  opens: number; registered: number; places: number; checked_in: number; checked_in_places: number; waiting: number; pending: number;
   announcement: Announcement | null;
 };
 export type PromoterOverview = { promoters: { id: string; display_name: string }[]; teams: { id: string; name: string }[]; links: PromoterLink[] };
 export type PromoterFeed = {
-  event: { id: string; name: string; starts_at: string }; totals: { registered: number; checked_in: number };
-  guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; registered_at: string; checked_in_at: string | null }[];
+  event: { id: string; name: string; starts_at: string };
+  totals: { registered: number; places: number; checked_in: number; checked_in_places: number; waiting: number; pending: number };
+  guests: { guest_id: string; first_name: string | null; last_initial: string | null; promoter: string; status: string; plus_ones: number;
+    registered_at: string; checked_in_at: string | null }[];
 };
 export type GuestData = {
   account: {
@@ -71,15 +76,19 @@ export type GuestStats = {
 /** A guest found at the door by name or short code (find_guests). */
 export type FoundGuest = {
   guest_id: string; first_name: string; last_name: string; promoter: string; status: string;
-  checked_in_at: string | null; plus_ones: number; short_code: string;
+  checked_in_at: string | null; plus_ones: number; short_code: string; source: string;
+  /** Age on the night when the night asks the date of birth, else null. */
+  age: DoorAge | null;
 };
 /**
  * What the door keeps to judge scans offline (door_list): per pass [sha256 of the QR secret in
- * hex, short code, first name and last initial, plus-ones, status, checked in, inside].
+ * hex, short code, first name and last initial, plus-ones, status, checked in, inside, age].
  */
 export type DoorList = {
   event_id: string; ends_at: string; exit_scans: boolean; generated_at: string;
-  guests: [hash: string, code: string, name: string, plusOnes: number, status: string, checkedIn: boolean, inside: boolean][];
+  /** Whether the night asks the date of birth, and its minimum age. */
+  birth_date?: boolean; min_age?: number | null;
+  guests: [hash: string, code: string, name: string, plusOnes: number, status: string, checkedIn: boolean, inside: boolean, age?: number | null][];
 };
 
 /** The answer of each function whose shape a page reads; any other answers `Json`. */

@@ -37,6 +37,8 @@ function bump<T extends { slot: string }>(rows: T[], slot: string, key: keyof T)
 
 /** The dashboard after one guest message (pure; totals come from the message itself). */
 export function applyMessage(d: S.Dashboard, kind: "guest_registered" | "guest_checked_in", m: S.GuestMessage): S.Dashboard {
+  // A pass that holds no place (waiting, pending, revoked) counts nowhere: only the totals move.
+  if (m.status === "waiting" || m.status === "pending" || m.status === "revoked") return { ...d, totals: m.totals };
   const arrived = kind === "guest_checked_in";
   const field = arrived ? "checked_in" : "registered";
   const inc = <T extends { registered: number; checked_in: number }>(row: T) => ({ ...row, [field]: row[field] + 1 });

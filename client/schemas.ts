@@ -151,12 +151,17 @@ export const Pass = z.object({
 });
 export const Verdict = z.enum(["checked_in", "re_entered", "already_checked_in", "unknown", "wrong_event", "list_closed",
   "not_admitted", "checked_out", "not_inside", "conflict"]);
+/** The door's view of a guest's age against the night's minimum (private.door_age_json). */
+export const DoorAge = z.object({ age: z.number().nullable(), min_age: z.number().nullable(), old_enough: z.boolean().nullable() });
+export type DoorAge = z.infer<typeof DoorAge>;
 export const CheckIn = z.object({
   verdict: Verdict, event_id: z.uuid(), scanned_at: ts, checked_in_at: ts.nullable(),
   nonce: z.string().optional(), direction: z.enum(["in", "out"]).optional(), plus_ones: z.number().nullish(),
   reason: z.string().nullish(), offline_verdict: z.string().nullish(),
+  /** The guest's age on the night when the night asks the date of birth (null age: not given). */
+  age: DoorAge.nullish(),
   guest: z.object({ id: z.uuid(), first_name: z.string(), last_name: z.string(), promoter: z.string(),
-    short_code: z.string().optional() }).nullable(),
+    short_code: z.string().optional(), source: z.string().optional() }).nullable(),
 });
 const Count = z.object({ registered: z.number(), checked_in: z.number() });
 export const Dashboard = z.object({
@@ -185,6 +190,8 @@ export const GuestMessage = z.object({
   promoter: z.object({ id: z.uuid(), display_name: z.string() }),
   team: z.object({ id: z.uuid(), name: z.string() }).nullable(),
   registered_at: ts, checked_in_at: ts.nullable(), totals: Count,
+  /** The pass's status: a waiting or pending pass holds no place and counts nowhere. */
+  status: z.string().optional(), plus_ones: z.number().optional(),
 });
 export const Announcement = z.object({
   event_id: z.uuid(), kind: z.enum(["closing_soon", "capacity_reached", "message"]), message: z.string(), sent_at: ts,

@@ -216,5 +216,11 @@ describe("client library (pages)", () => {
     expect(a.arrivals_per_15_min).toEqual([{ slot: "2026-12-01T23:15:00.000Z", arrivals: 1 }]);
     expect(a.latest_arrivals.map((x) => x.first_name)).toEqual(["Ana"]);
     expect(slotOf("2026-12-01T22:59:59Z", "2026-12-01T23:00:00Z")).toBe("2026-12-01T22:45:00.000Z");
+    // A waiting or pending pass holds no place: it moves no count but the totals the message carries.
+    for (const status of ["waiting", "pending"]) {
+      const q = applyMessage(d, "guest_registered", { ...m, status, totals: { registered: 1, checked_in: 0 } });
+      expect([q.totals.registered, q.by_promoter[0].registered, q.by_team[0].registered]).toEqual([1, 1, 1]);
+      expect(q.registrations_per_15_min).toEqual(d.registrations_per_15_min);
+    }
   });
 });

@@ -1,6 +1,7 @@
 // The door with real parallel clients: two devices scanning one pass (by its QR and by its short
 // code), two offline devices reconciling the same pass, the same upload sent twice at once, and
-// two re-entries at once. One arrival each time; the rest amber or a conflict, never counted twice.
+// two re-entries at once. One arrival each time; the rest amber or a conflict, never counted twice;
+// an arrival judged offline on two devices is recorded at the earlier scan, whichever uploaded first.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { callAs, callWithRetry, connect } from "./db";
 import { makeWorld, phoneHash, proof, randomPhone } from "./env";
@@ -58,6 +59,30 @@ describe("the door, in parallel", () => {
     expect(uploads[0].map((r) => r.verdict)).toEqual(["checked_in", "checked_in", "unknown"]);
     const [{ n }] = await sql`select count(*)::int n from public.checkins where nonce = any(${scans.map((s) => s.nonce)})`;
     expect(n).toBe(3);
+  });
+
+  it("two offline devices that admitted one guest at different times sync at once: one arrival, at the earlier scan", async () => {
+    const [{ starts }] = await sql`select starts_at starts from public.events where id = ${w.open_event}`;
+    await sql`update public.events set starts_at = now() - interval '1 hour' where id = ${w.open_event}`;
+    try {
+      for (let round = 0; round < 3; round++) {
+        const pass = await newPass(["Cedo", "Cedinho", "Cedissimo"][round]);
+        await sql`update public.guests set created_at = now() - interval '1 hour' where qr_token = ${pass.qr_token}`;
+        const early = new Date(Date.now() - 20 * 60_000).toISOString();
+        const late = new Date(Date.now() - 5 * 60_000).toISOString();
+        // Each round, the other device's upload may win the row: the arrival is the earlier scan either way.
+        const uploads = [
+          callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: [{ ...offlineScan(pass.qr_token), scanned_at: late }] }, w.staff_a),
+          callAs(sql, "authenticated", "door_sync", { p_event_id: w.open_event, p_scans: [{ ...offlineScan(pass.code), scanned_at: early }] }, w.owner_a),
+        ];
+        const [a, b] = (await Promise.all(round % 2 ? uploads.reverse() : uploads)) as unknown as { verdict: string }[][];
+        expect([a[0].verdict, b[0].verdict].sort()).toEqual(["checked_in", "conflict"]);
+        const [{ at }] = await sql`select checked_in_at at from public.guests where qr_token = ${pass.qr_token}`;
+        expect((at as Date).toISOString()).toBe(early);
+      }
+    } finally {
+      await sql`update public.events set starts_at = ${starts} where id = ${w.open_event}`;
+    }
   });
 
   it("two devices let the same guest back in at once on a night with exit scans: one re_entered", async () => {

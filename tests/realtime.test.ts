@@ -1,10 +1,14 @@
 // Realtime through the real supabase-js: organisers on the private topic event:<id> receive
-// guest_registered and guest_checked_in as the writes commit; outsiders are refused; a channel
+// guest_registered and guest_checked_in as the writes commit (a waiting registration as
+// guest_status, which moves no count on /live until its promotion); outsiders are refused; a channel
 // lives only as long as its token and the caller's right to read (realtime_channel.ex).
 import type { RealtimeChannel, SupabaseClient } from "@supabase/supabase-js";
 import { createHmac } from "node:crypto";
 import WebSocket from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApi } from "../client/api";
+import { subscribeToEvent } from "../client/live";
+import type { Dashboard } from "../client/schemas";
 import { connect } from "./db";
 import { rawClient, env, eventually, makeWorld, phoneHash, proof, randomPhone, signedIn, type World } from "./env";
 
@@ -92,6 +96,45 @@ describe("realtime", () => {
     expect(scan.data?.verdict).toBe("checked_in");
     const arrived = await eventually(() => sub.received.find((m) => m.event === "guest_checked_in"));
     expect(arrived.payload.guest_id).toBe(pass.guest_id);
+  });
+
+  it("/live's dashboard: a waiting registration counts nowhere, its promotion counts once", async () => {
+    await sql`update public.events set waiting_list = true where id = ${w.small_event}`; // capacity 1
+    const [owner, staff] = [await signedIn(w.owner_a), await signedIn(w.staff_a)];
+    opened.push(owner, staff);
+    let dash: Dashboard | null = null;
+    const sub = listen(staff, `event:${w.small_event}`); // the raw messages, on another socket
+    const stop = subscribeToEvent(owner, createApi(owner), w.small_event, {
+      onDashboard: (d) => { dash = d; }, onError: (e) => { throw e; },
+    });
+    try {
+      await eventually(() => dash ?? undefined);
+      const join = async (first: string) => {
+        const { data, error } = await rawClient().rpc("register_and_create_guest_v2", {
+          p_phone: randomPhone(), p_first_name: first, p_last_name: "Espera", p_email: "w@example.com", p_password: await phoneHash("Live-2026x"),
+          p_event_id: w.small_event, p_promoter_id: w.promoter, p_team_id: w.team, p_proof: await proof(),
+        });
+        if (error) throw error;
+        return data as { guest_id: string; status: string };
+      };
+      const first = await join("Primeira");
+      expect(first.status).toBe("registered");
+      await eventually(() => (dash?.totals.registered === 1 ? true : undefined));
+      const second = await join("Segunda");
+      expect(second.status).toBe("waiting");
+      const told = await eventually(() => sub.received.find((m) => m.payload.guest_id === second.guest_id));
+      expect(told.event).toBe("guest_status");
+      expect(sub.received.some((m) => m.event === "guest_registered" && m.payload.guest_id === second.guest_id)).toBe(false);
+      await new Promise((r) => setTimeout(r, 300)); // any refetch settles
+      expect([dash!.totals.registered, dash!.by_promoter.find((p) => p.promoter_id === w.promoter)?.registered]).toEqual([1, 1]);
+
+      await sql`update public.events set capacity = 2 where id = ${w.small_event}`;
+      await sql`select private.promote_waiting(${w.small_event})`;
+      await eventually(() => (dash?.totals.registered === 2 ? true : undefined));
+      expect(dash!.by_promoter.find((p) => p.promoter_id === w.promoter)?.registered).toBe(2);
+    } finally {
+      await stop();
+    }
   });
 
   it("refuses a member of another organization, an anonymous client and a public join", async () => {

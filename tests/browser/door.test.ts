@@ -1,7 +1,8 @@
 // The door in a real browser (the pass's short code on the guest page: guest.test.ts): search
 // by name and by code with check-in from the result, a burst of hand-held scanner scans (each its own verdict),
 // and offline judging with the device's list (a valid pass green, a forged code red), reconciled
-// once when the network returns. Accessibility checked on each screen.
+// once when the network returns, each scan at the time the device took it; a guest added by hand
+// found by name; the guest's age against the night's minimum. Accessibility checked on each screen.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../client/api";
@@ -115,6 +116,87 @@ describe("the door", { timeout: 60_000 }, () => {
     const [{ n }] = await sql`select count(*)::int n from public.guests where qr_token = ${pass.qr_token} and checked_in_at is not null`;
     expect(n).toBe(1);
     expect(await door.textContent("#recent")).toContain("Enviado");
+  });
+
+  it("finds a guest added by hand (no account) by the name typed, and names them in the verdict", async () => {
+    const [{ id, short_code }] = await sql`insert into public.guests (event_id, promoter_id, team_id, source, added_name, added_phone)
+      values (${w.open_event}, ${w.promoter}, ${w.team}, 'door', 'Joaquina Mãozinha', '+351912000222') returning id, short_code`;
+    await door.fill("#search", "mãozinha joaq");
+    await door.click("#search-go");
+    await door.locator(`#results li[data-guest="${id}"]`).waitFor();
+    expect(await door.textContent(`#results li[data-guest="${id}"]`)).toContain("Joaquina Mãozinha");
+    expect(await door.textContent(`#results li[data-guest="${id}"]`)).toContain(short_code);
+    await door.click(`#results li[data-guest="${id}"] button.check`);
+    await expect.poll(() => door.getAttribute("#verdict", "data-verdict")).toBe("checked_in");
+    expect(await door.textContent("#verdict .name")).toBe("Joaquina Mãozinha");
+    const [{ n }] = await sql`select count(*)::int n from public.guests where id = ${id} and checked_in_at is not null`;
+    expect(n).toBe(1);
+    expect(await axeViolations(door)).toEqual([]);
+  });
+
+  it("on a night with a minimum age, shows each guest's age, 'age not given', and under the minimum in words", async () => {
+    const young = await newGuest("Tomé", "Jovem");
+    const adult = await newGuest("Adelaide", "Adulta");
+    const unknown = await newGuest("Ulisses", "Semdata");
+    await sql`insert into public.event_questions (event_id, ask_birth_date, min_age) values (${w.open_event}, true, 18)
+      on conflict (event_id) do update set ask_birth_date = true, min_age = 18`;
+    try {
+      await sql`update private.client_users set birth_date = current_date - interval '16 years 40 days' where id = ${young.client_user_id}`;
+      await sql`update private.client_users set birth_date = current_date - interval '30 years 40 days' where id = ${adult.client_user_id}`;
+
+      await door.fill("#token", young.qr_token);
+      await door.keyboard.press("Enter");
+      await expect.poll(() => door.textContent("#verdict")).toContain("Tomé");
+      expect(await door.getAttribute("#verdict-age", "data-age")).toBe("under");
+      expect(await door.textContent("#verdict-age")).toBe("16 anos: abaixo da idade mínima de 18");
+      expect(await axeViolations(door)).toEqual([]);
+
+      await door.fill("#token", unknown.qr_token);
+      await door.keyboard.press("Enter");
+      await expect.poll(() => door.textContent("#verdict")).toContain("Ulisses");
+      expect(await door.getAttribute("#verdict-age", "data-age")).toBe("unknown");
+      expect(await door.textContent("#verdict-age")).toBe("Idade não indicada (mínimo 18 anos)");
+
+      await door.fill("#token", adult.qr_token);
+      await door.keyboard.press("Enter");
+      await expect.poll(() => door.textContent("#verdict")).toContain("Adelaide");
+      expect(await door.textContent("#verdict-age")).toMatch(/^30 anos$/);
+
+      // The search shows it too, in English when the page is.
+      await door.click("#lang");
+      await door.locator("#search").waitFor();
+      await door.fill("#search", "tomé jovem");
+      await door.click("#search-go");
+      await door.locator(`#results li:has-text("Tomé Jovem") .age-tag`).waitFor();
+      expect(await door.textContent(`#results li:has-text("Tomé Jovem") .age-tag`)).toBe("16 years old: under the minimum age of 18");
+      expect(await door.getAttribute(`#results li:has-text("Tomé Jovem") .age-tag`, "data-age")).toBe("under");
+      expect(await axeViolations(door)).toEqual([]);
+      await door.click("#lang");
+    } finally {
+      await sql`delete from public.event_questions where event_id = ${w.open_event}`;
+    }
+  });
+
+  it("an offline scan is recorded at the time the device took it, not when it was uploaded", async () => {
+    await sql`update public.events set starts_at = now() - interval '1 hour' where id = ${w.open_event}`;
+    const pass = await newGuest("Olinda", "Tempo");
+    await sql`update public.guests set created_at = now() - interval '1 hour' where qr_token = ${pass.qr_token}`;
+    await door.reload();
+    await expect.poll(async () => Number(await door.getAttribute("#offline-list", "data-count"))).toBeGreaterThan(5);
+    await doorContext.setOffline(true);
+    const before = Date.now();
+    await door.fill("#token", pass.qr_token);
+    await door.keyboard.press("Enter");
+    await expect.poll(() => door.getAttribute("#verdict", "data-verdict")).toBe("checked_in");
+    const scanned = Date.now();
+    await new Promise((r) => setTimeout(r, 4000)); // the network stays gone a while
+    await doorContext.setOffline(false);
+    await expect.poll(() => door.getAttribute("#queue", "data-count"), { timeout: 15_000 }).toBe("0");
+    const [{ at, offline_at }] = await sql`select g.checked_in_at at, c.offline_at from public.guests g
+      join public.checkins c on c.guest_id = g.id where g.qr_token = ${pass.qr_token}`;
+    expect(offline_at).not.toBeNull();
+    expect(at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(at.getTime()).toBeLessThanOrEqual(scanned + 1000);
   });
 
   it("sound and vibration are switchable and remembered", async () => {

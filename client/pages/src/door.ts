@@ -6,12 +6,15 @@
 // Every scan gets a fresh nonce and goes into a queue kept on the device, sent in order; each
 // gets its own verdict, with sound and vibration. When the night opens the device downloads
 // the door list (door_list: sha256 of each pass's secret, its short code, first name and last
-// initial, plus-ones, status), so that a scan made without network is judged here at once, as
-// pretixSCAN does; such scans are uploaded together when the network returns (door_sync), once
-// per nonce, and the server's verdict (a conflict when another device admitted the same pass)
-// replaces the device's in the list of recent scans.
+// initial, plus-ones, status, age), so that a scan made without network is judged here at once,
+// as pretixSCAN does; such scans are uploaded together when the network returns (door_sync), once
+// per nonce and with the time each was taken (`scanned_at`, which the server records as the
+// arrival's time), and the server's verdict (a conflict when another device admitted the same
+// pass) replaces the device's in the list of recent scans. On a night that asks the date of
+// birth, every verdict and search result shows the guest's age, "age not given", or that the
+// guest is under the night's minimum age (in words, on a red or amber badge).
 import { newNonce } from "../../api.ts";
-import type { CheckIn as CheckInAnswer, MyEvent } from "../../schemas.ts";
+import type { CheckIn as CheckInAnswer, DoorAge, MyEvent } from "../../schemas.ts";
 import type { DoorList, FoundGuest } from "../../answers.ts";
 import { ApiError } from "../../errors.ts";
 import { normalizeCode, sha256Hex } from "../../passcode.ts";
@@ -26,6 +29,8 @@ type Verdict = CheckInAnswer["verdict"];
  * scan made offline before the night's list reached the device (sent for its verdict later).
  */
 type Scan = { nonce: string; code: string; eventId: string; at: string; dir: Dir; local?: Verdict; held?: boolean };
+/** The guest's age against the night's minimum, as the door shows it: words, and a level for colour. */
+type AgeNote = { text: string; level: "ok" | "unknown" | "under" };
 type Entry = DoorList["guests"][number];
 type Prefs = { sound: boolean; vibration: boolean };
 
@@ -122,6 +127,26 @@ function words(v: Verdict, checkedInAt: string | null, reason: string | null | u
   return t(`verdict_${v}`);
 }
 
+/**
+ * The age line of a verdict or a search result (issue 18): the age on the night, "age not given",
+ * or under the night's minimum, in words (never colour alone). Null when the night asks no date
+ * of birth.
+ */
+function ageNote(a: DoorAge | null | undefined): AgeNote | null {
+  if (!a) return null;
+  if (a.age === null) return { text: a.min_age ? t("age_not_given_min", { min: a.min_age }) : t("age_not_given"), level: "unknown" };
+  if (a.old_enough === false) return { text: t("age_under", { age: a.age, min: a.min_age ?? "" }), level: "under" };
+  return { text: t("age_years", { age: a.age }), level: "ok" };
+}
+
+/** The age of a pass in the list kept on the device (for a scan judged offline). */
+function ageFromList(list: DoorList, entry: Entry | undefined): DoorAge | null {
+  if (!entry || !list.birth_date) return null;
+  const age = entry[7] ?? null;
+  const min = list.min_age ?? null;
+  return { age, min_age: min, old_enough: min === null || age === null ? null : age >= min };
+}
+
 let audio: AudioContext | null = null;
 function signal(cls: string) {
   const p = prefs();
@@ -149,26 +174,30 @@ let verdictTimer: ReturnType<typeof setTimeout> | undefined;
  * The latest verdict, large and in colour, readable from a metre away. It never takes the focus
  * nor holds the next scan back: the scanner keeps typing into the code field. A tap hides it.
  */
-function showVerdict(nonce: string, v: Verdict | "queued", big: string, name: string | null, extra: string | null, offline: boolean) {
+function showVerdict(nonce: string, v: Verdict | "queued", big: string, name: string | null, extra: string | null, offline: boolean,
+  age: AgeNote | null = null) {
   const cls = v === "queued" ? "grey" : colour(v);
   document.getElementById("verdict")?.remove();
   clearTimeout(verdictTimer);
   const banner = h("button", { type: "button", id: "verdict", class: `verdict ${cls}`, "data-verdict": v, "data-nonce": nonce,
     "data-offline": String(offline), onclick: () => { banner.remove(); focusToken(); } },
   h("span", { class: "big" }, big), name ? h("span", { class: "name" }, name) : null,
+  age ? h("span", { class: `age ${age.level}`, id: "verdict-age", "data-age": age.level }, age.text) : null,
   extra ? h("span", { class: "extra" }, extra) : null, offline ? h("span", {}, t("offline_judged")) : null);
   document.body.append(banner);
   verdictTimer = setTimeout(() => banner.remove(), 5000);
-  if (v !== "queued") signal(cls);
-  recent.unshift({ nonce, verdict: v, cls, text: `${formatTime(new Date().toISOString())} ${big}${name ? ` — ${name}` : ""}${extra ? ` (${extra})` : ""}`, note: offline ? t("offline_judged") : "" });
+  // An admitted guest under the night's minimum age sounds like a warning, not a welcome.
+  if (v !== "queued") signal(cls === "green" && age?.level === "under" ? "amber" : cls);
+  const ageText = age && age.level !== "ok" ? ` · ${age.text}` : "";
+  recent.unshift({ nonce, verdict: v, cls, text: `${formatTime(new Date().toISOString())} ${big}${name ? ` — ${name}` : ""}${extra ? ` (${extra})` : ""}${ageText}`, note: offline ? t("offline_judged") : "" });
   recent.splice(20);
   renderRecent();
 }
 
 function showAnswer(r: CheckInAnswer) {
-  const name = r.guest ? `${r.guest.first_name} ${r.guest.last_name}` : null;
+  const name = r.guest ? `${r.guest.first_name} ${r.guest.last_name}`.trim() : null;
   const plus = (r.verdict === "checked_in" || r.verdict === "re_entered") && r.plus_ones ? t("plus_ones", { count: r.plus_ones }) : null;
-  showVerdict(r.nonce ?? newNonce(), r.verdict, words(r.verdict, r.checked_in_at, r.reason), name, plus, false);
+  showVerdict(r.nonce ?? newNonce(), r.verdict, words(r.verdict, r.checked_in_at, r.reason), name, plus, false, ageNote(r.age));
 }
 
 // ----- the queue ----------------------------------------------------------------------------
@@ -180,10 +209,11 @@ async function judgeOffline(s: Scan) {
     return showVerdict(s.nonce, "queued", t("saved_offline"), t("saved_offline_body"), null, true);
   }
   const { verdict, entry } = await judgeHere(s);
+  const age = ageNote(ageFromList(loadList(s.eventId)!, entry));
   queue.write(queue.read().map((x) => (x.nonce === s.nonce ? { ...x, local: verdict } : x)));
   const plus = entry && (verdict === "checked_in" || verdict === "re_entered") && entry[3] ? t("plus_ones", { count: entry[3] }) : null;
   const why = verdict === "not_admitted" ? entry?.[4] : null;
-  showVerdict(s.nonce, verdict, words(verdict, null, why), entry?.[2] ?? null, plus, true);
+  showVerdict(s.nonce, verdict, words(verdict, null, why), entry?.[2] ?? null, plus, true, age);
 }
 
 /** The server's answers to scans judged here: a different verdict (a conflict) is shown on the scan. */
@@ -230,7 +260,7 @@ function flush(): Promise<void> {
         try {
           if (sent[0].local) {
             const answers = await client.call("door_sync", { p_event_id: sent[0].eventId, p_scans: sent.map((s) => (
-              { nonce: s.nonce, code: s.code, direction: s.dir, at: s.at, verdict: s.local })) });
+              { nonce: s.nonce, code: s.code, direction: s.dir, scanned_at: s.at, verdict: s.local })) });
             const done = new Set(sent.map((s) => s.nonce));
             queue.write(queue.read().filter((s) => !done.has(s.nonce)));
             reconcile(answers, sent);
@@ -383,8 +413,9 @@ document.addEventListener("visibilitychange", () => { if (document.visibilitySta
 // ----- search -------------------------------------------------------------------------------
 async function search(query: string, results: HTMLElement) {
   clearMessage(message());
-  const row = (name: string, detail: string, checkedIn: boolean, onCheckIn: () => void, id: string) =>
+  const row = (name: string, detail: string, checkedIn: boolean, onCheckIn: () => void, id: string, age: AgeNote | null) =>
     h("li", { "data-guest": id }, h("strong", {}, name), h("span", {}, ` ${detail}`),
+      age ? h("span", { class: `age-tag ${age.level}`, "data-age": age.level }, age.text) : null,
       checkedIn ? h("span", { class: "note" }, ` · ${t("already_in")}`) : null,
       h("button", { type: "button", class: "secondary check", onclick: onCheckIn, "aria-label": t("check_in_guest", { name }) }, t("check_in")));
   if (!navigator.onLine) {
@@ -392,15 +423,15 @@ async function search(query: string, results: HTMLElement) {
     const code = normalizeCode(query);
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
     const found = (list?.guests ?? []).filter((g) => g[1] === code || (words.length && words.every((w) => g[2].toLowerCase().includes(w)))).slice(0, 20);
-    results.replaceChildren(...(found.length ? found.map((g) => row(g[2], `${g[1]}${g[3] ? ` +${g[3]}` : ""}`, g[5], () => void scan(g[1]), g[1]))
+    results.replaceChildren(...(found.length ? found.map((g) => row(g[2], `${g[1]}${g[3] ? ` +${g[3]}` : ""}`, g[5], () => void scan(g[1]), g[1], ageNote(ageFromList(list!, g))))
       : [h("li", {}, t("no_results"))]));
     return;
   }
   try {
     const found: FoundGuest[] = await client.call("find_guests", { p_event_id: event!.id, p_query: query });
-    results.replaceChildren(...(found.length ? found.map((g) => row(`${g.first_name} ${g.last_name}`,
-      `${g.short_code}${g.plus_ones ? ` +${g.plus_ones}` : ""} · ${g.promoter}${g.status !== "active" && g.status !== "registered" && g.status !== "checked_in" ? ` · ${g.status}` : ""}`,
-      g.checked_in_at !== null, () => void checkInById(g), g.guest_id)) : [h("li", {}, t("no_results"))]));
+    results.replaceChildren(...(found.length ? found.map((g) => row(`${g.first_name} ${g.last_name}`.trim(),
+      `${g.short_code}${g.plus_ones ? ` +${g.plus_ones}` : ""} · ${g.promoter}${g.status !== "registered" && g.status !== "checked_in" ? ` · ${g.status}` : ""}`,
+      g.checked_in_at !== null, () => void checkInById(g), g.guest_id, ageNote(g.age))) : [h("li", {}, t("no_results"))]));
   } catch (e) {
     showError(message(), e);
   }
@@ -464,7 +495,9 @@ function scanner() {
       owner ? toggle("exit-scans", t("exit_scans"), false, (on) => void setExitScans(on)) : null,
       direction),
     video, form, searchForm,
-    h("section", { class: "card" }, h("h2", {}, t("recent_scans")), h("ul", { id: "recent", class: "feed" })),
+    // The list scrolls when long: focusable and named, so a keyboard can scroll it too.
+    h("section", { class: "card" }, h("h2", { id: "recent-title" }, t("recent_scans")),
+      h("ul", { id: "recent", class: "feed", tabindex: "0", "aria-labelledby": "recent-title" })),
     h("button", { type: "button", class: "link", id: "sign-out", onclick: async () => { stopCamera?.(); await supabase.auth.signOut(); void route(); } }, t("sign_out")),
   );
   renderQueue();

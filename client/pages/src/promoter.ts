@@ -44,6 +44,9 @@ async function subscribe() {
   channels = topics.map((topic) => supabase.channel(topic, { config: { private: true } })
     .on("broadcast", { event: "guest_registered" }, () => void refresh())
     .on("broadcast", { event: "guest_checked_in" }, () => void refresh())
+    // A pass promoted from the waiting list, approved, refused or revoked: the counts change.
+    .on("broadcast", { event: "guest_status" }, () => void refresh())
+    .on("broadcast", { event: "guest_revoked" }, () => void refresh())
     .on("broadcast", { event: "announcement" }, () => void refresh())
     .subscribe((status) => {
       live = status === "SUBSCRIBED" ? "live" : status === "CHANNEL_ERROR" || status === "CLOSED" || status === "TIMED_OUT" ? "offline" : live;
@@ -120,11 +123,14 @@ function render() {
       h("h2", {}, `${m("guests_of_night")} · ${feed.event.name}`),
       h("div", { class: "totals" },
         h("div", {}, h("strong", { id: "feed-registered" }, String(feed.totals.registered)), t("registered")),
-        h("div", {}, h("strong", { id: "feed-arrived" }, String(feed.totals.checked_in)), t("arrived"))),
+        h("div", {}, h("strong", { id: "feed-arrived" }, String(feed.totals.checked_in)), t("arrived")),
+        feed.totals.waiting ? h("div", {}, h("strong", { id: "feed-waiting" }, String(feed.totals.waiting)), t("waiting_col")) : null),
       feed.guests.length
         ? h("ul", { class: "feed", id: "guests" }, ...feed.guests.map((g) => h("li", {},
           h("strong", {}, `${g.first_name ?? "—"}${g.last_initial ? ` ${g.last_initial}.` : ""}`),
-          ` · ${g.promoter} · `, g.checked_in_at ? m("arrived_at", { time: formatTime(g.checked_in_at) }) : m("registered_at", { time: formatTime(g.registered_at) }))))
+          ` · ${g.promoter} · `, g.checked_in_at ? m("arrived_at", { time: formatTime(g.checked_in_at) }) : m("registered_at", { time: formatTime(g.registered_at) }),
+          // A pass that holds no place says so: it is not counted above.
+          g.status === "waiting" || g.status === "pending" || g.status === "revoked" ? ` · ${t(`reason_${g.status}`)}` : "")))
         : h("p", {}, m("no_guests"))) : null,
     feed ? statsSection(stats) : null];
   app.replaceChildren(...parts.filter((x): x is Node => x !== null));

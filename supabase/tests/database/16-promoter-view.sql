@@ -30,7 +30,8 @@ select is((select l ->> 'registered' from pat_view, jsonb_array_elements(v -> 'l
   '1', '... with their registrations only');
 select is((select jsonb_agg(g ->> 'first_name') from pat_feed, jsonb_array_elements(v -> 'guests') g), '["Paula"]'::jsonb,
   'the promoter''s feed lists only their guest');
-select is((select v -> 'totals' from pat_feed), '{"registered": 1, "checked_in": 0}'::jsonb, '... and their totals');
+select is((select v -> 'totals' from pat_feed),
+  '{"registered": 1, "places": 1, "checked_in": 0, "checked_in_places": 0, "waiting": 0, "pending": 0}'::jsonb, '... and their totals');
 select is((select count(*)::int from pat_feed where v::text ~ '938000|example.com|qr_token|Reis'), 0,
   '... first name and last initial only, no phone, email or pass');
 
