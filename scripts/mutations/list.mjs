@@ -39,7 +39,7 @@ const signup = "20261204202622_signup.sql";
 const organisers = "20261204202659_organisers.sql";
 const door = "20261204202802_door.sql";
 const list = "20261204202832_list.sql";
-const doorList = "29991231000200_door_list.sql";
+const doorList = "20261205053158_door_list.sql";
 const capacity = "20261204202932_capacity.sql";
 
 export const mutations = [
@@ -594,7 +594,7 @@ export const mutations = [
     find: "'is_full', e.guest_list_closes_at > now() and not private.has_room(e.id, p.id, ep.team_id, 1),", replace: "'is_full', false," },
   { name: "live: promotions not broadcast", file: doorList, kills: "46-list.sql",
     find: "      case when new.status = 'revoked' then 'guest_revoked' else 'guest_status' end;", replace: "      case when new.status = 'revoked' then 'guest_revoked' else 'guest_quiet' end;" },
-  // ---- the door and the list's counts after review (29991231000200_door_list.sql) ------------
+  // ---- the door and the list's counts after review (20261205053158_door_list.sql) ------------
   { name: "door: a guest added by hand has no name", file: doorList, kills: "73-door-list.sql",
     find: "  select coalesce(u.first_name, p_added_name, ''), coalesce(u.last_name, '')", replace: "  select coalesce(u.first_name, ''), coalesce(u.last_name, '')" },
   { name: "door: no age in the scan's answer", file: doorList, kills: "73-door-list.sql",
