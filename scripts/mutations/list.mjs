@@ -41,6 +41,7 @@ const door = "20261204202802_door.sql";
 const list = "20261204202832_list.sql";
 const doorList = "20261205053158_door_list.sql";
 const capacity = "20261204202932_capacity.sql";
+const guestCounts = "20261205053236_guest_counts.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -558,10 +559,25 @@ export const mutations = [
     replace: "                     and true) then\n    perform private.fail(404, 'event_not_found', 'No such night of yours.'" },
 
   // ---- the night's list () --------------------------------------------
-  { name: "list: plus-ones take no place", file: list, kills: "46-list.sql",
-    find: "  select coalesce(sum(1 + g.plus_ones), 0)::bigint from public.guests g", replace: "  select count(*)::bigint from public.guests g" },
-  { name: "list: waiting and revoked passes hold places", file: list, kills: "46-list.sql",
-    find: "  where g.event_id = p_event_id and g.status not in ('waiting', 'pending', 'revoked')\n    and (p_promoter_id", replace: "  where g.event_id = p_event_id\n    and (p_promoter_id" },
+  { name: "list: plus-ones take no place", file: guestCounts, kills: "46-list.sql",
+    find: "      v_sign * (case when v_holds then 1 + v_row.plus_ones else 0 end),\n", replace: "      v_sign * v_holds::integer,\n" },
+  { name: "list: waiting and revoked passes hold places", file: guestCounts, kills: "46-list.sql",
+    find: "    v_holds := v_row.status not in ('waiting', 'pending', 'revoked');", replace: "    v_holds := true;" },
+  { name: "quota: a promoter's plus-ones take no place", file: guestCounts, kills: "46-list.sql",
+    find: "      (select coalesce(sum(1 + g.plus_ones), 0)::bigint from public.guests g", replace: "      (select count(*)::bigint from public.guests g" },
+  { name: "quota: a promoter's waiting and revoked passes hold places", file: guestCounts, kills: "46-list.sql",
+    find: "       where g.event_id = p_event_id and g.status not in ('waiting', 'pending', 'revoked')\n         and (p_promoter_id", replace: "       where g.event_id = p_event_id\n         and (p_promoter_id" },
+  // ---- the night's counts kept by a trigger (20261205053236_guest_counts.sql) ----------------
+  { name: "counts: an update's old row stays counted", file: guestCounts, kills: "74-guest-counts.sql",
+    find: "when 'DELETE' then array[-1] else array[-1, 1] end loop", replace: "when 'DELETE' then array[-1] else array[1] end loop" },
+  { name: "counts: a change of status taken for a change of nothing", file: guestCounts, kills: "74-guest-counts.sql",
+    find: "  if tg_op = 'UPDATE' and old.event_id = new.event_id and old.status = new.status\n", replace: "  if tg_op = 'UPDATE' and old.event_id = new.event_id\n" },
+  { name: "counts: arrivals not counted", file: guestCounts, kills: "74-guest-counts.sql",
+    find: "      v_sign * (v_holds and v_row.checked_in_at is not null)::integer,\n", replace: "      0,\n" },
+  { name: "counts: a deleted pass stays counted", file: guestCounts, kills: "74-guest-counts.sql",
+    find: "  after insert or update of event_id, status, plus_ones, checked_in_at or delete on public.guests", replace: "  after insert or update of event_id, status, plus_ones, checked_in_at on public.guests" },
+  { name: "counts: the fold loses the folded rows", file: guestCounts, kills: "74-guest-counts.sql",
+    find: "    registered = c.registered + excluded.registered, places = c.places + excluded.places,\n    checked_in = c.checked_in + excluded.checked_in, checked_in_places = c.checked_in_places + excluded.checked_in_places,\n    waiting = c.waiting + excluded.waiting, pending = c.pending + excluded.pending, revoked = c.revoked + excluded.revoked;\n$$;", replace: "    registered = excluded.registered, places = excluded.places,\n    checked_in = excluded.checked_in, checked_in_places = excluded.checked_in_places,\n    waiting = excluded.waiting, pending = excluded.pending, revoked = excluded.revoked;\n$$;" },
   { name: "plus-ones: more than the night's most", file: list, kills: "46-list.sql",
     find: "  if p_plus_ones is null or p_plus_ones < 0 or p_plus_ones > v_event.plus_ones_max then\n    perform private.fail(400, 'invalid_plus_ones',\n      format('You may", replace: "  if p_plus_ones is null or p_plus_ones < 0 then\n    perform private.fail(400, 'invalid_plus_ones',\n      format('You may" },
   { name: "plus-ones: past the capacity", file: list, kills: "46-list.sql",

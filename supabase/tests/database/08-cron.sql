@@ -3,7 +3,7 @@ begin;
 select plan(5);
 
 select is((select array_agg(jobname::text order by jobname) from cron.job where jobname <> 'realtime-messages-retention'),
-  array['anonymise-inactive-guests', 'evaluate-alerts', 'purge-guest-sessions', 'purge-ops-counters', 'purge-phone-lookup-cache',
+  array['anonymise-inactive-guests', 'evaluate-alerts', 'fold-guest-counts', 'purge-guest-sessions', 'purge-ops-counters', 'purge-phone-lookup-cache',
         'purge-rate-limit-counters', 'purge-registration-challenges', 'send-outbox'], 'the jobs are scheduled by name');
 select is((select schedule from cron.job where jobname = 'purge-phone-lookup-cache'), '* * * * *', 'the phone cache is purged every minute');
 

@@ -64,7 +64,7 @@ select is((select jsonb_agg(g ->> 'first_name') from jsonb_array_elements(public
   '["Beatriz"]'::jsonb, '... every word must match');
 select is(public.find_guests(pg_temp.id('open_event'), 'a%'), '[]'::jsonb, '... LIKE wildcards are plain characters');
 select is((select count(*)::int from jsonb_array_elements(public.find_guests(pg_temp.id('open_event'), 'quint')) g
-           where g::text ~ '351|example.com|qr_token'), 0, '... never a phone, email or pass token');
+           where g::text ~ '93700000[12]|example\.com|qr_token'), 0, '... never a phone, email or pass token');
 select is(tests.error_of(format($$select public.find_guests(%L, 'q')$$, pg_temp.id('open_event'))), 'PT400 query_too_short',
   'one letter is not enough');
 select tests.act_as_postgres();
