@@ -146,15 +146,29 @@ as $$
     where q.event_id = p_event_id and u.id = p_client_user_id and q.min_age is not null), false)
 $$;
 
-/** The date of birth a guest gives on joining, kept when the account has none (never replaces one). */
-create or replace function private.fill_birth_date(p_client_user_id uuid, p_birth_date date)
-returns void
-language sql
+/**
+ * A date of birth a guest gives on joining (`birth_date_needed` asked for it), for an account that
+ * has none: whether it is under the night's minimum age (then the caller answers `too_young` and
+ * the date is not kept, so a mistyped year can be corrected); otherwise it is kept on the account.
+ * A known date of birth is never replaced; no date given: false.
+ */
+create or replace function private.given_birth_date_too_young(p_client_user_id uuid, p_event_id uuid, p_birth_date date)
+returns boolean
+language plpgsql
 security definer
 set search_path = ''
 as $$
-  update private.client_users u set birth_date = p_birth_date
-  where u.id = p_client_user_id and u.birth_date is null and p_birth_date is not null;
+begin
+  if p_birth_date is null or not exists (select 1 from private.client_users u where u.id = p_client_user_id and u.birth_date is null) then
+    return false;
+  end if;
+  if coalesce(private.age_at_event(p_birth_date, p_event_id)
+              < (select q.min_age from public.event_questions q where q.event_id = p_event_id), false) then
+    return true;
+  end if;
+  update private.client_users u set birth_date = p_birth_date where u.id = p_client_user_id and u.birth_date is null;
+  return false;
+end
 $$;
 
 /**
@@ -283,8 +297,8 @@ begin
   if private.not_admitted(v_link.organization_id, v_phone) then
     return private.not_admitted_error();
   end if;
-  perform private.fill_birth_date(v_user.id, v_birth_date);
-  if private.too_young(v_user.id, v_link.event_id) then
+  if private.given_birth_date_too_young(v_user.id, v_link.event_id, v_birth_date)
+     or private.too_young(v_user.id, v_link.event_id) then
     return private.committed_error(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
       'Ask your promoter about another night.');
   end if;
@@ -389,10 +403,10 @@ begin
     if private.not_admitted(v_link.organization_id, v_phone) then
       return private.not_admitted_error();
     end if;
-    perform private.fill_birth_date(v_user_id, v_birth_date);
   end if;
   perform private.password_succeeded(v_phone, v_address, v_user_id);
-  if private.too_young(v_user_id, v_link.event_id) then
+  if private.given_birth_date_too_young(v_user_id, v_link.event_id, v_birth_date)
+     or private.too_young(v_user_id, v_link.event_id) then
     return private.committed_error(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
       'Ask your promoter about another night.');
   end if;
@@ -439,8 +453,8 @@ begin
   if private.not_admitted(v_link.organization_id, v_phone) then
     return private.not_admitted_error();
   end if;
-  perform private.fill_birth_date(v_client_user_id, v_birth_date);
-  if private.too_young(v_client_user_id, v_link.event_id) then
+  if private.given_birth_date_too_young(v_client_user_id, v_link.event_id, v_birth_date)
+     or private.too_young(v_client_user_id, v_link.event_id) then
     perform private.fail(403, 'too_young', 'This night has a minimum age, and your date of birth is under it.',
       'Ask your promoter about another night.');
   end if;
@@ -698,7 +712,7 @@ $$;
 
 revoke execute on function private.admission_lock(text, boolean), private.not_admitted(uuid, text),
   private.not_admitted_error(), private.revoke_number_passes(text, uuid, text), private.mask_phone(text),
-  private.birth_date_needed(uuid, uuid), private.fill_birth_date(uuid, date), private.birth_date_needed_error(),
+  private.birth_date_needed(uuid, uuid), private.given_birth_date_too_young(uuid, uuid, date), private.birth_date_needed_error(),
   private.ban_json(private.organization_bans, boolean)
   from public, anon, authenticated;
 

@@ -4,7 +4,7 @@
 -- minimum age asks an account with no date of birth for it. Per actor: anon, a guest, owner,
 -- admin, door staff, promoter, staff of another organisation, service_role.
 begin;
-select plan(60);
+select plan(62);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -190,6 +190,11 @@ select is(pg_temp.join(3, 'open_event2') ->> 'message', 'birth_date_needed',
   'an account with no date of birth joining an 18+ night is asked for it');
 select is(current_setting('response.status', true), '400', '... 400');
 select is(pg_temp.join(3, 'open_event2', '2015-01-01') ->> 'error', 'PT403 too_young', 'given, and under the age: too young');
+select tests.act_as_postgres();
+select is((select birth_date from private.client_users where phone = '+351937200003'), null,
+  '... and the date is not kept, so a mistyped year can be corrected');
+select tests.act_as('anon');
+select ok(pg_temp.join(3, 'open_event2', '2000-01-01') ? 'qr_token', 'the corrected date: the pass');
 select is(pg_temp.login(4, 'Guest-2026', 'open_event2') ->> 'message', 'birth_date_needed', 'logging in: asked after the password');
 select ok(pg_temp.login(4, 'Guest-2026', 'open_event2', '1990-03-04') ? 'qr_token', 'given, and old enough: the pass');
 select tests.act_as_postgres();
