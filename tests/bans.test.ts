@@ -94,4 +94,21 @@ describe("bans under parallel clients", () => {
     const [{ n }] = await sql`select count(*)::int n from private.client_users where phone = ${phone}`;
     expect(n).toBe(0);
   });
+
+  it("a login first, uncommitted, then the operator's suspension: the suspension waits and revokes the pass", async () => {
+    const phone = number(400);
+    await sql`select tests.create_guest_account(${phone})`;
+    const guest = await open(anon("198.51.100.203"));
+    const [{ v: pass }] = await guest`select public.authenticate_and_create_guest_v2(${phone}, tests.bcrypt('Guest-2026', ${phone}),
+        ${w.open_event}, ${w.promoter}, ${w.team}) v`;
+    expect(pass).toHaveProperty("qr_token");
+    const operator = await open({ role: "service_role" });
+    const suspended = operator`select public.suspend_guest_account(${phone}, 'Fraud') v`.then((x) => x);
+    await pause(300);
+    await done(guest);
+    const [{ v }] = await suspended;
+    await done(operator);
+    expect(v.revoked).toBe(1);
+    expect(await activePass(phone)).toBe(false);
+  });
 });

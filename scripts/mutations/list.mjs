@@ -591,8 +591,7 @@ export const mutations = [
     find: "      case when new.status = 'revoked' then 'guest_revoked' else 'guest_status' end,", replace: "      case when new.status = 'revoked' then 'guest_revoked' else 'guest_quiet' end," },
   // ---- bans and suspension (docs/manage.md, "Bans and suspension") --------------------------
   { name: "bans: a banned number logs in", file: bans, kills: "72-bans.sql",
-    find: "  if private.not_admitted(v_link.organization_id, v_phone) then\n    return private.not_admitted_error();\n  end if;\n  if private.given_birth_date_too_young(v_user.id,",
-    replace: "  if private.given_birth_date_too_young(v_user.id," },
+    find: "  if v_refused then\n    return private.not_admitted_error();\n  end if;\n", replace: "" },
   { name: "bans: a banned new number registers", file: bans, kills: "72-bans.sql",
     find: "  if v_user_id is null and private.not_admitted(v_link.organization_id, v_phone) then", replace: "  if false then" },
   { name: "bans: a banned number joins with its session", file: bans, kills: "72-bans.sql",

@@ -281,6 +281,7 @@ declare
   v_address text := private.client_ip();
   v_link record;
   v_user private.client_users;
+  v_refused boolean;
 begin
   perform private.check_length('p_password', p_password, 72);
   select * into v_link from private.guest_link(p_event_id, p_promoter_id, p_team_id);
@@ -293,8 +294,11 @@ begin
     return private.password_failed(v_phone, v_address, 401, 'invalid_credentials', 'Wrong phone number or password.',
       'Check both and try again.');
   end if;
+  -- The number's admission lock before the account's row (password_succeeded writes it), in the
+  -- order a ban or suspension takes them.
+  v_refused := private.not_admitted(v_link.organization_id, v_phone);
   perform private.password_succeeded(v_phone, v_address, v_user.id);
-  if private.not_admitted(v_link.organization_id, v_phone) then
+  if v_refused then
     return private.not_admitted_error();
   end if;
   if private.given_birth_date_too_young(v_user.id, v_link.event_id, v_birth_date)
