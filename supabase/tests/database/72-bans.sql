@@ -4,7 +4,7 @@
 -- minimum age asks an account with no date of birth for it. Per actor: anon, a guest, owner,
 -- admin, door staff, promoter, staff of another organisation, service_role.
 begin;
-select plan(62);
+select plan(64);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -127,6 +127,14 @@ select is(pg_temp.register('937200001') ->> 'message', 'phone_already_registered
 select is(pg_temp.register('937200001', 'Guest-2026') ->> 'message', 'not_admitted', '... with its password: not admitted');
 select is(public.check_phone_with_cache('937200001') - 'salt', '{"exists": true, "phone": "+351937200001"}'::jsonb,
   'the phone check says what it says of any number');
+
+select tests.act_as_postgres();
+select tests.create_guest_account('937200008') is not null;
+create temporary table reads0 as select coalesce(sum(seq_scan + idx_scan), 0) n from pg_stat_xact_user_tables
+  where schemaname = 'private' and relname = 'client_users';
+select is(public.check_phone_with_cache('937200008') ->> 'exists', 'true', 'a number with an account, not yet cached');
+select is((select sum(seq_scan + idx_scan) from pg_stat_xact_user_tables where schemaname = 'private' and relname = 'client_users')
+          - (select n from reads0), 1::numeric, '... is read from the accounts once');
 
 -- a number with no account ----------------------------------------------------------------------
 select tests.authenticate_as(pg_temp.id('owner_a'));
