@@ -24,12 +24,19 @@ alter table private.organization_bans enable row level security;
 create policy "Bans are never read through the API" on private.organization_bans
   as restrictive for all to anon, authenticated using (false) with check (false);
 
--- A suspended account (the seed's is_active = false) joins no night anywhere.
-alter table private.client_users
-  add column suspended_at timestamptz,
-  add column suspended_reason text check (length(suspended_reason) between 1 and 200);
-comment on column private.client_users.suspended_at is
-  'When the platform operator suspended the account (suspend_guest_account); null: active.';
+/**
+ * The numbers of guest accounts the platform operator suspended (the seed's is_active = false):
+ * no night anywhere. Kept by number, so that deleting the account and registering again does not
+ * lift it.
+ */
+create table private.suspended_phones (
+  phone text primary key check (phone ~ '^\+[1-9][0-9]{7,14}$'),
+  reason text not null check (length(reason) between 1 and 200),
+  suspended_at timestamptz not null default now()
+);
+alter table private.suspended_phones enable row level security;
+create policy "Suspensions are never read through the API" on private.suspended_phones
+  as restrictive for all to anon, authenticated using (false) with check (false);
 
 -- =============================================================================================
 -- Internal functions
@@ -71,7 +78,7 @@ as $$
 begin
   perform private.admission_lock(p_phone, false);
   return exists (select 1 from private.organization_bans b where b.organization_id = p_organization_id and b.phone = p_phone)
-      or exists (select 1 from private.client_users u where u.phone = p_phone and u.suspended_at is not null);
+      or exists (select 1 from private.suspended_phones s where s.phone = p_phone);
 end
 $$;
 
@@ -497,7 +504,7 @@ begin
   select * into v_budget from private.rate_limit_add('password_resets', v_phone || ' ' || v_address);
   if v_budget.total <= v_budget.max_hits or v_budget.max_hits is null then
     select * into v_user from private.client_users u where u.phone = v_phone;
-    if v_user.email is not null and v_user.suspended_at is null then
+    if v_user.email is not null and not exists (select 1 from private.suspended_phones s where s.phone = v_phone) then
       v_token := private.random_token(33);
       insert into private.password_resets (token_hash, client_user_id, expires_at)
       values (private.sha256(v_token), v_user.id, v_expires);
@@ -539,7 +546,8 @@ begin
     perform private.fail(400, 'invalid_reset_token', 'This reset link is not valid any more.',
       'Ask for a new link: each one works once, for an hour.');
   end if;
-  if exists (select 1 from private.client_users u where u.id = v_reset.client_user_id and u.suspended_at is not null) then
+  if exists (select 1 from private.client_users u join private.suspended_phones s on s.phone = u.phone
+             where u.id = v_reset.client_user_id) then
     perform private.fail(403, 'not_admitted', 'This list cannot take this number.', 'Ask the organiser.');
   end if;
   update private.client_users u set password_salt = s.salt, password_digest = s.digest
@@ -660,8 +668,10 @@ $$;
  * The operator (service_role) suspends the guest account of a number, with a reason: on every
  * organisation's links it may not log in, register, join with its session or use a reset link
  * (403 `not_admitted`, the ban's words), and its passes for nights not ended are revoked. The
- * account and its data stay (the guest still reads and deletes them on /me). Returns {phone,
- * suspended_at, revoked}. Errors: invalid_phone, invalid_reason (400), account_not_found (404).
+ * account and its data stay (the guest still reads and deletes them on /me); the suspension is
+ * kept by number (private.suspended_phones), so a deleted and re-created account stays suspended.
+ * Suspending again changes the reason. Returns {phone, suspended_at, revoked}.
+ * Errors: invalid_phone, invalid_reason (400), account_not_found (404: no account has the number).
  */
 create or replace function public.suspend_guest_account(p_phone text, p_reason text)
 returns jsonb
@@ -675,21 +685,21 @@ declare
   v_at timestamptz;
 begin
   perform private.admission_lock(v_phone, true);
-  update private.client_users u set suspended_at = coalesce(u.suspended_at, now()), suspended_reason = v_reason
-  where u.phone = v_phone
-  returning u.suspended_at into v_at;
-  if not found then
+  if not exists (select 1 from private.client_users u where u.phone = v_phone) then
     perform private.fail(404, 'account_not_found', 'No guest account has this number.', 'Check the number.');
   end if;
+  insert into private.suspended_phones as s (phone, reason) values (v_phone, v_reason)
+  on conflict (phone) do update set reason = excluded.reason
+  returning s.suspended_at into v_at;
   return jsonb_build_object('phone', v_phone, 'suspended_at', v_at,
     'revoked', private.revoke_number_passes(v_phone, null, v_reason));
 end
 $$;
 
 /**
- * The operator (service_role) lifts a suspension: the account may join nights again; passes
- * revoked by the suspension stay revoked. Returns {phone, reinstated: true or false (it was not
- * suspended)}. Errors: invalid_phone (400), account_not_found (404).
+ * The operator (service_role) lifts the suspension of a number: its account may join nights
+ * again; passes revoked by the suspension stay revoked. Returns {phone, reinstated: true, or false
+ * when it was not suspended}. Error: invalid_phone (400).
  */
 create or replace function public.reinstate_guest_account(p_phone text)
 returns jsonb
@@ -699,14 +709,9 @@ set search_path = ''
 as $$
 declare
   v_phone text := private.normalize_phone(p_phone);
-  v_was timestamptz;
 begin
-  select u.suspended_at into v_was from private.client_users u where u.phone = v_phone for update;
-  if not found then
-    perform private.fail(404, 'account_not_found', 'No guest account has this number.', 'Check the number.');
-  end if;
-  update private.client_users u set suspended_at = null, suspended_reason = null where u.phone = v_phone;
-  return jsonb_build_object('phone', v_phone, 'reinstated', v_was is not null);
+  delete from private.suspended_phones s where s.phone = v_phone;
+  return jsonb_build_object('phone', v_phone, 'reinstated', found);
 end
 $$;
 

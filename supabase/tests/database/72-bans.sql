@@ -4,7 +4,7 @@
 -- minimum age asks an account with no date of birth for it. Per actor: anon, a guest, owner,
 -- admin, door staff, promoter, staff of another organisation, service_role.
 begin;
-select plan(64);
+select plan(67);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -192,6 +192,19 @@ select tests.act_as('service_role');
 select is(public.reinstate_guest_account('937200002'), '{"phone": "+351937200002", "reinstated": true}'::jsonb, 'the operator reinstates it');
 select tests.act_as('anon');
 select is(pg_temp.login(2) ->> 'status', 'revoked', 'it logs in again; the revoked passes stay revoked');
+
+-- a suspension outlives the account ------------------------------------------------------------
+select tests.act_as_postgres();
+insert into private.guest_sessions (token_hash, client_user_id, expires_at)
+values (private.sha256('ban-6'), tests.create_guest_account('937200006'), now() + interval '1 day');
+select tests.act_as('service_role');
+select is(public.suspend_guest_account('937200006', 'Fraud') ->> 'revoked', '0', 'the operator suspends another account');
+select tests.act_as('anon');
+select public.delete_my_guest_account('ban-6') is not null;
+select is(pg_temp.register('937200006') ->> 'message', 'not_admitted',
+  'the guest deletes the account and registers the number again: still not admitted');
+select tests.act_as_postgres();
+select is((select count(*)::int from private.client_users where phone = '+351937200006'), 0, '... and no account is made');
 
 -- a minimum age and an unknown date of birth -------------------------------------------------------
 select tests.authenticate_as(pg_temp.id('owner_a'));
