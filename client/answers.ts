@@ -91,6 +91,9 @@ export type DoorList = {
   guests: [hash: string, code: string, name: string, plusOnes: number, status: string, checkedIn: boolean, inside: boolean, age?: number | null][];
 };
 
+/** A banned number of the organisation (organization_bans): the whole number for owners, masked for admins. */
+export type Ban = { id: string; phone: string; reason: string; created_at: string; banned_by: string | null };
+
 /** The answer of each function whose shape a page reads; any other answers `Json`. */
 export type Answers = {
   my_organizations: Org[];
@@ -115,6 +118,9 @@ export type Answers = {
   event_list: EventList;
   my_pass: MyPass;
   set_my_plus_ones: MyPass;
+  organization_bans: Ban[];
+  ban_phone: Ban & { revoked: number };
+  unban_phone: { removed: boolean };
   add_guest_by_hand: { guest_id: string; qr_token: string; name: string; plus_ones: number; source: string; status: string };
 };
 export type Answer<F extends string> = F extends keyof Answers ? Answers[F] : Json;

@@ -144,6 +144,8 @@ export function createApi(supabase: Client, options: Options = {}) {
   };
 
   const linkArgs = (l: S.Link) => ({ p_event_id: l.eventId, p_promoter_id: l.promoterId, p_team_id: l.teamId });
+  /** The date of birth a night with a minimum age asked for (`birth_date_needed`); no key without one. */
+  const birthArg = (d?: string) => (d ? { p_birth_date: d } : {});
 
   const api = {
     /** resolve_promoter_link: the event and promoter card of a guest link, or `event_not_found`. */
@@ -159,13 +161,15 @@ export function createApi(supabase: Client, options: Options = {}) {
      * authenticate_and_create_guest_v2: a returning guest's pass for the link's event. The phone
      * sends bcrypt(password, salt) with the salt checkPhone gave (asked here when not given); a
      * number with no account gets a random salt, and the server's `invalid_credentials`.
+     * `birthDate` (YYYY-MM-DD) answers `birth_date_needed` (a night with a minimum age, an account
+     * with no date of birth).
      */
-    async authenticate(phone: string, password: string, link: S.Link, salt?: string | null): Promise<S.Pass> {
+    async authenticate(phone: string, password: string, link: S.Link, salt?: string | null, birthDate?: string): Promise<S.Pass> {
       const p = check(S.Phone, phone);
       const pw = check(S.Password, password);
       const l = check(S.Link, link);
       const s = salt === undefined ? (await api.checkPhone(p)).salt : salt;
-      const args = { p_phone: p, p_password: await hash(pw, s ?? newSalt()), ...linkArgs(l) };
+      const args = { p_phone: p, p_password: await hash(pw, s ?? newSalt()), ...linkArgs(l), ...birthArg(birthDate) };
       return parseAnswer(S.Pass, await rpc("authenticate_and_create_guest_v2", args));
     },
     /** Starts the registration's proof of work early, so that registering does not wait for it. */
@@ -192,9 +196,12 @@ export function createApi(supabase: Client, options: Options = {}) {
     async linkQuestions(eventId: string): Promise<S.Questions> {
       return parseAnswer(S.Questions, await rpc("link_questions", { p_event_id: check(S.Uuid, eventId) }, true));
     },
-    /** join_event_with_session: a guest with a remembered session joins another night, no password. */
-    async joinWithSession(sessionToken: string, link: S.Link): Promise<S.Pass> {
-      const args = { p_session_token: check(S.SessionToken, sessionToken), ...linkArgs(check(S.Link, link)) };
+    /**
+     * join_event_with_session: a guest with a remembered session joins another night, no password
+     * (`birthDate` as for authenticate).
+     */
+    async joinWithSession(sessionToken: string, link: S.Link, birthDate?: string): Promise<S.Pass> {
+      const args = { p_session_token: check(S.SessionToken, sessionToken), ...linkArgs(check(S.Link, link)), ...birthArg(birthDate) };
       return parseAnswer(S.Pass, await rpc("join_event_with_session", args));
     },
     /** reset_guest_password: the new password (the rules of NewPassword), hashed with a new salt. */

@@ -497,6 +497,7 @@ export type Database = {
       }
       authenticate_and_create_guest_v2: {
         Args: {
+          p_birth_date?: string
           p_event_id: string
           p_password: string
           p_phone: string
@@ -506,6 +507,10 @@ export type Database = {
         Returns: Json
       }
       authorize_event_broadcast: { Args: { p_event_id: string }; Returns: Json }
+      ban_phone: {
+        Args: { p_organization_id: string; p_phone: string; p_reason: string }
+        Returns: Json
+      }
       check_in_guest: {
         Args: { p_event_id: string; p_nonce: string; p_qr_token: string }
         Returns: Json
@@ -589,6 +594,7 @@ export type Database = {
       }
       join_event_with_session: {
         Args: {
+          p_birth_date?: string
           p_event_id: string
           p_promoter_id: string
           p_session_token: string
@@ -610,6 +616,7 @@ export type Database = {
         Returns: Json
       }
       ops_stats: { Args: { p_event_id?: string }; Returns: Json }
+      organization_bans: { Args: { p_organization_id: string }; Returns: Json }
       organization_overview: {
         Args: { p_organization_id: string }
         Returns: Json
@@ -641,6 +648,7 @@ export type Database = {
         Args: Record<PropertyKey, never>
         Returns: Json
       }
+      reinstate_guest_account: { Args: { p_phone: string }; Returns: Json }
       remove_member: {
         Args: { p_organization_id: string; p_user_id: string }
         Returns: Json
@@ -727,6 +735,14 @@ export type Database = {
           p_promoter_id: string
           p_team_id: string
         }
+        Returns: Json
+      }
+      suspend_guest_account: {
+        Args: { p_phone: string; p_reason: string }
+        Returns: Json
+      }
+      unban_phone: {
+        Args: { p_ban_id?: string; p_organization_id: string; p_phone?: string }
         Returns: Json
       }
       unlink_promoter: {

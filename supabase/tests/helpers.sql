@@ -84,11 +84,18 @@ returns table (name text, caller text, purpose text) language sql immutable as $
     ('decide_pending_guest', 'authenticated', 'owner/admin: approve or refuse a pending pass'),
     ('set_event_list_rules', 'authenticated', 'owner/admin: plus-ones most, waiting list, approval'),
     ('set_event_quota', 'authenticated', 'owner/admin: places per promoter or team on a night'),
+    -- Bans (docs/manage.md, "Bans and suspension").
+    ('ban_phone', 'authenticated', 'owner/admin: a number may not join the organisation''s nights; its passes revoked'),
+    ('unban_phone', 'authenticated', 'owner/admin: lift a ban'),
+    ('organization_bans', 'authenticated', 'owner/admin: the banned numbers (whole for owners, masked for admins)'),
     ('ops_stats', 'authenticated', 'owner/admin: the night''s operations (service_role sees all)'),
     -- The platform only: the mail senders (edge functions send-outbox, guest-password-reset, guest-pass-email) with the service key.
     ('claim_outbox', 'service_role', 'take the next queued messages to send'),
     ('deploy_status', 'service_role', 'the pre-request hook, cron jobs and outbox, for npm run deploy:check'),
-    ('complete_outbox', 'service_role', 'record a message sent, or its error')
+    ('complete_outbox', 'service_role', 'record a message sent, or its error'),
+    -- The operator suspends a guest account on every organisation (docs/operations.md).
+    ('suspend_guest_account', 'service_role', 'a guest account may join no night; its passes revoked'),
+    ('reinstate_guest_account', 'service_role', 'lift a suspension')
 $$;
 
 /**

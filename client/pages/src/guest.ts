@@ -144,7 +144,7 @@ const link = (): Link => ({ eventId: card!.event.id, promoterId: card!.promoter.
  */
 const INPUTS: Record<string, string> = {
   firstName: "first-name", lastName: "last-name", email: "email", password: "new-password",
-  birthDate: "birth-date", gender: "gender", city: "city", too_young: "birth-date",
+  birthDate: "birth-date", gender: "gender", city: "city", too_young: "birth-date", birth_date_needed: "birth-date",
   invalid_birth_date: "birth-date", invalid_gender: "gender", invalid_city: "city",
   invalid_first_name: "first-name", invalid_last_name: "last-name", invalid_email: "email",
   password_too_short: "new-password", password_too_long: "new-password", common_password: "new-password",
@@ -154,7 +154,7 @@ const INPUTS: Record<string, string> = {
  * Runs a joining call; on success shows the pass, on failure the sentence for its code: every
  * wrong field under its input at once (and a summary above), anything else above the form.
  */
-async function join(call: () => Promise<Pass>, focusOnError?: string) {
+async function join(call: () => Promise<Pass>, focusOnError?: string, withBirthDate?: (birthDate: string) => Promise<Pass>) {
   clearMessage(message);
   const form = app.querySelector("form");
   if (form) clearFieldErrors(form);
@@ -168,6 +168,9 @@ async function join(call: () => Promise<Pass>, focusOnError?: string) {
     clearMessage(status);
     if (e instanceof ApiError && e.code === "invalid_session") store.forgetSession();
     if (e instanceof ApiError && e.code === "guest_list_closed") return show(closedView);
+    if (e instanceof ApiError && e.code === "birth_date_needed" && withBirthDate && !document.getElementById("birth-date")) {
+      return show(() => birthDateView(withBirthDate));
+    }
     if (form && showFieldErrors(form, e, INPUTS)) {
       const many = e instanceof ApiError && e.issues.length > 1;
       return showError(message, many ? new ApiError("invalid_fields", 400) : e);
@@ -213,7 +216,11 @@ function passwordView() {
     h("p", {}, t("welcome_back")),
     h("p", { class: "phone" }, phone),
     passwordField("password", "password_label", "current-password"),
-  ], "log_in", () => join(() => client.authenticate(phone, (f.querySelector("#password") as HTMLInputElement).value, link(), salt), "password"),
+  ], "log_in", () => {
+    const password = (f.querySelector("#password") as HTMLInputElement).value;
+    return join(() => client.authenticate(phone, password, link(), salt), "password",
+      (birthDate) => client.authenticate(phone, password, link(), salt, birthDate));
+  },
   h("div", { class: "links" }, forgotButton(), otherPhone()));
   (f.querySelector("#password") as HTMLInputElement).focus();
 }
@@ -298,12 +305,29 @@ async function registerView() {
 }
 
 function sessionView(s: Session) {
-  const f = form([], "continue", () => join(() => client.joinWithSession(s.token, link())),
+  const f = form([], "continue", () => join(() => client.joinWithSession(s.token, link()), undefined,
+    (birthDate) => client.joinWithSession(s.token, link(), birthDate)),
     h("button", { type: "button", class: "link", onclick: () => { store.forgetSession(); show(phoneView); } }, t("not_you", { name: s.firstName })));
   const submit = f.querySelector("button[type=submit]") as HTMLButtonElement;
   submit.textContent = t("join_as", { name: s.firstName });
   submit.id = "join";
   submit.focus();
+}
+
+/**
+ * A night with a minimum age and an account that never gave its date of birth (the server's
+ * `birth_date_needed`): asks for it, then joins again with it (kept on the account); under the
+ * age the answer is `too_young`, shown under the field.
+ */
+function birthDateView(retry: (birthDate: string) => Promise<Pass>) {
+  const input = field("birth-date", "birth_date", { type: "date", autocomplete: "bday", required: true, min: "1900-01-01",
+    max: new Date().toISOString().slice(0, 10) });
+  const f = form([h("h2", { id: "birth-date-title" }, t("birth_date_title")), h("p", {}, t("birth_date_body")), input], "continue", () => {
+    const value = (f.querySelector("#birth-date") as HTMLInputElement).value;
+    return join(() => retry(value), "birth-date");
+  }, otherPhone());
+  f.id = "birth-date-form";
+  (f.querySelector("#birth-date") as HTMLInputElement).focus();
 }
 
 function passView(p: Pass) {

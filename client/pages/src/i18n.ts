@@ -23,6 +23,7 @@ const pt = {
   name_count: "{count} de {max} caracteres",
   wait_minutes: "{n} minutos", wait_minute: "1 minuto", wait_seconds: "{n} segundos", wait_unknown: "alguns minutos",
   birth_date: "Data de nascimento", birth_date_help: "Esta noite é para maiores de {age} anos.", gender: "Género",
+  birth_date_title: "Falta a tua data de nascimento", birth_date_body: "Esta noite tem idade mínima. Indica a tua data de nascimento para entrar na lista; fica guardada na tua conta.",
   gender_female: "Feminino", gender_male: "Masculino", gender_other: "Outro", choose: "Escolhe…", city: "Cidade",
   stats_title: "Quem vem", stats_gender: "Género", stats_age: "Idades", stats_unknown: "não indicado", stats_under_18: "menos de 18",
   register: "Criar conta e entrar na lista",
@@ -103,6 +104,7 @@ const en: typeof pt = {
   name_count: "{count} of {max} characters",
   wait_minutes: "{n} minutes", wait_minute: "1 minute", wait_seconds: "{n} seconds", wait_unknown: "a few minutes",
   birth_date: "Date of birth", birth_date_help: "This night is for people aged {age} and over.", gender: "Gender",
+  birth_date_title: "Your date of birth is missing", birth_date_body: "This night has a minimum age. Give your date of birth to get on the list; it is kept on your account.",
   gender_female: "Female", gender_male: "Male", gender_other: "Other", choose: "Choose…", city: "City",
   stats_title: "Who is coming", stats_gender: "Gender", stats_age: "Ages", stats_unknown: "not given", stats_under_18: "under 18",
   register: "Create account and get on the list",
@@ -232,6 +234,9 @@ export const errorsPt: Record<ErrorCode, string> = {
   invalid_city: "Indica a cidade (até 80 caracteres).",
   invalid_min_age: "A idade mínima vai de 1 a 99 anos e precisa que a data de nascimento seja pedida.",
   too_young: "Esta noite tem idade mínima e, pela data de nascimento, ainda não a tens.",
+  birth_date_needed: "Esta noite tem idade mínima: indica a tua data de nascimento.",
+  not_admitted: "Esta lista não pode aceitar este número. Fala com a organização.",
+  account_not_found: "Nenhuma conta tem este número.",
   unexpected: "Algo correu mal. Tenta de novo daqui a pouco.",
 };
 
@@ -304,6 +309,9 @@ export const errorsEn: Record<ErrorCode, string> = {
   invalid_city: "Give the city (up to 80 characters).",
   invalid_min_age: "The minimum age is 1 to 99 years and needs the date of birth asked.",
   too_young: "This night has a minimum age and, by the date of birth, you are under it.",
+  birth_date_needed: "This night has a minimum age: give your date of birth.",
+  not_admitted: "This list cannot take this number. Ask the organiser.",
+  account_not_found: "No account has this number.",
   unexpected: "Something went wrong. Try again in a moment.",
 };
 

@@ -3,6 +3,11 @@
 import { lang } from "./i18n.ts";
 
 const pt = {
+  bans: "Números banidos", bans_help: "Um número banido não se inscreve nem entra em nenhuma noite desta organização, e os seus passes de noites por acabar são cancelados. A pessoa vê só que a lista não pode aceitar o número.",
+  ban_phone: "Número de telemóvel", ban_reason: "Motivo", ban_add: "Banir número", bans_none: "Nenhum número banido.",
+  unban: "Levantar banimento", confirm_ban: "Banir {phone}? Os passes deste número para noites por acabar são cancelados.",
+  confirm_unban: "Levantar o banimento de {phone}? Os passes cancelados continuam cancelados.",
+  banned: "Número banido; {n} passe(s) cancelado(s).", unbanned: "Banimento levantado.", banned_by: "por {who}",
   manage_title: "Gestão", promoter_title: "Os meus links", me_title: "Os meus dados",
   my_orgs: "As tuas organizações", create_org: "Criar organização", org_name: "Nome da organização",
   no_manage_role: "Não és dono nem administrador de nenhuma organização.", go_promoter: "Ver os meus links de promotor",
@@ -51,6 +56,11 @@ const pt = {
   quota_places: "Lugares (vazio: sem quota)", save_quota: "Guardar quota", quota_of: "{name}: {taken} / {places} lugares",
 };
 const en: typeof pt = {
+  bans: "Banned numbers", bans_help: "A banned number cannot register or get in on any night of this organisation, and its passes for nights not ended are cancelled. The person only sees that the list cannot take the number.",
+  ban_phone: "Mobile number", ban_reason: "Reason", ban_add: "Ban number", bans_none: "No banned numbers.",
+  unban: "Lift the ban", confirm_ban: "Ban {phone}? This number's passes for nights not ended are cancelled.",
+  confirm_unban: "Lift the ban on {phone}? Cancelled passes stay cancelled.",
+  banned: "Number banned; {n} pass(es) cancelled.", unbanned: "Ban lifted.", banned_by: "by {who}",
   manage_title: "Management", promoter_title: "My links", me_title: "My data",
   my_orgs: "Your organisations", create_org: "Create organisation", org_name: "Organisation name",
   no_manage_role: "You are not an owner or admin of any organisation.", go_promoter: "See my promoter links",

@@ -3,7 +3,7 @@
 // promoters, teams and members (roles, invitations). Every rule is the database's
 // (docs/manage.md); this page only calls it and shows the answers. It is also where an
 // invitation link lands: /manage?invitation=<token>, signed in by Auth's link.
-import type { EventRow, Org, Overview } from "../../answers.ts";
+import type { Ban, EventRow, Org, Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
 import { api, clearMessage, h, mountLangSwitch, once, reveal, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
 import { formatWhen, lang, t } from "./i18n.ts";
@@ -17,6 +17,7 @@ let view: () => void = () => {};
 let org: Org | null = null;
 let overview: Overview | null = null;
 let editing: string | null = null; // event id being edited, "new" for a new one
+let bans: Ban[] = [];
 
 const message = () => document.getElementById("message") as HTMLElement;
 const ROLES = ["owner", "admin", "staff", "promoter"] as const;
@@ -36,13 +37,13 @@ const val = (root: ParentNode, id: string) => (root.querySelector(`#${id}`) as H
 const messageP = () => h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" });
 
 /** Runs a change, shows its error or "saved", then reloads the overview and redraws. */
-async function act(action: () => Promise<unknown>, done?: string) {
+async function act(action: () => Promise<unknown>, done?: string | (() => string)) {
   clearMessage(message());
   try {
     await action();
     await load();
     render();
-    showInfo(message(), done ?? m("saved"));
+    showInfo(message(), (typeof done === "function" ? done() : done) ?? m("saved"));
   } catch (e) {
     showError(message(), e);
   }
@@ -52,7 +53,10 @@ async function act(action: () => Promise<unknown>, done?: string) {
 const confirmed = (question: string) => window.confirm(question);
 
 async function load() {
-  overview = await client.call("organization_overview", { p_organization_id: org!.id });
+  [overview, bans] = await Promise.all([
+    client.call("organization_overview", { p_organization_id: org!.id }),
+    client.call("organization_bans", { p_organization_id: org!.id }),
+  ]);
 }
 
 /** A value for <input type="datetime-local"> from an ISO time, in the device's time zone. */
@@ -372,6 +376,38 @@ function membersSection() {
 }
 
 /**
+ * The organisation's banned numbers (ban_phone, organization_bans, unban_phone): add with a
+ * reason after a confirmation, list (whole numbers for owners, masked for admins), lift one.
+ */
+function bansSection() {
+  const submit = h("button", { type: "submit", class: "secondary" }, m("ban_add"));
+  const form = h("form", { class: "inline-form", id: "ban-form", "aria-label": m("ban_add") },
+    input("ban-phone", "ban_phone", { type: "tel", required: true, maxlength: "32", autocomplete: "off", inputmode: "tel" }),
+    input("ban-reason", "ban_reason", { required: true, maxlength: "200" }),
+    submit);
+  const run = once(submit, async () => {
+    const phone = val(form, "ban-phone").trim();
+    if (!confirmed(m("confirm_ban", { phone }))) return;
+    let revoked = 0;
+    await act(async () => {
+      revoked = (await client.call("ban_phone", { p_organization_id: org!.id, p_phone: phone, p_reason: val(form, "ban-reason") })).revoked;
+    }, () => m("banned", { n: revoked }));
+  });
+  form.addEventListener("submit", (e) => { e.preventDefault(); void run(); });
+  return h("section", { class: "card", id: "bans" }, h("h2", {}, m("bans")), h("p", { class: "help" }, m("bans_help")),
+    bans.length
+      ? h("ul", { class: "plain", id: "ban-list" }, ...bans.map((b) => h("li", { class: "row spread ban", "data-phone": b.phone },
+        h("span", {}, h("strong", {}, b.phone), ` · ${b.reason} · ${formatWhen(b.created_at)}${b.banned_by ? ` · ${m("banned_by", { who: b.banned_by })}` : ""}`),
+        h("button", { type: "button", class: "link inline", "data-action": "unban", "aria-label": `${m("unban")}: ${b.phone}`, onclick: () => {
+          if (confirmed(m("confirm_unban", { phone: b.phone }))) {
+            void act(() => client.call("unban_phone", { p_organization_id: org!.id, p_ban_id: b.id }), m("unbanned"));
+          }
+        } }, m("unban")))))
+      : h("p", { id: "ban-list-empty" }, m("bans_none")),
+    form);
+}
+
+/**
  * Which promoter record a member becomes when their role changes to promoter: they then see that
  * record's guests, so the page asks (the database refuses a change that names none).
  */
@@ -414,7 +450,7 @@ function render() {
       editing === null ? h("button", { type: "button", class: "secondary", id: "new-event", onclick: () => { editing = "new"; render(); } }, m("new_event")) : null),
       editing === "new" ? eventForm(null) : null,
       ...o.events.map(eventCard)),
-    promotersSection(), teamsSection(), membersSection());
+    promotersSection(), teamsSection(), membersSection(), bansSection());
 }
 
 /** The organisations and the form to create one, from inside any organisation. */
