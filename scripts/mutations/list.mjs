@@ -42,7 +42,7 @@ const list = "20261204202832_list.sql";
 const doorList = "20261205053158_door_list.sql";
 const capacity = "20261204202932_capacity.sql";
 const guestCounts = "20261205053236_guest_counts.sql";
-const bans = "29991231000100_bans.sql";
+const bans = "20261205053928_bans.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
