@@ -4,7 +4,7 @@
 -- themselves, and the fold into one row changes nothing. Kept by the database alone: nothing to
 -- test per actor (the table is never read through the API: 31-read-policies.sql).
 begin;
-select plan(17);
+select plan(18);
 
 create temporary table w as select tests.manage_world() as v;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
@@ -78,6 +78,9 @@ select pg_temp.pass(6, 'registered', 2);
 select ok(pg_temp.same(pg_temp.id('small_event')), 'counting goes on after a fold');
 select private.fold_guest_counts();
 select ok(pg_temp.same(pg_temp.id('small_event')), 'a second fold adds to what the first folded');
+select is(private.places_taken(pg_temp.id('small_event'), pg_temp.id('promoter')),
+  (pg_temp.counted(pg_temp.id('small_event')) ->> 'places')::bigint,
+  'a promoter''s places (for quotas) count plus-ones, and only passes on the list (the night''s passes are all theirs)');
 
 select * from finish();
 rollback;
