@@ -1,5 +1,5 @@
 // The night's list under parallel clients: the last place taken by a plus-one, a promoter's quota,
-// and two places freed at once with a waiting list. Real parallel connections, each a
+// the night's counts kept by many connections at once, and two places freed at once with a waiting list. Real parallel connections, each a
 // transaction as PostgREST runs it, all opened with their role set before the calls are fired
 // together, so that the calls meet at the count (a race that only sometimes happens proves nothing).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -96,6 +96,30 @@ describe("the list under parallel clients", () => {
     expect(rs.filter((r) => r.status === "fulfilled")).toHaveLength(3);
     expect(refusals(rs)).toEqual(new Set(["quota_full"]));
     expect(await places(eventId)).toBe(3);
+  });
+
+  it("a night's counts with 30 guests joining at once and 10 revoked at once, on as many connections: equal to the passes", async () => {
+    // No capacity and no quota: nothing serialises the night, so every connection writes its own
+    // counter row at the same time (private.event_guest_counts).
+    const eventId = await night(null);
+    const joined = await together(Array.from({ length: GUESTS }, (_, i) => join(eventId, i)), anon);
+    expect(joined.filter((r) => r.status === "fulfilled")).toHaveLength(GUESTS);
+    const counted = async () => (await sql`select private.list_totals(${eventId}) as kept,
+        (select jsonb_build_object('registered', count(*) filter (where g.status not in ('waiting', 'pending', 'revoked')),
+                                   'revoked', count(*) filter (where g.status = 'revoked'))
+         from public.guests g where g.event_id = ${eventId}) as passes,
+        (select count(*)::int from private.event_guest_counts c where c.event_id = ${eventId}) as rows`)[0];
+    const afterJoins = await counted();
+    expect(afterJoins.kept.registered).toBe(GUESTS);
+    expect(afterJoins.rows).toBeGreaterThan(1);
+    const passes = await sql`select g.id from public.guests g where g.event_id = ${eventId} order by g.created_at, g.id limit 10`;
+    const revoked = await together(passes.map((p) => (c: postgres.ReservedSql) =>
+      c`select public.revoke_guest(${eventId}, ${p.id}, 'Ten at once')`), { role: "authenticated", sub: w.owner_a });
+    expect(revoked.every((r) => r.status === "fulfilled")).toBe(true);
+    const after = await counted();
+    expect({ registered: after.kept.registered, revoked: after.kept.revoked }).toEqual(after.passes);
+    expect(after.passes).toEqual({ registered: GUESTS - 10, revoked: 10 });
+    expect(await places(eventId)).toBe(GUESTS - 10);
   });
 
   it("two places freed at once: each of the first two waiting guests gets one, in order", async () => {
