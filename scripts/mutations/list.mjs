@@ -42,6 +42,7 @@ const list = "20261204202832_list.sql";
 const doorList = "20261205053158_door_list.sql";
 const capacity = "20261204202932_capacity.sql";
 const guestCounts = "20261205053236_guest_counts.sql";
+const handBans = "20261205060041_hand_bans.sql";
 const bans = "20261205053928_bans.sql";
 
 export const mutations = [
@@ -594,10 +595,12 @@ export const mutations = [
     vitest: ["tests/list-concurrency.test.ts"] },
   { name: "quota: set below the places taken", file: list, kills: "46-list.sql",
     find: "  if p_places is not null and p_places < v_taken then", replace: "  if false then" },
-  { name: "by hand: promoters may add guests", file: list, kills: "46-list.sql",
+  { name: "by hand: promoters may add guests", file: handBans, kills: "46-list.sql",
     find: "  v_event public.events := private.require_event(p_event_id, array['owner', 'admin', 'staff']);\n  v_name text", replace: "  v_event public.events := private.require_event(p_event_id, array['owner', 'admin', 'staff', 'promoter']);\n  v_name text" },
-  { name: "by hand: no room needed", file: list, kills: "46-list.sql",
+  { name: "by hand: no room needed", file: handBans, kills: "46-list.sql",
     find: "  if not private.has_room(p_event_id, p_promoter_id, v_team, 1 + p_plus_ones) then", replace: "  if false then" },
+  { name: "by hand: a banned number given a pass", file: handBans, kills: "72-bans.sql",
+    find: "  if v_phone is not null and private.not_admitted(v_event.organization_id, v_phone) then", replace: "  if false then" },
   { name: "revoke: door staff may revoke", file: list, kills: "46-list.sql",
     find: "  perform private.require_event(p_event_id, array['owner', 'admin']);\n  perform private.lock_event(p_event_id, true);\n  select * into v_guest", replace: "  perform private.require_event(p_event_id, null);\n  perform private.lock_event(p_event_id, true);\n  select * into v_guest" },
   { name: "waiting list: a freed place promotes nobody", file: list, kills: "46-list.sql",

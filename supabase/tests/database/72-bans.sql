@@ -4,7 +4,7 @@
 -- minimum age asks an account with no date of birth for it. Per actor: anon, a guest, owner,
 -- admin, door staff, promoter, staff of another organisation, service_role.
 begin;
-select plan(67);
+select plan(70);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -145,6 +145,15 @@ select tests.act_as_postgres();
 select is((select count(*)::int from private.client_users where phone = '+351937200009'), 0, '... and no account is made');
 select ok((select coalesce(sum(hits), 0) from private.ops_counters where metric = 'rejected:not_admitted') > (select n from refused0),
   'the refusals are counted like others');
+
+-- by hand: the staff cannot give a banned number a pass either ------------------------------------
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is(tests.error_of(format('select public.add_guest_by_hand(%L, %L, %L, %L, %L)', pg_temp.id('open_event'), 'Known Troublemaker',
+  '937200009', pg_temp.id('promoter'), 'door')), 'PT409 phone_banned', 'door staff adding a banned number by hand are told it is banned');
+select is(tests.error_of(format('select public.add_guest_by_hand(%L, %L, %L, %L, %L)', pg_temp.id('open_event'), 'Known Troublemaker',
+  '+351 937 200 009', pg_temp.id('promoter'), 'vip')), 'PT409 phone_banned', '... however the number is written');
+select is(public.add_guest_by_hand(pg_temp.id('open_event'), 'Somebody Else', '937200010', pg_temp.id('promoter'), 'door') ->> 'status',
+  'registered', '... while another number is added');
 
 -- unbanning -------------------------------------------------------------------------------------
 select tests.authenticate_as(pg_temp.id('staff_a'));
