@@ -26,7 +26,7 @@ export const ERROR_CODES = [
   "invalid_birth_date", "invalid_gender", "invalid_city", "invalid_min_age", "too_young",
   "birth_date_needed",
   // Bans and suspension (docs/manage.md): one neutral refusal for both; the operator's own.
-  "not_admitted", "account_not_found",
+  "not_admitted", "account_not_found", "phone_banned",
   // The client's own: the network failed, a new password too short or among the most common, a
   // form with several wrong fields, an unexpected answer.
   "network", "password_too_short", "common_password", "invalid_fields", "unexpected",
