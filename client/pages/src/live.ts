@@ -179,16 +179,16 @@ function listSection(): Node {
   findForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void listAct(async () => {
-      const r = await client.call("find_guests", { p_event_id: e.id, p_query: query.value }) as unknown as
-        { guests?: { id?: string; guest_id?: string; first_name: string | null; last_name: string | null; status: string }[] };
-      found = (r.guests ?? []).map((g) => ({ id: (g.id ?? g.guest_id)!, name: `${g.first_name ?? ""} ${g.last_name ?? ""}`.trim(), status: g.status }));
+      // find_guests answers the list itself (FoundGuest[]), as the door reads it.
+      const r = await client.call("find_guests", { p_event_id: e.id, p_query: query.value });
+      found = r.map((g) => ({ id: g.guest_id, name: `${g.first_name ?? ""} ${g.last_name ?? ""}`.trim(), status: g.status }));
     });
   });
   const tot = list?.totals;
   return h("section", { class: "card", id: "the-list" },
     h("h2", {}, t("list_title")),
     h("p", { id: "list-totals" }, tot ? `${t("places")}: ${tot.places}${list!.capacity === null ? "" : ` / ${list!.capacity}`} · ${t("waiting_col")}: ${tot.waiting} · ${t("pending_col")}: ${tot.pending}` : t("loading")),
-    h("p", { class: "message", id: "list-message", role: "alert", "aria-live": "assertive" }),
+    keep("list-message"),
     addForm,
     rows.length ? h("table", { id: "list-guests" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("guest_name")), h("th", { scope: "col" }, t("status_col")),
@@ -197,6 +197,14 @@ function listSection(): Node {
     findForm,
     found.length ? h("ul", { id: "found" }, ...found.map((g) => h("li", { "data-guest": g.id }, `${g.name} · ${statusText(g.status)} `,
       g.status === "revoked" ? null : revokeControls(g.id, g.name)))) : null);
+}
+
+/**
+ * A message region carried over from the screen being redrawn: a broadcast redraws the page
+ * (a revoke's own guest_revoked message among them), and what the last action said stays.
+ */
+function keep(id: "message" | "list-message"): HTMLElement {
+  return document.getElementById(id) ?? h("p", { class: "message", id, role: "alert", "aria-live": "assertive" });
 }
 
 function render() {
@@ -211,7 +219,7 @@ function render() {
     h("section", { class: "card" },
       h("div", { class: "row spread" }, h("h1", {}, event.name), stateBadge()),
       h("p", {}, formatWhen(event.starts_at)),
-      h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
+      keep("message"),
       h("div", { class: "row" },
         h("button", { type: "button", class: "link inline", onclick: () => void choose(null) }, t("change_event")),
         h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
