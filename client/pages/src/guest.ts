@@ -123,7 +123,9 @@ function passListState(p: Pass, qr: HTMLElement): Node {
     box.replaceChildren(...[line, f].filter(Boolean) as Node[]);
   };
   const status_ = () => status;
-  draw(p.status, p.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
+  // The status last saved on this phone (a redraw after news must not flash an older one).
+  const last = store.pass(card!.event.id) ?? p;
+  draw(last.status, last.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
   const refresh = async () => {
     try {
       const r: MyPass = await quiet.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
@@ -189,7 +191,8 @@ function form(children: (Node | null)[], submitLabel: Parameters<typeof t>[0], a
 
 /** The phone step; on a closed or full list only a number with an account goes on (to log in). */
 function phoneView() {
-  const closedList = !card!.event.is_open;
+  // A full night with a waiting list takes new guests (onto the waiting list), as its card says.
+  const closedList = !card!.event.is_open && !(card!.event.is_full && card!.event.waiting_list);
   warmHashWorker(); // loaded while the guest types, ready for the password
   const f = form([field("phone", "phone_label", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, value: phone }, "phone_help")],
     "continue", async () => {
