@@ -167,6 +167,17 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     await owner.fill("#add-name", "Zé Porta");
     await owner.selectOption("#add-source", "door");
     await owner.selectOption("#add-promoter", w.other_promoter);
+    // More plus-ones than the night takes: the sentence in the list's alert, in both languages.
+    await owner.fill("#add-plus", "5");
+    await owner.click("#add-guest button[type=submit]");
+    await owner.locator("#list-message[data-code=invalid_plus_ones]").waitFor();
+    expect(await owner.locator("#list-message").textContent()).toBe(errorsPt.invalid_plus_ones);
+    await owner.click("#lang");
+    expect(await owner.locator("#list-message").textContent()).toBe(errorsEn.invalid_plus_ones);
+    await owner.click("#lang");
+    await owner.fill("#add-name", "Zé Porta");
+    await owner.selectOption("#add-source", "door");
+    await owner.selectOption("#add-promoter", w.other_promoter);
     await owner.fill("#add-plus", "1");
     await owner.click("#add-guest button[type=submit]");
     await owner.locator("#list-message", { hasText: "Zé Porta está na lista." }).waitFor();

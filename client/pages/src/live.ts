@@ -6,8 +6,8 @@ import { type ConnectionState, subscribeToEvent } from "../../live.ts";
 import type { EventList } from "../../answers.ts";
 import type { Dashboard, MyEvent } from "../../schemas.ts";
 import type { GuestStats } from "../../answers.ts";
-import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, signInForm, statsSection, supabaseClient } from "./common.ts";
-import { formatTime, formatWhen, lang, t } from "./i18n.ts";
+import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, shownError, signInForm, statsSection, supabaseClient } from "./common.ts";
+import { errorText, formatTime, formatWhen, lang, t } from "./i18n.ts";
 
 const EVENT_KEY = "guestlist.live.event";
 const app = document.getElementById("app")!;
@@ -144,7 +144,7 @@ function listSection(): Node {
   const promoter = h("select", { id: "add-promoter" }, ...promoters.map((p) => h("option", { value: p.promoter_id }, p.display_name))) as HTMLSelectElement;
   const field = (id: string, key: Parameters<typeof t>[0], control: Node) => h("div", { class: "field" }, h("label", { for: id }, t(key)), control);
   const submit = h("button", { type: "submit" }, t("add_guest"));
-  const addForm = h("form", { id: "add-guest", class: "inline-form", "aria-label": t("add_guest") },
+  const addForm = h("form", { id: "add-guest", class: "inline-form", "aria-label": t("add_guest"), novalidate: true }, // the server's sentence, in view
     field("add-name", "guest_name", name), field("add-phone", "guest_phone", phone), field("add-source", "source", source),
     field("add-promoter", "promoter", promoter), field("add-plus", "plus_ones_col", plus), submit);
   const add = once(submit, () => listAct(() => client.call("add_guest_by_hand", {
@@ -297,5 +297,13 @@ async function route() {
   view();
 }
 
-mountLangSwitch(() => view());
+mountLangSwitch(() => {
+  view();
+  // An error kept through the redraw is said again in the new language.
+  for (const id of ["message", "list-message"]) {
+    const el = document.getElementById(id);
+    const shown = el ? shownError(el) : null;
+    if (el && shown) el.textContent = errorText(shown.code, shown.retryAfter);
+  }
+});
 void route();
