@@ -175,7 +175,13 @@ function questionsForm(ev: EventRow) {
       box("gender", "ask_gender"), box("city", "ask_city")),
     submit);
   const el = (k: string) => form.querySelector(`#${id(k)}`) as HTMLInputElement;
+  // The saved choice arrives after the form shows: it never undoes what the organiser already changed.
+  let touched = false;
+  form.addEventListener("input", () => { touched = true; });
+  form.addEventListener("change", () => { touched = true; });
   void client.call("event_guest_stats", { p_event_id: ev.id }).then((st) => {
+    form.dataset.loaded = "true";
+    if (touched) return;
     el("birth").checked = st.questions.birth_date;
     el("age").value = st.questions.min_age === null ? "" : String(st.questions.min_age);
     el("gender").checked = st.questions.gender;
