@@ -74,6 +74,7 @@ export function showError(region: HTMLElement, e: unknown) {
   const code = e instanceof ApiError ? e.code : "unexpected";
   const retryAfter = e instanceof ApiError ? e.retryAfter : null;
   region.dataset.code = code;
+  delete region.dataset.say;
   if (retryAfter !== null) region.dataset.retryAfter = String(retryAfter);
   else delete region.dataset.retryAfter;
   region.className = "message error";
@@ -167,12 +168,14 @@ export function clearFieldErrors(form: HTMLElement) {
 
 export function showInfo(region: HTMLElement, text: string) {
   delete region.dataset.code;
+  delete region.dataset.say; // a page that redraws a sentence in the new language marks it again
   region.className = "message info";
   region.textContent = text;
   reveal(region);
 }
 export function clearMessage(region: HTMLElement) {
   delete region.dataset.code;
+  delete region.dataset.say;
   region.className = "message";
   region.textContent = "";
 }

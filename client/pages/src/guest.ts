@@ -97,12 +97,13 @@ function listNotice(c: LinkCard): Node | null {
  * the pass is on the list), and the plus-ones choice within the night's most. Asks my_pass with
  * the session for the current status, again every 20 s while waiting, so a promoted pass appears.
  */
-function passListState(p: Pass): Node {
+function passListState(p: Pass, qr: HTMLElement): Node {
   const box = h("div", { id: "pass-list" });
-  const qr = () => document.getElementById("qr");
   const draw = (status: string, plusOnes: number, max: number, open: boolean) => {
     const off = ["waiting", "pending", "revoked"].includes(status);
-    qr()?.toggleAttribute("hidden", off);
+    // The QR element itself (not looked up in the document): the first draw runs before the pass
+    // is on screen, and a pass kept offline as waiting, pending or revoked must not show its QR.
+    qr.toggleAttribute("hidden", off);
     const line = off ? h("p", { class: status === "revoked" ? "message error" : "message info", id: "pass-state", "data-status": status, role: "status" },
       t(status === "waiting" ? "pass_waiting" : status === "pending" ? "pass_pending" : "pass_revoked")) : null;
     const plus = h("input", { id: "plus-ones", type: "number", min: "0", max: String(max), value: String(plusOnes), inputmode: "numeric" }) as HTMLInputElement;
@@ -122,7 +123,9 @@ function passListState(p: Pass): Node {
     box.replaceChildren(...[line, f].filter(Boolean) as Node[]);
   };
   const status_ = () => status;
-  draw(p.status, p.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
+  // The status last saved on this phone (a redraw after news must not flash an older one).
+  const last = store.pass(card!.event.id) ?? p;
+  draw(last.status, last.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
   const refresh = async () => {
     try {
       const r: MyPass = await quiet.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
@@ -191,7 +194,8 @@ function form(children: (Node | null)[], submitLabel: Parameters<typeof t>[0], a
 
 /** The phone step; on a closed or full list only a number with an account goes on (to log in). */
 function phoneView() {
-  const closedList = !card!.event.is_open;
+  // A full night with a waiting list takes new guests (onto the waiting list), as its card says.
+  const closedList = !card!.event.is_open && !(card!.event.is_full && card!.event.waiting_list);
   warmHashWorker(); // loaded while the guest types, ready for the password
   const f = form([field("phone", "phone_label", { type: "tel", autocomplete: "tel", inputmode: "tel", required: true, value: phone }, "phone_help")],
     "continue", async () => {
@@ -343,7 +347,7 @@ function passView(p: Pass) {
     h("p", { class: "pass-code" }, h("span", { class: "help" }, t("pass_code")), code),
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
     h("p", {}, t("pass_help")),
-    passListState(p),
+    passListState(p, qr),
     h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
     emailPassButton(p),
     h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
@@ -380,7 +384,7 @@ async function anotherPerson() {
  * saved pass is shown, and tries again when the browser is back online.
  */
 async function refreshPass(promoterSlug: string, eventSlug: string) {
-  if (!navigator.onLine) return showInfo(status, o("offline_saved"));
+  if (!navigator.onLine) return sayOffline();
   try {
     const fresh = await quiet.resolvePromoterLink(promoterSlug, eventSlug);
     card = fresh;
@@ -388,12 +392,18 @@ async function refreshPass(promoterSlug: string, eventSlug: string) {
     const s = store.session();
     const st = s ? await passStatus(quiet, s.token, fresh) : null;
     if (st) offline.saveStatus(path, st);
-    if (status.textContent === o("offline_saved")) clearMessage(status);
+    if (status.dataset.say === "offline_saved") clearMessage(status);
     renderCard();
     if (app.querySelector(".pass")) view();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 0) showInfo(status, o("offline_saved"));
+    if (e instanceof ApiError && e.status === 0) sayOffline();
   }
+}
+
+/** "No network: the saved pass", marked so that the language switch says it again in the new language. */
+function sayOffline() {
+  showInfo(status, o("offline_saved"));
+  status.dataset.say = "offline_saved";
 }
 
 /**
@@ -506,5 +516,6 @@ mountLangSwitch(() => {
     if (input) input.value = value;
   }
   if (shown) showError(message, shown);
+  if (status.dataset.say === "offline_saved") sayOffline();
 });
 void start();

@@ -6,8 +6,8 @@ import { type ConnectionState, subscribeToEvent } from "../../live.ts";
 import type { EventList } from "../../answers.ts";
 import type { Dashboard, MyEvent } from "../../schemas.ts";
 import type { GuestStats } from "../../answers.ts";
-import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, signInForm, statsSection, supabaseClient } from "./common.ts";
-import { formatTime, formatWhen, lang, t } from "./i18n.ts";
+import { api, clearMessage, h, mountLangSwitch, once, pickEvent, showError, showInfo, shownError, signInForm, statsSection, supabaseClient } from "./common.ts";
+import { errorText, formatTime, formatWhen, lang, t } from "./i18n.ts";
 
 const EVENT_KEY = "guestlist.live.event";
 const app = document.getElementById("app")!;
@@ -144,7 +144,7 @@ function listSection(): Node {
   const promoter = h("select", { id: "add-promoter" }, ...promoters.map((p) => h("option", { value: p.promoter_id }, p.display_name))) as HTMLSelectElement;
   const field = (id: string, key: Parameters<typeof t>[0], control: Node) => h("div", { class: "field" }, h("label", { for: id }, t(key)), control);
   const submit = h("button", { type: "submit" }, t("add_guest"));
-  const addForm = h("form", { id: "add-guest", class: "inline-form", "aria-label": t("add_guest") },
+  const addForm = h("form", { id: "add-guest", class: "inline-form", "aria-label": t("add_guest"), novalidate: true }, // the server's sentence, in view
     field("add-name", "guest_name", name), field("add-phone", "guest_phone", phone), field("add-source", "source", source),
     field("add-promoter", "promoter", promoter), field("add-plus", "plus_ones_col", plus), submit);
   const add = once(submit, () => listAct(() => client.call("add_guest_by_hand", {
@@ -179,16 +179,16 @@ function listSection(): Node {
   findForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
     void listAct(async () => {
-      const r = await client.call("find_guests", { p_event_id: e.id, p_query: query.value }) as unknown as
-        { guests?: { id?: string; guest_id?: string; first_name: string | null; last_name: string | null; status: string }[] };
-      found = (r.guests ?? []).map((g) => ({ id: (g.id ?? g.guest_id)!, name: `${g.first_name ?? ""} ${g.last_name ?? ""}`.trim(), status: g.status }));
+      // find_guests answers the list itself (FoundGuest[]), as the door reads it.
+      const r = await client.call("find_guests", { p_event_id: e.id, p_query: query.value });
+      found = r.map((g) => ({ id: g.guest_id, name: `${g.first_name ?? ""} ${g.last_name ?? ""}`.trim(), status: g.status }));
     });
   });
   const tot = list?.totals;
   return h("section", { class: "card", id: "the-list" },
     h("h2", {}, t("list_title")),
     h("p", { id: "list-totals" }, tot ? `${t("places")}: ${tot.places}${list!.capacity === null ? "" : ` / ${list!.capacity}`} · ${t("waiting_col")}: ${tot.waiting} · ${t("pending_col")}: ${tot.pending}` : t("loading")),
-    h("p", { class: "message", id: "list-message", role: "alert", "aria-live": "assertive" }),
+    keep("list-message"),
     addForm,
     rows.length ? h("table", { id: "list-guests" },
       h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("guest_name")), h("th", { scope: "col" }, t("status_col")),
@@ -197,6 +197,14 @@ function listSection(): Node {
     findForm,
     found.length ? h("ul", { id: "found" }, ...found.map((g) => h("li", { "data-guest": g.id }, `${g.name} · ${statusText(g.status)} `,
       g.status === "revoked" ? null : revokeControls(g.id, g.name)))) : null);
+}
+
+/**
+ * A message region carried over from the screen being redrawn: a broadcast redraws the page
+ * (a revoke's own guest_revoked message among them), and what the last action said stays.
+ */
+function keep(id: "message" | "list-message"): HTMLElement {
+  return document.getElementById(id) ?? h("p", { class: "message", id, role: "alert", "aria-live": "assertive" });
 }
 
 function render() {
@@ -211,7 +219,7 @@ function render() {
     h("section", { class: "card" },
       h("div", { class: "row spread" }, h("h1", {}, event.name), stateBadge()),
       h("p", {}, formatWhen(event.starts_at)),
-      h("p", { class: "message", id: "message", role: "alert", "aria-live": "assertive" }),
+      keep("message"),
       h("div", { class: "row" },
         h("button", { type: "button", class: "link inline", onclick: () => void choose(null) }, t("change_event")),
         h("button", { type: "button", class: "link inline", id: "sign-out", onclick: () => void signOut() }, t("sign_out")))),
@@ -289,5 +297,13 @@ async function route() {
   view();
 }
 
-mountLangSwitch(() => view());
+mountLangSwitch(() => {
+  view();
+  // An error kept through the redraw is said again in the new language.
+  for (const id of ["message", "list-message"]) {
+    const el = document.getElementById(id);
+    const shown = el ? shownError(el) : null;
+    if (el && shown) el.textContent = errorText(shown.code, shown.retryAfter);
+  }
+});
 void route();

@@ -5,7 +5,7 @@
 // invitation link lands: /manage?invitation=<token>, signed in by Auth's link.
 import type { Ban, EventRow, Org, Overview } from "../../answers.ts";
 import { qrSvg } from "../../qr.ts";
-import { api, clearMessage, h, mountLangSwitch, once, reveal, showError, showInfo, signInForm, supabaseClient } from "./common.ts";
+import { api, clearMessage, h, mountLangSwitch, once, reveal, showError, showInfo, shownError, signInForm, supabaseClient } from "./common.ts";
 import { formatWhen, lang, t } from "./i18n.ts";
 import { m, type MKey } from "./manage-i18n.ts";
 
@@ -171,14 +171,21 @@ function questionsForm(ev: EventRow) {
   const box = (k: string, label: MKey) => h("div", { class: "field check" },
     h("input", { type: "checkbox", id: id(k), name: id(k) }), h("label", { for: id(k) }, m(label)));
   const submit = h("button", { type: "submit", class: "secondary" }, m("save_questions"));
-  const form = h("form", { class: "inline-form", "data-form": "questions" },
+  // novalidate: an out-of-range minimum age gets the page's sentence in view, not the browser's bubble.
+  const form = h("form", { class: "inline-form", "data-form": "questions", novalidate: true },
     h("fieldset", {}, h("legend", {}, m("questions")),
       box("birth", "ask_birth_date"),
       input(id("age"), "min_age", { type: "number", min: "1", max: "99", step: "1", inputmode: "numeric" }, "min_age_help"),
       box("gender", "ask_gender"), box("city", "ask_city")),
     submit);
   const el = (k: string) => form.querySelector(`#${id(k)}`) as HTMLInputElement;
+  // The saved choice arrives after the form shows: it never undoes what the organiser already changed.
+  let touched = false;
+  form.addEventListener("input", () => { touched = true; });
+  form.addEventListener("change", () => { touched = true; });
   void client.call("event_guest_stats", { p_event_id: ev.id }).then((st) => {
+    form.dataset.loaded = "true";
+    if (touched) return;
     el("birth").checked = st.questions.birth_date;
     el("age").value = st.questions.min_age === null ? "" : String(st.questions.min_age);
     el("gender").checked = st.questions.gender;
@@ -218,7 +225,13 @@ function quotaForm(ev: EventRow) {
   const id = `quota-${ev.id}`;
   const submit = h("button", { type: "submit", class: "secondary" }, m("save_quota"));
   const linked = overview!.promoters.filter((p) => ev.links.some((l) => l.promoter_id === p.id));
+  const current = h("ul", { class: "plain", id: `${id}-current` });
+  void client.call("event_list", { p_event_id: ev.id }).then((l) => {
+    current.replaceChildren(...l.quotas.map((q) => h("li", { "data-promoter": q.promoter_id ?? "" },
+      m("quota_of", { name: q.name, taken: q.taken, places: q.places }))));
+  }).catch(() => {});
   const form = h("form", { class: "inline-form", "data-form": "quota", "aria-label": m("quota") },
+    current,
     select(`${id}-promoter`, "promoters", linked.map((p) => [p.id, p.display_name])),
     input(`${id}-places`, "quota_places", { type: "number", min: "1", step: "1", inputmode: "numeric" }),
     submit);
@@ -550,5 +563,9 @@ async function route() {
   }
 }
 
-mountLangSwitch(() => view());
+mountLangSwitch(() => {
+  const shown = document.getElementById("message") ? shownError(message()) : null;
+  view();
+  if (shown && document.getElementById("message")) showError(message(), shown); // the error stays, in the new language
+});
 void route();

@@ -150,7 +150,10 @@ async function route() {
   try {
     overview = await client.call("promoter_overview");
     selected = overview.links[0]?.event.id ?? null;
-    if (selected) feed = await client.call("promoter_event_feed", { p_event_id: selected });
+    if (selected) {
+      [feed, stats] = await Promise.all([client.call("promoter_event_feed", { p_event_id: selected }),
+        client.call("event_guest_stats", { p_event_id: selected })]);
+    }
     render();
     await subscribe();
   } catch (e) {
