@@ -1,6 +1,7 @@
 // From what the clients saw to the figures the targets speak of.
 import type { Guest } from "./guest.ts";
 import { type Call, pcts, percentile, type Sample } from "./lib.ts";
+import { REALTIME_PLANS } from "../../local/gateway/realtime.ts";
 
 export type StepStats = { requests: number; perSecond: number; p50: number | null; p95: number | null; p99: number | null;
   errors: Record<string, number> };
@@ -67,8 +68,11 @@ export function retries(guests: Guest[]) {
   return { mean: r.length ? r.reduce((a, b) => a + b, 0) / r.length : 0, max: r.length ? Math.max(...r) : 0 };
 }
 
-/** Hosted Realtime's per-project limits on events a second (local/gateway/realtime.ts: REALTIME_PLANS). */
-export const REALTIME_EVENT_LIMITS = { free: 100, pro: 500 } as const;
+/** Hosted Realtime's per-project limits on events a second, from the local stand-in's plans. */
+export const REALTIME_EVENT_LIMITS = {
+  free: REALTIME_PLANS.free.maxEventsPerSecond,
+  pro: REALTIME_PLANS.pro.maxEventsPerSecond,
+} as const;
 
 /**
  * A night's broadcasts against hosted Realtime's events-per-second limit, counted as hosted counts
