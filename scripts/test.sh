@@ -2,7 +2,7 @@
 # npm test: every test layer against the project's own test stack (separate cluster and ports,
 # so a running `npm start` is left alone). Starts the stack from a freshly reset database,
 # runs each layer, reports which failed, stops what it started, exits non-zero on any failure.
-# `bash scripts/test.sh pgtap vitest` runs only the layers named (migrations lint advisors deno tsc pgtap
+# `bash scripts/test.sh pgtap vitest` runs only the layers named (migrations mutations-list lint advisors deno tsc pgtap
 # vitest restore), on the same freshly reset stack.
 export STACK=test
 source "$(dirname "$0")/../local/lib.sh"
@@ -33,6 +33,9 @@ trap stop_stack EXIT
 # The migration history is frozen (supabase/migrations.sha256): an edited, removed, unlisted or
 # out-of-order migration fails the run first.
 layer migrations "migrations frozen (scripts/check-migrations.mjs)" node scripts/check-migrations.mjs
+# The mutation list still fits the migrations (each pattern once, in a function's last definition),
+# so a stale mutation is found here rather than at the end of the mutation run.
+layer mutations-list "mutation patterns current (npm run test:mutations -- --check)" node scripts/mutations/run.mjs --check
 
 # A broken migration or bootstrap stops here, with the CLI's own message.
 local/db.sh reset || exit 1

@@ -81,7 +81,22 @@ const stale = mutations.filter((m) => {
 for (const m of stale) console.error(`pattern not found exactly once in ${m.file}: ${m.name}`);
 const badHints = mutations.filter((m) => m.kills && !pgtapFiles.includes(m.kills));
 for (const m of badHints) console.error(`no pgTAP file supabase/tests/database/${m.kills}: ${m.name}`);
-if (stale.length || badHints.length) {
+// A mutation inside a function must change the definition that runs: the last one in the history.
+const superseded = mutations.filter((m) => {
+  if (stale.includes(m)) return false;
+  const text = readFileSync(join(migrationsDir, m.file), "utf8");
+  const at = text.indexOf(m.find);
+  const fn = [...text.matchAll(/create\s+(?:or\s+replace\s+)?function\s+([\w.]+)\s*\(/gi)]
+    .filter((x) => x.index < at).at(-1);
+  if (!fn) return false;
+  const bodyEnd = text.indexOf("$$;", text.indexOf("$$", fn.index) + 2);
+  if (at > bodyEnd) return false;
+  const again = new RegExp(`create\\s+(or\\s+replace\\s+)?function\\s+${fn[1].replace(".", "\\.")}\\s*\\(`, "i");
+  const later = migrationFiles.filter((f) => f > m.file && again.test(readFileSync(join(migrationsDir, f), "utf8")));
+  if (later.length) console.error(`${m.name}: ${fn[1]} is redefined in ${later.join(", ")}; mutate the last definition`);
+  return later.length > 0;
+});
+if (stale.length || badHints.length || superseded.length) {
   console.error("update scripts/mutations/list.mjs to the current migrations and tests");
   process.exit(2);
 }
