@@ -564,9 +564,9 @@ export const mutations = [
     find: "      v_sign * (case when v_holds then 1 + v_row.plus_ones else 0 end),\n", replace: "      v_sign * v_holds::integer,\n" },
   { name: "list: waiting and revoked passes hold places", file: guestCounts, kills: "46-list.sql",
     find: "    v_holds := v_row.status not in ('waiting', 'pending', 'revoked');", replace: "    v_holds := true;" },
-  { name: "quota: a promoter's plus-ones take no place", file: guestCounts, kills: "46-list.sql",
+  { name: "quota: a promoter's plus-ones take no place", file: guestCounts, kills: "74-guest-counts.sql",
     find: "      (select coalesce(sum(1 + g.plus_ones), 0)::bigint from public.guests g", replace: "      (select count(*)::bigint from public.guests g" },
-  { name: "quota: a promoter's waiting and revoked passes hold places", file: guestCounts, kills: "46-list.sql",
+  { name: "quota: a promoter's waiting and revoked passes hold places", file: guestCounts, kills: "74-guest-counts.sql",
     find: "       where g.event_id = p_event_id and g.status not in ('waiting', 'pending', 'revoked')\n         and (p_promoter_id", replace: "       where g.event_id = p_event_id\n         and (p_promoter_id" },
   // ---- the night's counts kept by a trigger (20261205053236_guest_counts.sql) ----------------
   { name: "counts: an update's old row stays counted", file: guestCounts, kills: "74-guest-counts.sql",

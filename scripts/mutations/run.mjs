@@ -1,7 +1,8 @@
 // npm run test:mutations [-- <name filter> | --check]: applies each mutation of scripts/mutations/list.mjs
 // to its migration (in place, always put back), builds the test database from the migrations as
 // they then are, and runs the suite against it: pgTAP file by file (the mutation's `kills` file
-// first) until one fails, then the mutation's vitest files against the stack. A mutation is killed
+// first) until one fails, and the mutation's vitest files against the stack (first, when it has
+// any). A mutation is killed
 // when a test fails (or its migration no longer applies). Reports killed and surviving mutations;
 // exits non-zero when a pattern no longer matches its migration, the unmutated suite fails, or a
 // mutation survives without an explanation.
@@ -221,8 +222,8 @@ const seconds = (t0) => Math.round((Date.now() - t0) / 1000);
  */
 const killCount = (f) => mutations.filter((m) => m.kills === f).length;
 const byKills = [...pgtapFiles].sort((a, b) => killCount(b) - killCount(a) || a.localeCompare(b));
-function pgtap(first) {
-  const files = first ? [first, ...byKills.filter((f) => f !== first)] : byKills;
+function pgtap(first, { only = false } = {}) {
+  const files = only ? [first] : first ? [first, ...byKills.filter((f) => f !== first)] : byKills;
   for (const f of files) {
     const r = sh(`PGPASSWORD=postgres pg_prove -h 127.0.0.1 -p "$DB_PORT" -U postgres -d postgres supabase/tests/database/${f}`);
     if (!r.ok) {
@@ -243,20 +244,35 @@ function vitest(files) {
 }
 
 let built = 0; // seconds the last build took
-/** The suite on the database built from the first n files' copy; null when it passes, else what failed. */
+/**
+ * The suite on the database built from the first n files' copy; null when it passes, else what
+ * failed. A mutation written for a vitest file (one that only parallel clients or the stack can see) runs
+ * that file right after its `kills` pgTAP file, sparing the whole pgTAP run it would pass; if it
+ * survives, the rest of pgTAP runs on a database built again, as clean as for any other mutation.
+ */
 function suite(n, { vitestFiles = [], kills } = {}) {
-  const t0 = Date.now();
-  const db = build(n);
-  built = seconds(t0);
-  if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
-  addTestHelpers();
-  const t = pgtap(kills);
-  if (!t.ok) return { by: `pgTAP ${t.file}`, detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") };
+  const fresh = () => {
+    const t0 = Date.now();
+    const db = build(n);
+    built = seconds(t0);
+    if (!db.migrated) return { by: "migration", detail: db.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 2).join(" ") };
+    addTestHelpers();
+    return null;
+  };
+  const broken = fresh();
+  if (broken) return broken;
+  const failedPgtap = (t) => ({ by: `pgTAP ${t.file}`, detail: t.failed.slice(0, 3).join("; ") || t.out.split("\n").filter((l) => /ERROR|Dubious/.test(l)).slice(0, 2).join(" ") });
   if (vitestFiles.length) {
+    if (kills) {
+      const k = pgtap(kills, { only: true });
+      if (!k.ok) return failedPgtap(k);
+    }
     const v = vitest(vitestFiles);
     if (!v.ok) return { by: "vitest", detail: v.failed.slice(0, 3).join("; ") || "vitest failed" };
+    fresh();
   }
-  return null;
+  const t = pgtap(kills);
+  return t.ok ? null : failedPgtap(t);
 }
 
 function withMutation(m, fn) {
