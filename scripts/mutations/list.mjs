@@ -46,6 +46,7 @@ const handBans = "20261205060041_hand_bans.sql";
 const bans = "20261205053928_bans.sql";
 const shortCodeOnce = "20261205084511_short_code_once.sql";
 const cachedPlans = "20261205085056_cached_plans.sql";
+const deletedNights = "20261205085800_counts_of_deleted_nights.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -562,20 +563,22 @@ export const mutations = [
     replace: "                     and true) then\n    perform private.fail(404, 'event_not_found', 'No such night of yours.'" },
 
   // ---- the night's list () --------------------------------------------
-  { name: "list: plus-ones take no place", file: guestCounts, kills: "46-list.sql",
+  { name: "list: plus-ones take no place", file: deletedNights, kills: "46-list.sql",
     find: "      v_sign * (case when v_holds then 1 + v_row.plus_ones else 0 end),\n", replace: "      v_sign * v_holds::integer,\n" },
-  { name: "list: waiting and revoked passes hold places", file: guestCounts, kills: "46-list.sql",
+  { name: "list: waiting and revoked passes hold places", file: deletedNights, kills: "46-list.sql",
     find: "    v_holds := v_row.status not in ('waiting', 'pending', 'revoked');", replace: "    v_holds := true;" },
   { name: "quota: a promoter's plus-ones take no place", file: cachedPlans, kills: "74-guest-counts.sql",
     find: "  return (select coalesce(sum(1 + g.plus_ones), 0)::bigint from public.guests g", replace: "  return (select count(*)::bigint from public.guests g" },
   { name: "quota: a promoter's waiting and revoked passes hold places", file: cachedPlans, kills: "74-guest-counts.sql",
     find: "          where g.event_id = p_event_id and g.status not in ('waiting', 'pending', 'revoked')\n            and (p_promoter_id", replace: "          where g.event_id = p_event_id\n            and (p_promoter_id" },
   // ---- the night's counts kept by a trigger (20261205053236_guest_counts.sql) ----------------
-  { name: "counts: an update's old row stays counted", file: guestCounts, kills: "74-guest-counts.sql",
+  { name: "counts: an update's old row stays counted", file: deletedNights, kills: "74-guest-counts.sql",
     find: "when 'DELETE' then array[-1] else array[-1, 1] end loop", replace: "when 'DELETE' then array[-1] else array[1] end loop" },
-  { name: "counts: a change of status taken for a change of nothing", file: guestCounts, kills: "74-guest-counts.sql",
+  { name: "counts: a change of status taken for a change of nothing", file: deletedNights, kills: "74-guest-counts.sql",
     find: "  if tg_op = 'UPDATE' and old.event_id = new.event_id and old.status = new.status\n", replace: "  if tg_op = 'UPDATE' and old.event_id = new.event_id\n" },
-  { name: "counts: arrivals not counted", file: guestCounts, kills: "74-guest-counts.sql",
+  { name: "counts: a night with passes cannot be deleted", file: deletedNights, kills: "74-guest-counts.sql",
+    find: "  if tg_op = 'DELETE' and not exists (select 1 from public.events e where e.id = old.event_id) then", replace: "  if false then" },
+  { name: "counts: arrivals not counted", file: deletedNights, kills: "74-guest-counts.sql",
     find: "      v_sign * (v_holds and v_row.checked_in_at is not null)::integer,\n", replace: "      0,\n" },
   { name: "counts: a deleted pass stays counted", file: guestCounts, kills: "74-guest-counts.sql",
     find: "  after insert or update of event_id, status, plus_ones, checked_in_at or delete on public.guests", replace: "  after insert or update of event_id, status, plus_ones, checked_in_at on public.guests" },

@@ -4,7 +4,7 @@
 -- themselves, and the fold into one row changes nothing. Kept by the database alone: nothing to
 -- test per actor (the table is never read through the API: 31-read-policies.sql).
 begin;
-select plan(18);
+select plan(20);
 
 create temporary table w as select tests.manage_world() as v;
 create or replace function pg_temp.id(k text) returns uuid language sql as $$ select (v ->> k)::uuid from w $$;
@@ -81,6 +81,12 @@ select ok(pg_temp.same(pg_temp.id('small_event')), 'a second fold adds to what t
 select is(private.places_taken(pg_temp.id('small_event'), pg_temp.id('promoter')),
   (pg_temp.counted(pg_temp.id('small_event')) ->> 'places')::bigint,
   'a promoter''s places (for quotas) count plus-ones, and only passes on the list (the night''s passes are all theirs)');
+
+-- A night with passes deleted (as its organisation's or its owner's deletion cascades to it).
+select lives_ok($$delete from public.events where id = pg_temp.id('small_event')$$,
+  'a night with passes can be deleted');
+select is((select count(*)::int from private.event_guest_counts c where c.event_id = pg_temp.id('small_event')), 0,
+  'and its counts go with it');
 
 select * from finish();
 rollback;
