@@ -88,7 +88,8 @@ up() {
     die "port $DB_PORT is in use by another program ($(port_owner "$DB_PORT" || echo unknown)); stop it or set ${STACK^^}_DB_PORT"
   fi
   say "starting Postgres on 127.0.0.1:$DB_PORT"
-  if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -w -t 60 start >/dev/null; then
+  # The port given now wins over the one the cluster was made with (a restart keeps it).
+  if ! as_pg "$PG_BIN/pg_ctl" -D "$PGDATA" -l "$CLUSTER_DIR/postgres.log" -o "-p $DB_PORT" -w -t 60 start >/dev/null; then
     tail -20 "$CLUSTER_DIR/postgres.log" >&2
     die "Postgres did not start; see $CLUSTER_DIR/postgres.log"
   fi

@@ -47,6 +47,7 @@ const bans = "20261205053928_bans.sql";
 const shortCodeOnce = "20261205084511_short_code_once.sql";
 const cachedPlans = "20261205085056_cached_plans.sql";
 const deletedNights = "20261205085800_counts_of_deleted_nights.sql";
+const guestStats = "20261205090214_guest_stats_on_the_list.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -74,8 +75,8 @@ export const mutations = [
     find: "     or private.too_young(v_client_user_id, v_link.event_id) then", replace: "     or false then" },
   { name: "questions: door staff may choose them", file: signup, kills: "71-questions.sql",
     find: "  perform private.require_event(p_event_id, array['owner', 'admin']);\n  if p_min_age", replace: "  perform private.require_event(p_event_id, null);\n  if p_min_age" },
-  { name: "questions: a promoter counts the whole night", file: signup, kills: "71-questions.sql",
-    find: "where g.event_id = p_event_id and (v_all or private.promoter_sees(g.promoter_id, g.team_id))", replace: "where g.event_id = p_event_id" },
+  { name: "questions: a promoter counts the whole night", file: guestStats, kills: "71-questions.sql",
+    find: "      and (v_all or private.promoter_sees(g.promoter_id, g.team_id))", replace: "      and true" },
   { name: "new password: a malformed string accepted", file: relief, kills: "04-guest-join.sql",
     find: "if p_bcrypt is null or p_bcrypt !~ '^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$' then", replace: "if p_bcrypt is null then" },
   { name: "new password: a cost below the minimum accepted", file: relief, kills: "04-guest-join.sql",
@@ -576,6 +577,8 @@ export const mutations = [
     find: "when 'DELETE' then array[-1] else array[-1, 1] end loop", replace: "when 'DELETE' then array[-1] else array[1] end loop" },
   { name: "counts: a change of status taken for a change of nothing", file: deletedNights, kills: "74-guest-counts.sql",
     find: "  if tg_op = 'UPDATE' and old.event_id = new.event_id and old.status = new.status\n", replace: "  if tg_op = 'UPDATE' and old.event_id = new.event_id\n" },
+  { name: "guest stats: waiting, pending and revoked passes counted", file: guestStats, kills: "71-questions.sql",
+    find: "    where g.event_id = p_event_id and g.status not in ('waiting', 'pending', 'revoked')\n", replace: "    where g.event_id = p_event_id\n" },
   { name: "counts: a night with passes cannot be deleted", file: deletedNights, kills: "74-guest-counts.sql",
     find: "  if tg_op = 'DELETE' and not exists (select 1 from public.events e where e.id = old.event_id) then", replace: "  if false then" },
   { name: "counts: arrivals not counted", file: deletedNights, kills: "74-guest-counts.sql",

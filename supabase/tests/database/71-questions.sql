@@ -4,7 +4,7 @@
 -- with the account, and seen by organisers and promoters as counts only. Per actor: anon, a guest
 -- with a session, owner, admin, staff, promoter, staff of another organization, service_role.
 begin;
-select plan(45);
+select plan(46);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -136,6 +136,14 @@ select is((select count(*)::int from stats where v::text ~ 'Ana|Lima|phone|clien
   '... counts only: no name, phone, id or date');
 select tests.authenticate_as(pg_temp.id('staff_a'));
 select is(public.event_guest_stats(pg_temp.id('open_event')) ->> 'guests', '2', 'door staff see the same counts');
+select tests.act_as_postgres();
+insert into public.guests (event_id, promoter_id, status, source, added_name)
+values (pg_temp.id('open_event'), pg_temp.id('promoter'), 'waiting', 'door', 'Waiting Guest'),
+       (pg_temp.id('open_event'), pg_temp.id('promoter'), 'pending', 'door', 'Pending Guest'),
+       (pg_temp.id('open_event'), pg_temp.id('promoter'), 'revoked', 'door', 'Revoked Guest');
+select tests.authenticate_as(pg_temp.id('staff_a'));
+select is(public.event_guest_stats(pg_temp.id('open_event')) ->> 'guests', '2',
+  'waiting, pending and revoked passes are not counted among the night''s guests');
 select tests.authenticate_as(pg_temp.id('other_user'));
 select is(public.event_guest_stats(pg_temp.id('open_event')) ->> 'guests', '0', 'another promoter of the night sees their own guests only');
 select tests.authenticate_as(pg_temp.id('owner_a'));
