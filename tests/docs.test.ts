@@ -1,6 +1,7 @@
 // The mechanical parts of the docs (README.md and docs/*.md) stay true, checked against the
 // running test stack: every SQL function, edge function, pg_cron job, page, gateway route and file
-// the docs name exists, and every SQL function, edge function, cron job and page that exists is named.
+// the docs name exists (and every image they show), and every SQL function, edge function, cron job and
+// page that exists is named.
 //
 // What counts as naming one (so that a rename cannot slip through unnoticed):
 // - a SQL function: a call in code (`name(…)`, `private.name(…)`: it must exist in that schema,
@@ -153,6 +154,13 @@ describe("files", () => {
       return places.some((p) => existsSync(`${p}${c.code}`)) ? [] : [`${c.file}: ${c.code}`];
     });
     expect([...new Set(missing)]).toEqual([]);
+  });
+
+  it("every image the docs show exists, with an alt text", () => {
+    const images = files.flatMap((f) => [...docs.get(f)!.matchAll(/!\[([^\]]*)\]\(([^)\s]+)\)/g)]
+      .filter((m) => !/^https?:/.test(m[2])).map((m) => ({ file: f, alt: m[1], path: f.startsWith("docs/") && !m[2].startsWith("docs/") ? `docs/${m[2]}` : m[2] })));
+    expect(images.length).toBeGreaterThan(0);
+    expect(images.filter((i) => !existsSync(i.path) || !i.alt.trim()).map((i) => `${i.file}: ${i.path}`)).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
 // English, and the owner lifts the ban (asked first). And a guest whose account has no date of
 // birth, logging in to a night with a minimum age, is asked for it, then gets too young or the pass.
 // Every screen: accessibility and no sideways scroll.
-import type { Browser, Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../client/api";
 import { errorsEn, errorsPt } from "../../client/pages/src/i18n";
@@ -19,10 +19,10 @@ const banned = randomPhone();
 const noBirthDate = randomPhone();
 const password = "noite de bans 26";
 
-async function checkScreen(p: Page, name: string) {
+async function checkScreen(p: Page, name: string, part?: Locator) {
   expect(await axeViolations(p)).toEqual([]);
   expect(await scrollsSideways(p)).toBe(false);
-  await screenshot(p, name);
+  await screenshot(p, name, part);
 }
 
 beforeAll(async () => {
@@ -75,7 +75,7 @@ describe("bans on /manage and the guest page", { timeout: 60_000 }, () => {
     const [{ status }] = await sql`select g.status from public.guests g join private.client_users u on u.id = g.client_user_id
                                    where u.phone = ${banned} and g.event_id = ${w.open_event2}`;
     expect(status).toBe("revoked");
-    await checkScreen(owner, "manage-bans");
+    await checkScreen(owner, "manage-bans", owner.locator("#bans"));
   });
 
   it("the banned guest's login reads a sentence that does not say why, in Portuguese and English", async () => {

@@ -4,7 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import qrcode from "qrcode-generator";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { env } from "../env";
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -28,14 +28,16 @@ export function phone(browser: Browser, width = 360): Promise<BrowserContext> {
 const ARTEFACTS = "test-results/screenshots";
 /**
  * Saves a screenshot as a test artefact (test-results/screenshots, git-ignored); with
- * SCREENSHOTS=docs also as the README's copy in docs/screenshots.
+ * SCREENSHOTS=docs also as the README's copy in docs/screenshots. The whole page, or only `part`
+ * of it (a long page such as /manage or /live, where one card is the picture).
  */
-export async function screenshot(page: Page, name: string) {
+export async function screenshot(page: Page, name: string, part?: Locator) {
+  const take = (path: string) => part ? part.screenshot({ path }) : page.screenshot({ path, fullPage: true });
   mkdirSync(ARTEFACTS, { recursive: true });
-  await page.screenshot({ path: `${ARTEFACTS}/${name}.png`, fullPage: true });
+  await take(`${ARTEFACTS}/${name}.png`);
   if (process.env.SCREENSHOTS === "docs") {
     mkdirSync("docs/screenshots", { recursive: true });
-    await page.screenshot({ path: `docs/screenshots/${name}.png`, fullPage: true });
+    await take(`docs/screenshots/${name}.png`);
   }
 }
 

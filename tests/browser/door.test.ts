@@ -9,7 +9,7 @@ import { createApi } from "../../client/api";
 import type { Link, Pass } from "../../client/schemas";
 import { connect } from "../db";
 import { client, makeWorld, randomPhone, type World } from "../env";
-import { axeViolations, launch, phone, scrollsSideways } from "./browser";
+import { axeViolations, launch, phone, screenshot, scrollsSideways } from "./browser";
 
 const sql = connect(1);
 let browser: Browser;
@@ -55,6 +55,7 @@ describe("the door", { timeout: 60_000 }, () => {
     expect(await door.locator("#results li").count()).toBe(1);
     expect(await door.textContent("#results")).toContain(await codeOf(ana.qr_token));
     expect(await axeViolations(door)).toEqual([]);
+    await screenshot(door, "door-search");
     await door.click(`#results li:has-text("Anabela") button.check`);
     await expect.poll(() => door.getAttribute("#verdict", "data-verdict")).toBe("checked_in");
     expect(await door.textContent("#verdict")).toContain("Anabela Quaresma");
@@ -126,6 +127,7 @@ describe("the door", { timeout: 60_000 }, () => {
     await door.locator(`#results li[data-guest="${id}"]`).waitFor();
     expect(await door.textContent(`#results li[data-guest="${id}"]`)).toContain("Joaquina Mãozinha");
     expect(await door.textContent(`#results li[data-guest="${id}"]`)).toContain(short_code);
+    await screenshot(door, "door-search-added");
     await door.click(`#results li[data-guest="${id}"] button.check`);
     await expect.poll(() => door.getAttribute("#verdict", "data-verdict")).toBe("checked_in");
     expect(await door.textContent("#verdict .name")).toBe("Joaquina Mãozinha");
@@ -150,12 +152,14 @@ describe("the door", { timeout: 60_000 }, () => {
       expect(await door.getAttribute("#verdict-age", "data-age")).toBe("under");
       expect(await door.textContent("#verdict-age")).toBe("16 anos: abaixo da idade mínima de 18");
       expect(await axeViolations(door)).toEqual([]);
+      await screenshot(door, "door-age-under");
 
       await door.fill("#token", unknown.qr_token);
       await door.keyboard.press("Enter");
       await expect.poll(() => door.textContent("#verdict")).toContain("Ulisses");
       expect(await door.getAttribute("#verdict-age", "data-age")).toBe("unknown");
       expect(await door.textContent("#verdict-age")).toBe("Idade não indicada (mínimo 18 anos)");
+      await screenshot(door, "door-age-unknown");
 
       await door.fill("#token", adult.qr_token);
       await door.keyboard.press("Enter");

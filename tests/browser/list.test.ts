@@ -6,7 +6,7 @@
 // "Quem vem" on /live and /promoter only for a night that asks; on /me a guest's own answers.
 // One browser for the file; every screen: accessibility.
 import { readFileSync } from "node:fs";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApi } from "../../client/api";
 import { errorsEn, errorsPt } from "../../client/pages/src/i18n";
@@ -26,10 +26,10 @@ let night = ""; // asks date of birth (18+) and gender once the owner sets it on
 let plain = ""; // asks nothing
 const guests: Record<string, string> = {}; // first name -> guest id
 
-async function checkScreen(p: Page, name: string) {
+async function checkScreen(p: Page, name: string, part?: Locator) {
   expect(await axeViolations(p)).toEqual([]);
   expect(await scrollsSideways(p)).toBe(false);
-  await screenshot(p, name);
+  await screenshot(p, name, part);
 }
 const emailOf = async (id: string) => (await sql`select email from auth.users where id = ${id}`)[0].email as string;
 async function signIn(p: Page, userId: string) {
@@ -93,7 +93,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     expect(await q("birth").isChecked()).toBe(true);
     expect(await q("gender").isChecked()).toBe(true);
     expect(await q("city").isChecked()).toBe(false);
-    await checkScreen(owner, "manage-questions");
+    await checkScreen(owner, "manage-questions", card().locator("form[data-form=questions]"));
   });
 
   it("/manage: a wrong minimum age is refused with the sentence in view, in Portuguese and in English", async () => {
@@ -147,6 +147,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     await card().locator("form[data-form=rules] button[type=submit]").click();
     await owner.locator("#message", { hasText: "Guardado" }).waitFor();
     expect(await owner.locator(`#rules-${night}-waiting_list`).isChecked()).toBe(true);
+    await checkScreen(owner, "manage-rules", card());
     await guest.context().close();
     // Another phone (the link's card is cached for 30 s in a browser that opened it).
     const next = await (await phone(browser)).newPage();
@@ -186,7 +187,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     expect(await totals.textContent()).toBe("Lugares: 3 · Em espera: 1 · Por aprovar: 0");
     const [added] = await sql`select source, plus_ones, status, added_name from public.guests where event_id = ${night} and source <> 'link'`;
     expect(added).toEqual({ source: "door", plus_ones: 1, status: "registered", added_name: "Zé Porta" });
-    await checkScreen(owner, "live-list-added");
+    await checkScreen(owner, "live-list-added", owner.locator("#the-list"));
   });
 
   it("/live: cancels a pass with a reason only once confirmed, and the waiting guest takes the place", async () => {
@@ -195,6 +196,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     const found = owner.locator(`#found li[data-guest="${guests.Ana}"]`);
     await found.waitFor();
     await owner.fill(`#reason-${guests.Ana}`, "Comportamento");
+    await checkScreen(owner, "live-revoke", owner.locator("#the-list"));
     owner.once("dialog", (d) => void d.dismiss());
     await found.locator(`button[data-revoke="${guests.Ana}"]`).click();
     expect(await statusOf(guests.Ana)).toBe("registered"); // not confirmed: nothing happens
@@ -218,7 +220,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     await owner.reload();
     const totals = owner.locator("#list-totals");
     await expect.poll(() => totals.textContent(), { timeout: 10_000 }).toBe("Lugares: 3 · Em espera: 0 · Por aprovar: 2");
-    await checkScreen(owner, "live-list-pending");
+    await checkScreen(owner, "live-list-pending", owner.locator("#the-list"));
     await owner.click(`button[data-approve="${guests.Carla}"]`);
     await expect.poll(() => totals.textContent()).toBe("Lugares: 4 · Em espera: 0 · Por aprovar: 1");
     expect(await owner.locator(`#list-guests tr[data-guest="${guests.Carla}"]`).count()).toBe(0); // on the list now
@@ -243,7 +245,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     const ages = await pairs("stats-age");
     expect(ages["25-29"]).toBe("1 (20 %)"); // Bia
     expect(ages["não indicado"]).toBe("1 (20 %)"); // Zé, added by hand
-    await checkScreen(owner, "live-stats");
+    await checkScreen(owner, "live-stats", owner.locator("#guest-stats"));
     await owner.getByRole("button", { name: "Mudar de evento" }).click();
     const asked = owner.waitForResponse((r) => r.url().includes("/rpc/event_guest_stats"));
     await owner.locator(`button[data-event-id="${plain}"]`).click();
@@ -264,7 +266,7 @@ describe("the night's list, from /manage, /live, /promoter and /me", { timeout: 
     await stats.waitFor();
     // Pat's own guests only: Ana (cancelled) and Bia, both women.
     expect(await promoter.locator("#stats-gender dd").first().textContent()).toBe("2 (100 %)");
-    await checkScreen(promoter, "promoter-stats");
+    await checkScreen(promoter, "promoter-stats", promoter.locator("#guest-stats"));
     await pick(plainSlug).click();
     await promoter.locator("#feed h2", { hasText: "Noite simples" }).waitFor();
     expect(await promoter.locator("#guest-stats").count()).toBe(0);

@@ -153,6 +153,7 @@ describe("the pass without a network", { timeout: 60_000 }, () => {
     await page.locator("#phone").waitFor();
     expect(await guestKeys(page)).toEqual([]);
     await expect.poll(() => inView(page, "#status")).toBe(true);
+    await screenshot(page, "guest-another-person");
     const [first] = await sql`select status from public.guests where qr_token = ${token}`;
     expect(first.status).toBe("checked_in");
     await phoneStep(page, randomPhone());

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { errorsEn, errorsPt } from "../../client/pages/src/i18n";
 import { connect } from "../db";
 import { makeWorld, mailIds, newestMail, phoneHash, proof, randomPhone, rawClient, type World } from "../env";
-import { axeViolations, launch, phone, scrollsSideways, withWait } from "./browser";
+import { axeViolations, launch, phone, screenshot, scrollsSideways, withWait } from "./browser";
 
 const sql = connect(1);
 let browser: Browser;
@@ -43,6 +43,7 @@ describe("the pass by e-mail", { timeout: 60_000 }, () => {
     expect(await mailIds(email)).toHaveLength(1);
     expect(await axeViolations(page)).toEqual([]);
     expect(await scrollsSideways(page)).toBe(false);
+    await screenshot(page, "guest-pass-emailed");
   });
 
   it("past the limit per pass the page says so, in Portuguese and then in English, and no e-mail leaves", async () => {

@@ -1,8 +1,9 @@
 // The pass's place on the list as the guest sees it, in Chromium at 360 px: a guest on the
 // waiting list sees "waiting" and no QR, then the QR appears without a reload once a place frees;
 // a guest of a night with approval sees "awaiting approval"; a cancelled pass says so. Offline
-// (the service worker and the pass kept on the phone, context.setOffline), a waiting or cancelled
-// pass still says so and shows no QR, and "Sem rede" follows the language switch.
+// (the service worker and the pass kept on the phone, context.setOffline), a waiting, pending or
+// cancelled pass still says so and shows no QR, in both languages, and a pending pass approved
+// while the phone was offline shows its QR once the network is back.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../db";
@@ -48,6 +49,11 @@ const workerReady = (page: Page) => expect.poll(() => page.evaluate(async () => 
 }), { timeout: 20_000 }).toBe(true);
 
 const qrShown = (page: Page) => page.locator("#qr").isVisible();
+/** The short code, "show this code at the door" and "save image": only for a pass that admits, as the QR. */
+const codeShown = async (page: Page) => (await page.locator(".pass-code").isVisible()) || (await page.locator("#pass-help").isVisible())
+  || (await page.locator("#save").isVisible());
+const OFFLINE_STATE_PT = "Sem rede: este é o estado do passe guardado neste telemóvel; muda quando houver rede.";
+const OFFLINE_STATE_EN = "No network: this is the pass's state saved on this phone; it changes when there is a network.";
 const state = (page: Page) => page.locator("#pass-state").getAttribute("data-status");
 
 beforeAll(async () => {
@@ -76,6 +82,7 @@ describe("the pass's place on the list, online and offline", { timeout: 90_000 }
     expect(await state(page)).toBe("waiting");
     expect(await page.locator("#pass-state").textContent()).toBe("Estás na lista de espera. O passe aparece aqui se abrir um lugar.");
     expect(await qrShown(page)).toBe(false);
+    expect(await codeShown(page)).toBe(false);
     await checkScreen(page, "guest-pass-waiting");
     await workerReady(page);
     await context.setOffline(true);
@@ -98,7 +105,46 @@ describe("the pass's place on the list, online and offline", { timeout: 90_000 }
     expect(await state(page)).toBe("pending");
     expect(await page.locator("#pass-state").textContent()).toBe("À espera da aprovação da organização.");
     expect(await qrShown(page)).toBe(false);
+    expect(await codeShown(page)).toBe(false);
     await checkScreen(page, "guest-pass-pending");
+    await context.close();
+  });
+
+  it("a pending pass opened offline says it awaits approval, with no QR, in both languages; approved meanwhile, the QR appears once back online", async () => {
+    const { context, page } = await newGuest("approve", "Olga");
+    expect(await state(page)).toBe("pending");
+    await workerReady(page);
+    await context.setOffline(true);
+    await page.reload();
+    await page.locator("#pass-title").waitFor();
+    await expect.poll(() => page.locator("#status").textContent()).toContain("Sem rede");
+    expect(await qrShown(page)).toBe(false);
+    expect(await codeShown(page)).toBe(false);
+    expect(await page.locator("#status").textContent()).toBe(OFFLINE_STATE_PT);
+    expect(await page.locator("#pass-title").textContent()).toBe("O passe de Olga"); // not "on the list"
+    expect(await state(page)).toBe("pending");
+    expect(await page.locator("#pass-state").textContent()).toBe("À espera da aprovação da organização.");
+    await checkScreen(page, "guest-pass-pending-offline");
+    await page.click("#lang");
+    expect(await page.locator("#pass-state").textContent()).toBe("Waiting for the organisers' approval.");
+    expect(await page.locator("#status").textContent()).toBe(OFFLINE_STATE_EN);
+    expect(await page.locator("#pass-title").textContent()).toBe("Olga's pass");
+    expect(await qrShown(page)).toBe(false);
+    expect(await axeViolations(page)).toEqual([]);
+    await page.click("#lang");
+    expect(await page.locator("#pass-state").textContent()).toBe("À espera da aprovação da organização.");
+
+    // The organiser approves while the phone has no network; the network returns: the QR, no reload.
+    const guestId = (await sql`select g.id from public.guests g join private.client_users u on u.id = g.client_user_id
+      where g.event_id = ${nights.approve.id} and u.first_name = 'Olga'`)[0].id as string;
+    const { error } = await (await signedIn(w.owner_a)).rpc("decide_pending_guest", { p_event_id: nights.approve.id, p_guest_id: guestId, p_approve: true });
+    expect(error).toBeNull();
+    await context.setOffline(false);
+    await expect.poll(() => qrShown(page), { timeout: 30_000 }).toBe(true);
+    expect(await page.locator("#pass-state").count()).toBe(0);
+    expect(await codeShown(page)).toBe(true);
+    expect(await page.locator("#pass-title").textContent()).toBe("Olga, estás na lista.");
+    expect(await page.locator("#status").textContent()).not.toContain("Sem rede");
     await context.close();
   });
 
@@ -118,19 +164,20 @@ describe("the pass's place on the list, online and offline", { timeout: 90_000 }
     await context.setOffline(true);
     await page.reload();
     await page.locator("#pass-title").waitFor();
-    await expect.poll(() => page.locator("#status").textContent()).toBe("Sem rede: este é o passe guardado neste telemóvel. Funciona à porta.");
+    await expect.poll(() => page.locator("#status").textContent()).toBe(OFFLINE_STATE_PT); // not "it works at the door"
     expect(await state(page)).toBe("revoked");
     expect(await qrShown(page)).toBe(false);
+    expect(await codeShown(page)).toBe(false);
     expect(await page.locator("#pass-status").textContent()).toBe("Este passe foi cancelado pela organização.");
     await checkScreen(page, "guest-pass-revoked-offline");
 
     await page.click("#lang");
-    expect(await page.locator("#status").textContent()).toBe("No network: this is the pass saved on this phone. It works at the door.");
+    expect(await page.locator("#status").textContent()).toBe(OFFLINE_STATE_EN);
     expect(await page.locator("#pass-state").textContent()).toBe("This pass was cancelled.");
     expect(await page.locator("#pass-status").textContent()).toBe("This pass was cancelled by the organisers.");
     expect(await axeViolations(page)).toEqual([]);
     await page.click("#lang");
-    expect(await page.locator("#status").textContent()).toBe("Sem rede: este é o passe guardado neste telemóvel. Funciona à porta.");
+    expect(await page.locator("#status").textContent()).toBe(OFFLINE_STATE_PT);
     await context.setOffline(false);
     await context.close();
   });

@@ -92,18 +92,23 @@ function listNotice(c: LinkCard): Node | null {
   return null;
 }
 
+/** The statuses of a pass that does not let its guest in: no QR, no code, no "show this", not "on the list". */
+const NOT_ON_LIST = ["waiting", "pending", "revoked"];
+
 /**
- * The pass's place on the list under the QR: waiting, pending or cancelled (the QR hidden until
- * the pass is on the list), and the plus-ones choice within the night's most. Asks my_pass with
- * the session for the current status, again every 20 s while waiting, so a promoted pass appears.
+ * The pass's place on the list under the QR: waiting, pending or cancelled (the QR, the short code
+ * and "show this code" hidden until the pass is on the list), and the plus-ones choice within the
+ * night's most. Asks my_pass with the session for the current status, again every 20 s while
+ * waiting, so a promoted pass appears.
  */
-function passListState(p: Pass, qr: HTMLElement): Node {
+function passListState(p: Pass, title: HTMLElement, admits: HTMLElement[]): Node {
   const box = h("div", { id: "pass-list" });
   const draw = (status: string, plusOnes: number, max: number, open: boolean) => {
-    const off = ["waiting", "pending", "revoked"].includes(status);
-    // The QR element itself (not looked up in the document): the first draw runs before the pass
-    // is on screen, and a pass kept offline as waiting, pending or revoked must not show its QR.
-    qr.toggleAttribute("hidden", off);
+    const off = NOT_ON_LIST.includes(status);
+    // The elements themselves (not looked up in the document): the first draw runs before the pass
+    // is on screen, and a pass kept offline as waiting, pending or revoked must not show its QR or code.
+    for (const el of admits) el.toggleAttribute("hidden", off);
+    title.textContent = t(off ? "pass_of" : "pass_for", { name: p.first_name });
     const line = off ? h("p", { class: status === "revoked" ? "message error" : "message info", id: "pass-state", "data-status": status, role: "status" },
       t(status === "waiting" ? "pass_waiting" : status === "pending" ? "pass_pending" : "pass_revoked")) : null;
     const plus = h("input", { id: "plus-ones", type: "number", min: "0", max: String(max), value: String(plusOnes), inputmode: "numeric" }) as HTMLInputElement;
@@ -341,14 +346,18 @@ function passView(p: Pass) {
   const code = h("strong", { id: "pass-code" });
   passCode(p.qr_token).then((c) => { code.textContent = c; }, () => { /* no WebCrypto: the QR alone */ });
   const e = card!.event;
+  const codeLine = h("p", { class: "pass-code" }, h("span", { class: "help" }, t("pass_code")), code);
+  const help = h("p", { id: "pass-help" }, t("pass_help"));
+  const title = h("h2", { id: "pass-title", tabindex: "-1" }, t("pass_for", { name: p.first_name }));
+  const save = h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image"));
   app.replaceChildren(h("section", { class: "pass", "aria-labelledby": "pass-title" },
-    h("h2", { id: "pass-title", tabindex: "-1" }, t("pass_for", { name: p.first_name })),
+    title,
     qr,
-    h("p", { class: "pass-code" }, h("span", { class: "help" }, t("pass_code")), code),
+    codeLine,
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
-    h("p", {}, t("pass_help")),
-    passListState(p, qr),
-    h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image")),
+    help,
+    passListState(p, title, [qr, codeLine, help, save]),
+    save,
     emailPassButton(p),
     h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
     ...offlineParts(),
@@ -400,9 +409,13 @@ async function refreshPass(promoterSlug: string, eventSlug: string) {
   }
 }
 
-/** "No network: the saved pass", marked so that the language switch says it again in the new language. */
+/**
+ * "No network: the saved pass" ("it works at the door" only for a pass that admits: a waiting,
+ * pending or cancelled one is its saved state), marked so that the language switch says it again.
+ */
 function sayOffline() {
-  showInfo(status, o("offline_saved"));
+  const saved = card && store.pass(card.event.id);
+  showInfo(status, o(saved && NOT_ON_LIST.includes(saved.status) ? "offline_saved_state" : "offline_saved"));
   status.dataset.say = "offline_saved";
 }
 

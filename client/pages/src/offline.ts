@@ -89,6 +89,7 @@ export async function forgetGuest(everything = false) {
 
 const pt = {
   offline_saved: "Sem rede: este é o passe guardado neste telemóvel. Funciona à porta.",
+  offline_saved_state: "Sem rede: este é o estado do passe guardado neste telemóvel; muda quando houver rede.",
   status_checked_in: "Entrada registada às {time}.",
   status_revoked: "Este passe foi cancelado pela organização.",
   another_person: "Outra pessoa",
@@ -97,6 +98,7 @@ const pt = {
 };
 const en: typeof pt = {
   offline_saved: "No network: this is the pass saved on this phone. It works at the door.",
+  offline_saved_state: "No network: this is the pass's state saved on this phone; it changes when there is a network.",
   status_checked_in: "Checked in at {time}.",
   status_revoked: "This pass was cancelled by the organisers.",
   another_person: "Another person",
