@@ -15,7 +15,7 @@ export const ERROR_CODES = [
   "invalid_closing_time", "invalid_capacity", "slug_taken", "event_changed", "capacity_below_guests", "invalid_days",
   "name_taken", "team_not_found", "query_too_short", "invitation_not_found", "invitation_for_another_email",
   "invitation_used", "invitation_expired", "invitation_not_delivered", "invalid_reset_token", "outbox_unavailable",
-  "email_not_configured", "pass_not_found", "no_email", "pass_revoked",
+  "email_not_configured", "pass_not_found", "no_email", "pass_revoked", "pass_not_confirmed",
   // The door (docs/pages.md).
   "exit_scans_off", "invalid_scans", "invalid_direction", "invalid_settings",
   // The night's list (docs/manage.md, "The list").

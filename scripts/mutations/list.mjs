@@ -48,6 +48,7 @@ const shortCodeOnce = "20261205084511_short_code_once.sql";
 const cachedPlans = "20261205085056_cached_plans.sql";
 const deletedNights = "20261205085800_counts_of_deleted_nights.sql";
 const guestStats = "20261205090214_guest_stats_on_the_list.sql";
+const passEmailConfirmed = "20261205090742_pass_email_confirmed.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -510,13 +511,15 @@ export const mutations = [
     find: "  if v_budget.total > v_budget.max_hits then", replace: "  if false then" },
   { name: "alert mail: anything in alert_emails taken as an address", file: mail, kills: "61-mail.sql",
     find: "  where a.address ~ '^[^@\\s<>]+@[^@\\s<>]+$';", replace: "  where true;" },
-  { name: "pass mail: another guest's pass sent", file: mail, kills: "61-mail.sql",
+  { name: "pass mail: another guest's pass sent", file: passEmailConfirmed, kills: "61-mail.sql",
     find: "where g.id = p_guest_id and g.client_user_id = v_user;", replace: "where g.id = p_guest_id;" },
-  { name: "pass mail: no limit per pass", file: mail, kills: "61-mail.sql",
+  { name: "pass mail: no limit per pass", file: passEmailConfirmed, kills: "61-mail.sql",
     find: "  perform private.rate_limit('pass_emails', p_guest_id::text);\n", replace: "" },
-  { name: "pass mail: no limit per address", file: mail, kills: "61-mail.sql",
+  { name: "pass mail: no limit per address", file: passEmailConfirmed, kills: "61-mail.sql",
     find: "  perform private.rate_limit('pass_email_addresses', private.client_ip());\n", replace: "" },
-  { name: "pass mail: an account without e-mail not told so", file: mail, kills: "61-mail.sql",
+  { name: "pass mail: a pass not on the list sent", file: passEmailConfirmed, kills: "61-mail.sql",
+    find: "  if v_guest ->> 'status' in ('waiting', 'pending') then", replace: "  if false then" },
+  { name: "pass mail: an account without e-mail not told so", file: passEmailConfirmed, kills: "61-mail.sql",
     find: "  if v_account.email is null then", replace: "  if false then" },
   { name: "sender job: called with nothing due", file: mail, kills: "61-mail.sql",
     find: "  if coalesce(v_url, '') = '' or not exists (", replace: "  if coalesce(v_url, '') = '' or false and not exists (" },

@@ -49,9 +49,9 @@ const workerReady = (page: Page) => expect.poll(() => page.evaluate(async () => 
 }), { timeout: 20_000 }).toBe(true);
 
 const qrShown = (page: Page) => page.locator("#qr").isVisible();
-/** The short code, "show this code at the door" and "save image": only for a pass that admits, as the QR. */
+/** The short code, "show this code at the door", "save image" and "send by e-mail": only for a pass that admits, as the QR. */
 const codeShown = async (page: Page) => (await page.locator(".pass-code").isVisible()) || (await page.locator("#pass-help").isVisible())
-  || (await page.locator("#save").isVisible());
+  || (await page.locator("#save").isVisible()) || (await page.locator("#email-pass").isVisible());
 const OFFLINE_STATE_PT = "Sem rede: este é o estado do passe guardado neste telemóvel; muda quando houver rede.";
 const OFFLINE_STATE_EN = "No network: this is the pass's state saved on this phone; it changes when there is a network.";
 const state = (page: Page) => page.locator("#pass-state").getAttribute("data-status");

@@ -92,7 +92,7 @@ function listNotice(c: LinkCard): Node | null {
   return null;
 }
 
-/** The statuses of a pass that does not let its guest in: no QR, no code, no "show this", not "on the list". */
+/** The statuses of a pass that does not let its guest in: no QR, no code, no "show this", no image or e-mail, not "on the list". */
 const NOT_ON_LIST = ["waiting", "pending", "revoked"];
 
 /**
@@ -350,15 +350,16 @@ function passView(p: Pass) {
   const help = h("p", { id: "pass-help" }, t("pass_help"));
   const title = h("h2", { id: "pass-title", tabindex: "-1" }, t("pass_for", { name: p.first_name }));
   const save = h("button", { type: "button", class: "secondary", id: "save", onclick: () => void saveImage(svg, `${e.slug}-pass.png`) }, t("save_image"));
+  const email = emailPassButton(p);
   app.replaceChildren(h("section", { class: "pass", "aria-labelledby": "pass-title" },
     title,
     qr,
     codeLine,
     h("p", { class: "pass-event" }, `${e.name} · ${formatWhen(e.starts_at)}`),
     help,
-    passListState(p, title, [qr, codeLine, help, save]),
+    passListState(p, title, [qr, codeLine, help, save, email]),
     save,
-    emailPassButton(p),
+    email,
     h("p", {}, h("a", { href: "/me", id: "my-data" }, t("my_data"))),
     ...offlineParts(),
   ));

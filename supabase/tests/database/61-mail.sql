@@ -2,7 +2,7 @@
 -- (evaluate_alerts → queue_alert_email), the scheduled sender (send_outbox) and the sender's
 -- outbox calls, per actor.
 begin;
-select plan(38);
+select plan(39);
 
 create temporary table w as select tests.manage_world() as v;
 grant select on w to anon, authenticated, service_role;
@@ -47,6 +47,18 @@ select is(tests.error_of(format('select public.request_pass_email(%L, %L)', pg_t
   'PT404 pass_not_found', 'another guest''s pass: 404, as one that does not exist');
 select is(tests.error_of(format('select public.request_pass_email(%L, %L)', 'forged', pg_temp.p('guest_id'))),
   'PT401 invalid_session', 'a forged session: 401');
+-- A pass not yet on the list has no QR to send.
+select tests.act_as_postgres();
+create temporary table was as select status from public.guests where id = pg_temp.p('guest_id')::uuid;
+update public.guests set status = 'pending' where id = pg_temp.p('guest_id')::uuid;
+select tests.act_as('anon');
+select tests.set_headers('{"x-forwarded-for": "203.0.113.53"}');
+select is(tests.error_of(format('select public.request_pass_email(%L, %L)', pg_temp.p('session_token'), pg_temp.p('guest_id'))),
+  'PT409 pass_not_confirmed', 'a pass waiting for the organisers'' approval is not sent: 409 pass_not_confirmed');
+select tests.act_as_postgres();
+update public.guests set status = (select status from was) where id = pg_temp.p('guest_id')::uuid;
+select tests.act_as('anon');
+select tests.set_headers('{"x-forwarded-for": "203.0.113.50"}');
 select lives_ok(format('select public.request_pass_email(%L, %L)', pg_temp.p('session_token'), pg_temp.p('guest_id')), 'a second e-mail of the pass');
 select lives_ok(format('select public.request_pass_email(%L, %L)', pg_temp.p('session_token'), pg_temp.p('guest_id')), '... a third');
 select is(tests.error_of(format('select public.request_pass_email(%L, %L)', pg_temp.p('session_token'), pg_temp.p('guest_id'))),
