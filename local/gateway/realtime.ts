@@ -107,6 +107,8 @@ export const MAX_JOINS_PER_SECOND_PER_ADDRESS = Number(Deno.env.get("REALTIME_MA
 export const MAX_FRAME_BYTES = 5_000_000;
 /** Hosted re-checks a channel's token at least this often (`@confirm_token_ms_interval`). */
 const CONFIRM_TOKEN_MS = 5 * 60 * 1000;
+/** A ping committed this long ago and not heard back: the listener is dead and replaced. */
+const PING_SILENCE_MS = 3000;
 const MISSING_CLAIMS = "Fields `role` and `exp` are required in JWT";
 
 class Decision {
@@ -157,20 +159,29 @@ export class Realtime {
   #connecting = false;
   #deliveries: Promise<void> = Promise.resolve();
 
+  /** When the oldest ping not yet heard back was committed (0: none outstanding). */
+  #pingCommitted = 0;
+
   /**
    * LISTENs on a connection of its own and watches it: the connection's close is noticed at
    * once (onclose), and a ping through the database every second must come back; otherwise the
-   * listener is replaced. `listening` is true only once a ping sent after the current LISTEN has
-   * arrived, so /health never reports a dead connection as listening (broadcasts committed while
-   * it reconnects are not replayed: a live page refetches event_dashboard when it reconnects).
+   * listener is replaced. Silence counts from the ping's commit (when Postgres delivers it), not
+   * from when it was asked for: a busy database that runs the ping late is not a dead listener,
+   * and replacing a live one would lose what is committed meanwhile. `listening` is true only
+   * once a ping sent after the current LISTEN has arrived, so /health never reports a dead
+   * connection as listening (broadcasts committed while it reconnects are not replayed: a live
+   * page refetches event_dashboard when it reconnects).
    */
   async start() {
     await this.#listen();
     setInterval(() => {
       if (this.#listenedAt) {
-        this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.catch(() => {});
+        const listenedAt = this.#listenedAt, asked = Date.now();
+        this.admin.sql`select pg_notify(${NOTIFY_CHANNEL}, '{"ping": true}')`.then(() => {
+          if (this.#listenedAt === listenedAt && this.#lastHeard < asked && !this.#pingCommitted) this.#pingCommitted = Date.now();
+        }).catch(() => {});
       }
-      const silent = Date.now() - Math.max(this.#lastHeard, this.#listenedAt) > 3000;
+      const silent = this.#pingCommitted > 0 && Date.now() - this.#pingCommitted > PING_SILENCE_MS;
       if ((!this.#listenedAt || silent) && !this.#connecting) {
         this.#listen().catch((e) => console.error("realtime: listen failed:", e));
       }
@@ -185,6 +196,7 @@ export class Realtime {
   async #listen() {
     this.#connecting = true;
     this.#listenedAt = 0;
+    this.#pingCommitted = 0;
     const old = this.#listener;
     old?.end({ timeout: 0 }).catch(() => {});
     // onnotify is a postgres.js connection option its types leave out (sql.listen uses it).
@@ -193,6 +205,7 @@ export class Realtime {
       onnotify: (channel: string, raw: string) => {
         if (channel !== NOTIFY_CHANNEL || this.#listener !== sql) return;
         this.#lastHeard = Date.now();
+        this.#pingCommitted = 0;
         this.#onNotify(raw);
       },
       // The LISTEN dies with its connection: stop claiming to listen, and listen again.

@@ -4,7 +4,7 @@
 // own, on the test database, with small limits and a short rate tick, so that each limit is
 // reached with a handful of messages.
 import WebSocket from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../tests/db";
 import { env, eventually } from "../../tests/env";
 
@@ -20,12 +20,27 @@ const limits = {
   REALTIME_MAX_CONCURRENT_USERS: "2", REALTIME_MAX_EVENTS_PER_SECOND: "5", REALTIME_MAX_JOINS_PER_SECOND: "20",
   REALTIME_MAX_PAYLOAD_SIZE_KB: "1", REALTIME_RATE_TICK_MS: "200",
 };
-/** A gateway of the test's own with the small limits, its project counters at zero. */
+/**
+ * A gateway of the test's own with the small limits, its project counters at zero. Its counters
+ * average over the ticks they have (12 at most): the first ticks of a new gateway would weigh a
+ * single message as a burst, so the test starts once 12 ticks have passed.
+ */
 async function freshGateway() {
   gateway?.stop();
   gateway = await ownGateway(limits);
   apiUrl = gateway.url;
+  await new Promise((r) => setTimeout(r, 12 * Number(limits.REALTIME_RATE_TICK_MS) + 500));
 }
+
+/** Every socket a test opens is closed after it, passed or failed: one left open would count as a user in the next. */
+const opened: WebSocket[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((ws) => new Promise((r) => {
+    if (ws.readyState === WebSocket.CLOSED) return r(null);
+    ws.on("close", r);
+    ws.close();
+  })));
+});
 
 beforeAll(freshGateway, 90_000);
 
@@ -39,6 +54,7 @@ type Frame = [string | null, string | null, string, string, Record<string, unkno
 /** A Phoenix 2.0.0 socket on the test's gateway, keeping every frame it receives. */
 async function socket() {
   const ws = new WebSocket(`${apiUrl.replace(/^http/, "ws")}/realtime/v1/websocket?apikey=${env.serviceKey}&vsn=2.0.0`);
+  opened.push(ws);
   const frames: Frame[] = [];
   let closed = false;
   ws.on("message", (data) => frames.push(JSON.parse(String(data))));
