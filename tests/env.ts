@@ -125,7 +125,9 @@ export async function mailIds(address: string): Promise<string[]> {
  * `supabase start`), waiting for one that is not among `seen` (the IDs held before the action).
  */
 export async function newestMail(address: string, seen: string[] = []): Promise<Mail> {
-  const id = await eventually(async () => (await mailIds(address)).find((i) => !seen.includes(i)));
+  // A message may go database → pg_net → gateway → function → SMTP, on a machine CI shares with
+  // the mutation run: up to 15 s (the test's own timeout is 30 s).
+  const id = await eventually(async () => (await mailIds(address)).find((i) => !seen.includes(i)), 15_000);
   const res = await fetch(`${process.env.MAILPIT_URL}/api/v1/message/${id}`);
   return await res.json() as Mail;
 }

@@ -36,6 +36,10 @@ const askPass = (body: unknown, address = "203.0.113.9") => fetch(`${env.apiUrl}
 describe("alerts by e-mail", () => {
   const ops = `ops-${Date.now()}@example.test`;
   beforeAll(async () => {
+    // Whatever the files before left in the outbox, the alert starts resolved (with no address
+    // set, so no e-mail says so): the test's own firing is then a change, and one e-mail.
+    await sql`update private.alert_rules set threshold = 1000000 where name = 'outbox_backlog'`;
+    await sql`select private.evaluate_alerts()`;
     await sql`update private.settings set value = ${sql.json([ops])} where key = 'alert_emails'`;
     await sql`update private.settings set value = ${sql.json(`${env.apiUrl}/functions/v1/send-outbox`)} where key = 'outbox_sender_url'`;
     await sql`update private.settings set value = ${sql.json(env.anonKey)} where key = 'outbox_sender_key'`;
@@ -54,9 +58,9 @@ describe("alerts by e-mail", () => {
     for (let i = 0; i < 3; i++) await sql`select private.evaluate_alerts()`;
     const [{ n }] = await sql`select count(*)::int n from private.outbox where to_email = ${ops} and kind = 'alert'`;
     expect(n).toBe(1);
-    // What pg_cron runs every minute: pg_net calls send-outbox, which sends what waits.
-    const [{ id }] = await sql`select private.send_outbox() as id`;
-    expect(id).not.toBeNull();
+    // What pg_cron runs every minute: pg_net calls send-outbox, which sends what waits (pg_cron's
+    // own run may take the row first, at a minute's turn; either way the same sender sends it once).
+    await sql`select private.send_outbox()`;
     const alert = await newestMail(ops);
     expect(alert.Subject).toBe("[ALERT] outbox_backlog");
     expect(alert.Text).toMatch(/e-mails waiting in the outbox \(threshold -1\)/);
