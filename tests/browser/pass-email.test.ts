@@ -48,9 +48,9 @@ describe("the pass by e-mail", { timeout: 60_000 }, () => {
 
   it("past the limit per pass the page says so, in Portuguese and then in English, and no e-mail leaves", async () => {
     await page.click("#email-pass");
-    await expect.poll(async () => (await mailIds(email)).length).toBe(2);
+    await expect.poll(async () => (await mailIds(email)).length, { timeout: 20_000 }).toBe(2);
     await page.click("#email-pass");
-    await expect.poll(async () => (await mailIds(email)).length).toBe(3);
+    await expect.poll(async () => (await mailIds(email)).length, { timeout: 20_000 }).toBe(3);
     await page.click("#email-pass");
     await expect.poll(() => page.locator("#message").textContent()).toMatch(withWait(errorsPt.rate_limited));
     expect(await page.getAttribute("#message", "data-code")).toBe("rate_limited");
