@@ -63,7 +63,8 @@ let doorResult: Awaited<ReturnType<typeof sc.door>> | null = null;
 let cheapResult: Awaited<ReturnType<typeof sc.cheap>> | null = null;
 let attackResult: Awaited<ReturnType<Awaited<ReturnType<typeof sc.attackers>>["stop"]>> | null = null;
 let ceiling: Awaited<ReturnType<typeof sc.ceiling>> | null = null;
-let guestSlots = 10;
+// The gateway's pool (POOL_SIZE, PostgREST's db-pool): the SQL ceiling and the cheap calls run at that concurrency.
+const poolSize = Number(Deno.env.get("POOL_SIZE") ?? 10);
 let world: Awaited<ReturnType<typeof createWorld>> | null = null;
 
 /**
@@ -129,12 +130,7 @@ try {
   for (const r of world.raised) log(`raised: ${r}`);
   // The phones' bcrypt for new accounts, before any clock (returning accounts' strings are known when made).
   await prepare([[PASSWORD, NEW_SALT]]);
-  // Guests may hold the pool's anonymous share only (api_pool_size - api_pool_reserved; the rest is
-  // kept for staff): the SQL ceiling and the cheap calls run at that concurrency.
-  const [{ anon }] = await sql`select greatest(1, (select value::integer from private.settings where key = 'api_pool_size')
-    - coalesce((select value::integer from private.settings where key = 'api_pool_reserved'), 0)) as anon`;
-  guestSlots = anon;
-  ceiling = await sc.ceiling(world, world.nights.ceiling, 10, guestSlots, meter(P));
+  ceiling = await sc.ceiling(world, world.nights.ceiling, 10, poolSize, meter(P));
   log(`ceiling: ${ceiling.guestsPerSecond.toFixed(1)} guests/s (pgbench, ${ceiling.clients} clients, the guest's SQL path; ` +
     `Postgres ${fmtN(ceiling.dbCpuPerGuestMs, 2)} ms CPU per guest, platform core ${fmtN(100 * (ceiling.coreBusy ?? 0), 0)} % busy)`);
   const w = world;
@@ -146,7 +142,7 @@ try {
       `audit ${doorResult.audit.ok ? "ok" : "FAILED"}`);
   }
   if (wanted("cheap")) {
-    cheapResult = await sc.cheap(w, guestSlots, 10);
+    cheapResult = await sc.cheap(w, poolSize, 10);
     for (const c of cheapResult) {
       log(`cheap ${c.name}: HTTP ${c.http.rps.toFixed(0)}/s (p95 ${fmtMs(c.http.latency.p95)}) vs pgbench ${c.pgbench.tps.toFixed(0)}/s → ${c.ratio.toFixed(2)}`);
     }
@@ -249,7 +245,7 @@ const lines: string[] = [];
 lines.push(`Run of ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, scale ${SCALE}${SCALE !== 1 ? " (not a full run)" : ""}, ` +
   `typing times × ${THINK}. Machine: ${machine}.`, "");
 lines.push(`**Platform and guests**: ${pin.note}.`, "");
-lines.push(`**Ceiling**: ${C.guestsPerSecond.toFixed(1)} guests per second: pgbench, ${C.clients} clients (the gateway pool's anonymous share) for ${fmtN(C.seconds, 1)} s, ` +
+lines.push(`**Ceiling**: ${C.guestsPerSecond.toFixed(1)} guests per second: pgbench, ${C.clients} clients (the gateway's pool) for ${fmtN(C.seconds, 1)} s, ` +
   `sending what the gateway sends for ${C.path}; ${C.passes} of ${C.scripts} guest paths ended with a pass (only those count); Postgres ${fmtN(C.dbCpuPerGuestMs, 2)} ms of CPU per guest on that path, ` +
   `platform core ${fmtN(100 * (C.coreBusy ?? 0), 0)} % busy. Ideal for ${scaled(ONCE)} at once: ${fmtN(scaled(ONCE) / C.guestsPerSecond, 1)} s.`, "");
 lines.push(`**Phones** (the client library's \`hashPassword\` and \`solveProof\` options): ${hashes.prepared} bcrypt string(s) computed ` +

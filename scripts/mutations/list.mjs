@@ -40,7 +40,6 @@ const organisers = "20261204202659_organisers.sql";
 const door = "20261204202802_door.sql";
 const list = "20261204202832_list.sql";
 const doorList = "20261205053158_door_list.sql";
-const capacity = "20261204202932_capacity.sql";
 const guestCounts = "20261205053236_guest_counts.sql";
 const handBans = "20261205060041_hand_bans.sql";
 const bans = "20261205053928_bans.sql";
@@ -49,6 +48,7 @@ const cachedPlans = "20261205085056_cached_plans.sql";
 const deletedNights = "20261205085800_counts_of_deleted_nights.sql";
 const guestStats = "20261205090214_guest_stats_on_the_list.sql";
 const passEmailConfirmed = "20261205090742_pass_email_confirmed.sql";
+const poolShareRemoved = "20261205171500_pool_share_removed.sql";
 
 export const mutations = [
   // ---- input rules ---------------------------------------------------------------------------
@@ -103,16 +103,10 @@ export const mutations = [
   // ---- rate limits and admission -------------------------------------------------------------
   { name: "client address: trusted hops ignored (always the first, client-written value)", file: security, kills: "50-client-ip.sql",
     find: "case when v_hops = 0 then 1 else cardinality(v_values) - v_hops + 1 end", replace: "1" },
-  { name: "per-IP limit: not counted at all", file: capacity, kills: "05-limits.sql",
+  { name: "per-IP limit: not counted at all", file: poolShareRemoved, kills: "05-limits.sql",
     find: "perform private.rate_limit('ip', private.client_ip());", replace: "perform private.client_ip();" },
-  { name: "per-IP limit: signed-in staff counted as anonymous", file: capacity, kills: "05-limits.sql",
+  { name: "per-IP limit: signed-in staff counted as anonymous", file: poolShareRemoved, kills: "05-limits.sql",
     find: "  if v_role = 'anon' or (v_role = 'service_role'", replace: "  if v_role in ('anon', 'authenticated') or (v_role = 'service_role'" },
-  { name: "pool reservation: anonymous calls may take every connection", file: capacity,
-    find: "      if not v_held then\n        perform private.fail_retry(429, 'busy'", replace: "      if false then\n        perform private.fail_retry(429, 'busy'",
-    vitest: ["tests/capacity.test.ts"] },
-  { name: "pool reservation: every anonymous call takes the same slot", file: capacity,
-    find: "pg_try_advisory_xact_lock(74210, (v_first + i) % v_slots)", replace: "pg_try_advisory_xact_lock(74210, 0)",
-    vitest: ["tests/capacity.test.ts"] },
   { name: "request hook: no execute grant for anon", file: limits, kills: "02-security.sql",
     find: "grant execute on function private.check_request() to anon, authenticated, service_role;",
     replace: "grant execute on function private.check_request() to service_role;" },
