@@ -3,7 +3,8 @@
 // a guest of a night with approval sees "awaiting approval"; a cancelled pass says so. Offline
 // (the service worker and the pass kept on the phone, context.setOffline), a waiting, pending or
 // cancelled pass still says so and shows no QR, in both languages, and a pending pass approved
-// while the phone was offline shows its QR once the network is back.
+// while the phone was offline shows its QR once the network is back. A waiting pass goes on asking
+// after an ask that failed for lack of network.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../db";
@@ -179,6 +180,21 @@ describe("the pass's place on the list, online and offline", { timeout: 90_000 }
     await page.click("#lang");
     expect(await page.locator("#status").textContent()).toBe(OFFLINE_STATE_PT);
     await context.setOffline(false);
+    await context.close();
+  });
+
+  it("a waiting guest whose phone loses the network for a while, without a reload, still sees the QR once promoted", async () => {
+    const { context, page } = await newGuest("wait", "Vera"); // the night's 2 places are taken
+    expect(await state(page)).toBe("waiting");
+    // The page's next ask (my_pass, every 20 s while waiting) fails for lack of network.
+    const failed = page.waitForEvent("requestfailed", { predicate: (r) => r.url().endsWith("/rpc/my_pass"), timeout: 40_000 });
+    await context.setOffline(true);
+    await failed;
+    await context.setOffline(false);
+    await sql`update public.events set capacity = 3 where id = ${nights.wait.id}`;
+    await sql`select private.promote_waiting(${nights.wait.id})`;
+    await expect.poll(() => qrShown(page), { timeout: 30_000 }).toBe(true); // the asking went on
+    expect(await page.locator("#pass-state").count()).toBe(0);
     await context.close();
   });
 });

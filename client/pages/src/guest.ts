@@ -99,7 +99,7 @@ const NOT_ON_LIST = ["waiting", "pending", "revoked"];
  * The pass's place on the list under the QR: waiting, pending or cancelled (the QR, the short code
  * and "show this code" hidden until the pass is on the list), and the plus-ones choice within the
  * night's most. Asks my_pass with the session for the current status, again every 20 s while
- * waiting, so a promoted pass appears.
+ * waiting or pending (also after a failure for lack of network), so a promoted pass appears.
  */
 function passListState(p: Pass, title: HTMLElement, admits: HTMLElement[]): Node {
   const box = h("div", { id: "pass-list" });
@@ -138,7 +138,14 @@ function passListState(p: Pass, title: HTMLElement, admits: HTMLElement[]): Node
       if (!box.isConnected) return;
       draw(r.status, r.plus_ones, r.plus_ones_max, r.list_open);
       if (r.status === "waiting" || r.status === "pending") setTimeout(() => void refresh(), 20_000);
-    } catch { /* offline or the session ended: the saved pass stays as it is */ }
+    } catch (e) {
+      // Offline: the saved pass stays as it is, and a waiting or pending one is asked for again.
+      // The session ended: nothing more to ask.
+      const kept = store.pass(card!.event.id) ?? p;
+      if (box.isConnected && e instanceof ApiError && e.status === 0 && (kept.status === "waiting" || kept.status === "pending")) {
+        setTimeout(() => void refresh(), 20_000);
+      }
+    }
   };
   void refresh();
   return box;
@@ -388,13 +395,21 @@ async function anotherPerson() {
   showInfo(status, o("another_person_help"));
 }
 
+let refreshAgain: ReturnType<typeof setTimeout> | undefined;
 /**
  * Asks the network for news about a pass already on screen: the night's card (a changed time or
  * venue) and the pass's status through the guest's session. Without a network, says that the
- * saved pass is shown, and tries again when the browser is back online.
+ * saved pass is shown, and asks again when the browser is back `online` and every 5 s meanwhile:
+ * a browser that never noticed the loss (a page loaded without a network, a network that connects
+ * but carries nothing) sends no `online` event.
  */
 async function refreshPass(promoterSlug: string, eventSlug: string) {
-  if (!navigator.onLine) return sayOffline();
+  clearTimeout(refreshAgain);
+  const later = () => {
+    sayOffline();
+    refreshAgain = setTimeout(() => void refreshPass(promoterSlug, eventSlug), 5_000);
+  };
+  if (!navigator.onLine) return later();
   try {
     const fresh = await quiet.resolvePromoterLink(promoterSlug, eventSlug);
     card = fresh;
@@ -406,7 +421,7 @@ async function refreshPass(promoterSlug: string, eventSlug: string) {
     renderCard();
     if (app.querySelector(".pass")) view();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 0) sayOffline();
+    if (e instanceof ApiError && e.status === 0) later();
   }
 }
 
