@@ -132,20 +132,19 @@ function passListState(p: Pass, title: HTMLElement, admits: HTMLElement[]): Node
   const last = store.pass(card!.event.id) ?? p;
   draw(last.status, last.plus_ones, card!.event.plus_ones_max, card!.event.guest_list_closes_at > new Date().toISOString());
   const refresh = async () => {
+    let now: string;
     try {
       const r: MyPass = await quiet.call("my_pass", { p_session_token: store.session()?.token ?? p.session_token, p_event_id: card!.event.id });
       store.savePass(card!.event.id, { ...p, status: r.status, plus_ones: r.plus_ones });
       if (!box.isConnected) return;
       draw(r.status, r.plus_ones, r.plus_ones_max, r.list_open);
-      if (r.status === "waiting" || r.status === "pending") setTimeout(() => void refresh(), 20_000);
+      now = r.status;
     } catch (e) {
-      // Offline: the saved pass stays as it is, and a waiting or pending one is asked for again.
-      // The session ended: nothing more to ask.
-      const kept = store.pass(card!.event.id) ?? p;
-      if (box.isConnected && e instanceof ApiError && e.status === 0 && (kept.status === "waiting" || kept.status === "pending")) {
-        setTimeout(() => void refresh(), 20_000);
-      }
+      // Offline: the saved pass stays as it is (and is asked for again). The session ended: nothing more to ask.
+      if (!box.isConnected || !(e instanceof ApiError && e.status === 0)) return;
+      now = (store.pass(card!.event.id) ?? p).status;
     }
+    if (now === "waiting" || now === "pending") setTimeout(() => void refresh(), 20_000);
   };
   void refresh();
   return box;
